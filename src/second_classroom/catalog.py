@@ -1,0 +1,135 @@
+"""The catalog: every published record by id, links in both directions, facet indexes."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .check import CheckResult, check_tree
+from .models import KINDS, Record, Vocab
+from .problems import DataError
+
+FACET_FIELDS = ("themes", "periods", "audiences")
+NEARBY_COUNT = 6
+NEARBY_MAX_KM = 300.0
+_CELL_DEG = 1.0  # grid cell for nearby-site lookups; ~111 km north-south
+
+
+@dataclass
+class Catalog:
+    """Published (non-draft) records and everything derived from them."""
+
+    vocab: Vocab
+    records: dict[str, Record]
+    by_kind: dict[str, list[Record]]
+    backlinks: dict[str, dict[str, list[str]]]
+    facets: dict[str, dict[str, list[str]]]
+    nearby: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    def get(self, record_id: str) -> Record:
+        """Return the record with `record_id`."""
+        return self.records[record_id]
+
+    def related(self, record: Record, kind: str) -> list[Record]:
+        """Return records of `kind` linked to `record` in either direction, sorted by id."""
+        ids = {ref.id for ref in record.refs if ref.kind == kind}
+        ids.update(self.backlinks.get(record.id, {}).get(kind, []))
+        ids.discard(record.id)
+        return [self.records[i] for i in sorted(ids) if i in self.records]
+
+    def facet(self, name: str) -> dict[str, list[Record]]:
+        """Return value -> records for a facet, in vocabulary order, empty values left out."""
+        values = self.facets.get(name, {})
+        order = self.vocab.terms(_VOCAB_OF_FACET.get(name, name))
+        return {v: [self.records[i] for i in values[v]] for v in order if values.get(v)}
+
+
+_VOCAB_OF_FACET = {"province": "provinces", "kind": "kinds", "period": "periods"}
+
+
+def _facet_values(record: Record) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for name in FACET_FIELDS:
+        if isinstance(record.data.get(name), list):
+            values[name] = record.data[name]
+    if record.kind == "outlines":
+        values["audiences"] = [record.data["audience"]]
+    if record.kind == "sites":
+        values["province"] = [record.data["region"]["province"]]
+        values["kinds"] = [record.data["kind"]]
+        values["designations"] = record.data.get("designations", [])
+    return values
+
+
+def build_catalog(records: list[Record], vocab: Vocab) -> Catalog:
+    """Index published records: by kind, backlinks, facets and nearest sites."""
+    published = {r.id: r for r in sorted(records, key=lambda r: r.id) if not r.draft}
+    by_kind: dict[str, list[Record]] = {k: [] for k in KINDS}
+    backlinks: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    facets: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for record in published.values():
+        by_kind[record.kind].append(record)
+        for ref in record.refs:
+            if ref.id in published:
+                backlinks[ref.id][record.kind].add(record.id)
+        for name, values in _facet_values(record).items():
+            for value in values:
+                facets[name][value].append(record.id)
+    catalog = Catalog(
+        vocab=vocab,
+        records=published,
+        by_kind=by_kind,
+        backlinks={t: {k: sorted(v) for k, v in src.items()} for t, src in backlinks.items()},
+        facets={n: dict(v) for n, v in facets.items()},
+    )
+    catalog.nearby = nearest_sites(by_kind["sites"])
+    return catalog
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Return the great-circle distance in kilometres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
+                  max_km: float = NEARBY_MAX_KM) -> dict[str, list[tuple[str, float]]]:
+    """Return, for each located site, up to `count` other sites within `max_km`, nearest first.
+
+    Sites are bucketed in a 1-degree grid and only the cells around a site are searched,
+    so the cost per site stays flat as the number of sites grows.
+    """
+    located = [(s.id, s.data["location"]["lat"], s.data["location"]["lng"])
+               for s in sites if "location" in s.data]
+    grid: dict[tuple[int, int], list[tuple[str, float, float]]] = defaultdict(list)
+    for entry in located:
+        grid[(math.floor(entry[1] / _CELL_DEG), math.floor(entry[2] / _CELL_DEG))].append(entry)
+    reach = math.ceil(max_km / 111.0 / _CELL_DEG)
+    result: dict[str, list[tuple[str, float]]] = {}
+    for sid, lat, lng in located:
+        row, col = math.floor(lat / _CELL_DEG), math.floor(lng / _CELL_DEG)
+        # East-west cells shrink with latitude; widen the column reach to match.
+        col_reach = math.ceil(reach / max(0.2, math.cos(math.radians(lat))))
+        found = []
+        for r in range(row - reach, row + reach + 1):
+            for c in range(col - col_reach, col + col_reach + 1):
+                for oid, olat, olng in grid.get((r, c), ()):
+                    if oid != sid:
+                        d = distance_km(lat, lng, olat, olng)
+                        if d <= max_km:
+                            found.append((d, oid))
+        found.sort()
+        result[sid] = [(oid, round(d, 1)) for d, oid in found[:count]]
+    return result
+
+
+def load_catalog(root: Path) -> tuple[Catalog, CheckResult]:
+    """Check `root` and build the catalog; raise DataError if the check found errors."""
+    result = check_tree(root)
+    if result.errors:
+        raise DataError(result.errors)
+    return build_catalog(result.records, result.vocab), result

@@ -1,0 +1,198 @@
+"""Read every record under a data folder and find every problem in one pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .load import Mapping, Node, Scalar, Sequence, load_yaml_file
+from .models import KINDS, SLUG, VOCABULARIES, Context, Record, Vocab
+from .problems import Mark, Problem
+
+STALE_AFTER_DAYS = 730  # `verified` older than two years earns a warning
+
+
+@dataclass
+class CheckResult:
+    """All records that converted, the vocabularies, and every problem found."""
+
+    records: list[Record] = field(default_factory=list)
+    vocab: Vocab = field(default_factory=Vocab)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def display_path(file: Path) -> str:
+    """Return the path as the editor would type it: relative to the working folder."""
+    try:
+        rel = os.path.relpath(file)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return file.as_posix()
+    return Path(rel).as_posix() if not rel.startswith("..") else file.as_posix()
+
+
+def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
+    """Read vocab.yml: lists of terms, and provinces grouped by region."""
+    file = root / "vocab.yml"
+    path = display_path(file)
+    if not file.is_file():
+        return Vocab(), [Problem(path, 1, 1, "missing-vocab", "找不到词表文件 vocab.yml")]
+    node, problems = load_yaml_file(file, path)
+    vocab = Vocab()
+    if node is None:
+        return vocab, problems
+    if not isinstance(node, Mapping):
+        return vocab, [*problems, Problem(path, 1, 1, "wrong-type", "词表应为映射（名称: 列表）")]
+
+    def strings(seq: Node, where: str) -> list[str]:
+        if not isinstance(seq, Sequence) or not all(isinstance(i, Scalar) for i in seq.items):
+            problems.append(Problem(path, seq.mark.line, seq.mark.column, "wrong-type",
+                                    f"词表 {where} 应为文字列表"))
+            return []
+        return [i.text.strip() for i in seq.items if isinstance(i, Scalar)]
+
+    for key, value in node.items:
+        if key.text == "provinces":
+            if not isinstance(value, Mapping):
+                problems.append(Problem(path, value.mark.line, value.mark.column, "wrong-type",
+                                        "provinces 应按地区分组：地区: [省份, …]"))
+                continue
+            vocab.regions = {k.text: strings(v, f"provinces.{k.text}") for k, v in value.items}
+        elif key.text in VOCABULARIES:
+            vocab.lists[key.text] = strings(value, key.text)
+        else:
+            problems.append(Problem(path, key.mark.line, key.mark.column, "unknown-field",
+                                    f"未知词表“{key.text}”，可用：" + "、".join(VOCABULARIES)))
+    for name in VOCABULARIES:
+        if not vocab.terms(name):
+            problems.append(Problem(path, 1, 1, "missing-vocab", f"词表缺少 {name}"))
+    return vocab, problems
+
+
+def read_record(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record | None,
+                                                                          list[Problem]]:
+    """Load and convert one record file; return it (if usable) and its own problems."""
+    path = display_path(file)
+    node, problems = load_yaml_file(file, path)
+    record_id = file.stem
+    if not SLUG.match(record_id):
+        problems.append(Problem(path, 1, 1, "bad-id",
+                                f"文件名“{file.name}”不能作为编号：只能用小写字母、数字和连字符，"
+                                "如 zunyi-huiyi-huizhi.yml"))
+    if node is None:
+        return None, problems
+    ctx = Context(path=path, vocab=vocab, data_root=root)
+    data = KINDS[kind].schema.convert(node, ctx, "")
+    problems += ctx.problems
+    if not isinstance(data, dict):
+        return None, problems
+    return Record(kind, record_id, path, data, ctx.marks, ctx.refs), problems
+
+
+def record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
+    """Return (kind, file) for every record file, and problems with misplaced files."""
+    found: list[tuple[str, Path]] = []
+    problems: list[Problem] = []
+    for kind in KINDS:
+        folder = root / kind
+        if not folder.is_dir():
+            continue
+        for file in sorted(folder.iterdir()):
+            if file.name.startswith(".") or file.is_dir():
+                continue
+            if file.suffix == ".yml":
+                found.append((kind, file))
+            else:
+                problems.append(Problem(display_path(file), 1, 1, "bad-extension",
+                                        "记录文件的扩展名必须是 .yml，否则不会被读取"))
+    return found, problems
+
+
+def cross_check(records: list[Record], today: dt.date) -> list[Problem]:
+    """Check what needs all records: unique ids, references, staleness."""
+    problems: list[Problem] = []
+    by_id: dict[str, Record] = {}
+    for record in records:
+        if record.id in by_id:
+            other = by_id[record.id]
+            problems.append(Problem(record.path, 1, 1, "duplicate-id",
+                                    f"编号“{record.id}”已被 {other.path} 使用，编号在全部记录中必须唯一"))
+        else:
+            by_id[record.id] = record
+    ids_by_kind: dict[str, list[str]] = {k: [] for k in KINDS}
+    for record in by_id.values():
+        ids_by_kind[record.kind].append(record.id)
+
+    for record in records:
+        for ref in record.refs:
+            target = by_id.get(ref.id)
+            noun = KINDS[ref.kind].noun
+            if target is None or target.kind != ref.kind:
+                close = difflib.get_close_matches(ref.id, ids_by_kind[ref.kind], n=1, cutoff=0.75)
+                hint = f"，是否指“{close[0]}”？" if close else ""
+                problems.append(_at(record, ref.mark, "unknown-ref",
+                                    f"字段 {ref.field}：找不到编号为“{ref.id}”的{noun}"
+                                    f"（{ref.kind}/{ref.id}.yml）{hint}"))
+            elif target.draft and not record.draft:
+                problems.append(_at(record, ref.mark, "ref-to-draft",
+                                    f"字段 {ref.field}：“{ref.id}”是草稿，已发布的记录不能引用草稿"))
+        problems += _warnings(record, today)
+    return problems
+
+
+def _at(record: Record, mark: Mark, code: str, message: str,
+        severity: str = "error") -> Problem:
+    return Problem(record.path, mark.line, mark.column, code, message,
+                   "warning" if severity == "warning" else "error")
+
+
+def _warnings(record: Record, today: dt.date) -> list[Problem]:
+    found: list[Problem] = []
+    verified = record.data.get("verified")
+    if isinstance(verified, dt.date):
+        if verified > today:
+            found.append(_at(record, record.mark("verified"), "verified-in-future",
+                             f"核实日期 {verified} 晚于今天，请填写实际核实的日期"))
+        elif (today - verified).days > STALE_AFTER_DAYS:
+            found.append(_at(record, record.mark("verified"), "stale",
+                             f"核实日期 {verified} 已超过两年，请重新对照来源核实", "warning"))
+    if record.kind == "sites":
+        if not record.data.get("readings"):
+            found.append(_at(record, Mark(1, 1), "no-readings",
+                             "这处旧址还没有关联学习书目（readings）", "warning"))
+        location = record.data.get("location")
+        if location and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1):
+            found.append(_at(record, record.mark("location"), "outside-china",
+                             "坐标不在中国境内，是否把 lat（纬度）和 lng（经度）写反了？", "warning"))
+    return found
+
+
+def check_tree(root: Path, today: dt.date | None = None) -> CheckResult:
+    """Check every record under `root` (the site_data folder) and return all findings."""
+    today = today or dt.date.today()
+    result = CheckResult()
+    if not root.is_dir():
+        result.problems.append(Problem(display_path(root), 1, 1, "missing-folder",
+                                       "找不到数据目录"))
+        return result
+    result.vocab, problems = load_vocab(root)
+    files, misplaced = record_files(root)
+    problems += misplaced
+    for kind, file in files:
+        record, found = read_record(file, kind, result.vocab, root)
+        problems += found
+        if record is not None:
+            result.records.append(record)
+    problems += cross_check(result.records, today)
+    result.problems = sorted(set(problems))
+    return result

@@ -1,0 +1,197 @@
+"""Strict YAML loading that keeps the position of every value.
+
+PyYAML's own loaders resolve `9:00` to 540, `no` to False and let a duplicate key win
+silently. Here the parser's events are composed into a small tree of scalars, mappings and
+sequences that keep the text as typed plus its line and column; the record schema
+(models.py) decides later what each text means. Anchors, aliases and tags are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .problems import Mark, Problem
+
+MAX_FILE_BYTES = 256 * 1024  # a record is a few KB; anything larger is a mistake
+
+try:  # libyaml's C parser is ~10x faster; the pure-Python one gives the same events
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass
+class Scalar:
+    """A scalar exactly as typed: `plain` is False for quoted and block scalars."""
+
+    text: str
+    mark: Mark
+    plain: bool = True
+
+
+@dataclass
+class Mapping:
+    """A mapping whose keys are scalars, in file order."""
+
+    items: list[tuple[Scalar, Node]]
+    mark: Mark
+
+
+@dataclass
+class Sequence:
+    """A sequence of nodes, in file order."""
+
+    items: list[Node]
+    mark: Mark
+
+
+Node = Scalar | Mapping | Sequence
+
+
+class _Refused(Exception):
+    def __init__(self, mark: Mark, code: str, message: str) -> None:
+        self.mark, self.code, self.message = mark, code, message
+
+
+def _mark(event: yaml.Event) -> Mark:
+    m = event.start_mark
+    return Mark(m.line + 1, m.column + 1)
+
+
+# Translations of libyaml's most common complaints; anything else is shown verbatim.
+_SYNTAX_MESSAGES = [
+    ("mapping values are not allowed", "这里不能出现冒号“:”（值中含冒号时请给整个值加引号）"),
+    ("could not find expected ':'", "缺少冒号“:”，字段应写成“字段名: 值”"),
+    ("did not find expected key", "缩进不一致，这里应是一个字段名"),
+    ("did not find expected '-' indicator", "缩进不一致，这里应是以“- ”开头的列表项"),
+    ("found character that cannot start any token", "出现了不能用在这里的字符（缩进请用空格，不要用 Tab）"),
+    ("found a tab character", "缩进请用空格，不要用 Tab"),
+    ("found unexpected end of stream", "文件意外结束：引号或括号没有闭合"),
+    ("found unknown escape character", "双引号中有无法识别的转义字符“\\”"),
+    ("did not find expected node content", "这里缺少值"),
+    ("did not find expected ',' or ']'", "方括号列表没有正确闭合，缺少“,”或“]”"),
+    ("did not find expected ',' or '}'", "花括号映射没有正确闭合，缺少“,”或“}”"),
+    ("found undefined alias", "不允许使用 YAML 别名（*）"),
+    ("control characters are not allowed", "文件中含有不可见的控制字符"),
+]
+
+
+def _syntax_message(problem: str) -> str:
+    for english, chinese in _SYNTAX_MESSAGES:
+        if english in problem:
+            return f"YAML 语法错误：{chinese}"
+    return f"YAML 语法错误：{problem}"
+
+
+@dataclass
+class _Composer:
+    events: list[yaml.Event]
+    pos: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def next(self) -> yaml.Event:
+        event = self.events[self.pos]
+        self.pos += 1
+        return event
+
+    def node(self) -> Node:
+        event = self.next()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(_mark(event), "yaml-alias", "不允许使用 YAML 别名（*），请把内容直接写出来")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(_mark(event), "yaml-anchor", "不允许使用 YAML 锚点（&），请把内容直接写出来")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            raise _Refused(_mark(event), "yaml-tag", f"不允许使用 YAML 标签“{tag}”")
+        if isinstance(event, yaml.ScalarEvent):
+            plain = event.style is None or event.style == ""
+            return Scalar(event.value, _mark(event), plain)
+        if isinstance(event, yaml.SequenceStartEvent):
+            items: list[Node] = []
+            while not isinstance(self.events[self.pos], yaml.SequenceEndEvent):
+                items.append(self.node())
+            self.pos += 1
+            return Sequence(items, _mark(event))
+        if isinstance(event, yaml.MappingStartEvent):
+            return self.mapping(event)
+        raise _Refused(_mark(event), "yaml-syntax", "YAML 结构无法识别")  # pragma: no cover
+
+    def mapping(self, start: yaml.Event) -> Mapping:
+        pairs: list[tuple[Scalar, Node]] = []
+        seen: dict[str, Mark] = {}
+        while not isinstance(self.events[self.pos], yaml.MappingEndEvent):
+            key = self.node()
+            value = self.node()
+            if not isinstance(key, Scalar):
+                raise _Refused(key.mark, "yaml-complex-key", "字段名必须是简单文字")
+            if key.text in seen:
+                first = seen[key.text]
+                self.problems.append(Problem(
+                    "", key.mark.line, key.mark.column, "duplicate-key",
+                    f"字段“{key.text}”重复出现（第一次在第 {first.line} 行），请只保留一个",
+                ))
+                continue
+            seen[key.text] = key.mark
+            pairs.append((key, value))
+        self.pos += 1
+        return Mapping(pairs, _mark(start))
+
+
+def _decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, Problem(path, line, column, "encoding",
+                             "文件不是 UTF-8 编码，请用 UTF-8 保存（常见于用 GBK 保存的文件）")
+
+
+def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
+    """Parse one YAML document into a position-keeping tree, or return why not."""
+    try:
+        events = list(yaml.parse(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [Problem(path, line, col, "yaml-syntax", _syntax_message(str(exc.problem)))]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, 1, 1, "yaml-syntax", _syntax_message(str(exc)))]
+    starts = [i for i, e in enumerate(events) if isinstance(e, yaml.DocumentStartEvent)]
+    if not starts:
+        return None, [Problem(path, 1, 1, "empty-file", "文件是空的，应包含一条记录")]
+    if len(starts) > 1:
+        mark = _mark(events[starts[1]])
+        return None, [Problem(path, mark.line, mark.column, "multiple-documents",
+                              "一个文件只能有一条记录（不要用“---”分隔多条）")]
+    composer = _Composer(events, starts[0] + 1)
+    try:
+        root = composer.node()
+    except _Refused as refused:
+        return None, [Problem(path, refused.mark.line, refused.mark.column, refused.code,
+                              refused.message)]
+    problems = [Problem(path, p.line, p.column, p.code, p.message) for p in composer.problems]
+    return root, problems
+
+
+def load_yaml_file(file: Path, path: str) -> tuple[Node | None, list[Problem]]:
+    """Read one YAML file strictly; `path` is how the file is named in messages."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Problem(path, 1, 1, "file-too-large",
+                                  f"文件过大（{size // 1024} KB），一条记录不应超过 "
+                                  f"{MAX_FILE_BYTES // 1024} KB")]
+        raw = file.read_bytes()
+    except OSError as exc:
+        return None, [Problem(path, 1, 1, "unreadable", f"无法读取文件：{exc.strerror}")]
+    text, problem = _decode(raw, path)
+    if text is None:
+        assert problem is not None
+        return None, [problem]
+    return parse_yaml(text, path)

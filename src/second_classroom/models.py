@@ -1,0 +1,806 @@
+"""Record kinds and their fields: the data contract, in one place.
+
+Every field is declared once here, with its type, whether it is required and its Chinese
+label. The checker, the JSON Schema, the field reference in CONTRIBUTING.md, the record
+templates of `classroom new` and the pages all read these declarations, so they agree.
+
+A field type turns a position-keeping YAML node (load.py) into a Python value, reporting
+what is wrong with it at the node's line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from .load import Mapping, Node, Scalar, Sequence
+from .privacy import personal_data_in
+from .problems import Mark, Problem, Severity
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_INT = re.compile(r"^[+-]?(?:0|[1-9]\d*)$")
+_NUMBER = re.compile(r"^[+-]?(?:0|[1-9]\d*)(?:\.\d+)?$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
+_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+@dataclass(frozen=True)
+class RefUse:
+    """A reference from one record to another, with where it was written."""
+
+    kind: str
+    id: str
+    field: str
+    mark: Mark
+
+
+@dataclass
+class Context:
+    """What a field needs while converting: where to report, what vocabularies exist."""
+
+    path: str
+    vocab: Vocab
+    data_root: Path
+    problems: list[Problem] = field(default_factory=list)
+    refs: list[RefUse] = field(default_factory=list)
+    marks: dict[str, Mark] = field(default_factory=dict)
+
+    def report(self, mark: Mark, code: str, message: str,
+               severity: Severity = "error") -> None:
+        self.problems.append(Problem(self.path, mark.line, mark.column, code, message, severity))
+
+
+class Missing:
+    """Sentinel for a value that failed to convert (the problem is already reported)."""
+
+
+MISSING = Missing()
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"，是否指“{close[0]}”？" if close else ""
+
+
+def _kind_name(node: Node) -> str:
+    if isinstance(node, Mapping):
+        return "映射（字段: 值）"
+    if isinstance(node, Sequence):
+        return "列表"
+    return f"“{node.text}”"
+
+
+class FieldType:
+    """Base of all field types."""
+
+    #: Chinese name of the type, used in messages and the field reference.
+    name = "值"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        """Return the Python value of `node`, or MISSING after reporting a problem."""
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:
+        """Return a JSON Schema fragment describing valid values."""
+        raise NotImplementedError
+
+    def example(self) -> str:
+        """Return an example value in YAML flow syntax for templates."""
+        return "…"
+
+    def scalar(self, node: Node, ctx: Context, where: str) -> Scalar | None:
+        if isinstance(node, Scalar) and not (node.plain and node.text in _NULLS):
+            return node
+        if isinstance(node, Scalar):
+            ctx.report(node.mark, "empty-value",
+                       f"字段 {where} 的值为空；不知道就整行删去，不要留空")
+        else:
+            ctx.report(node.mark, "wrong-type",
+                       f"字段 {where} 应为{self.name}，实际是{_kind_name(node)}")
+        return None
+
+
+@dataclass
+class Text(FieldType):
+    """Plain text kept exactly as typed (`9:00` stays `9:00`)."""
+
+    max_chars: int = 200
+    pattern: str | None = None
+    pattern_hint: str = ""
+    name: str = "文字"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        text = scalar.text.strip()
+        if not text:
+            ctx.report(scalar.mark, "empty-value", f"字段 {where} 的值为空")
+            return MISSING
+        if len(text) > self.max_chars:
+            ctx.report(scalar.mark, "too-long",
+                       f"字段 {where} 过长（{len(text)} 字），最多 {self.max_chars} 字")
+            return MISSING
+        if self.pattern and not re.fullmatch(self.pattern, text):
+            ctx.report(scalar.mark, "bad-format",
+                       f"字段 {where} 的格式不对：“{text}”，{self.pattern_hint}")
+            return MISSING
+        for offset, what in personal_data_in(text):
+            ctx.report(_offset_mark(scalar, offset), "personal-data",
+                       f"字段 {where} 中疑似含有{what}，个人信息不得公开发布，请删除")
+        if _HTML_TAG.search(text):
+            ctx.report(scalar.mark, "html-in-text",
+                       f"字段 {where} 中含有 HTML 标签，网站会按原文显示而不执行", "warning")
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_chars}
+        if self.pattern:
+            schema["pattern"] = self.pattern
+        return schema
+
+    def example(self) -> str:
+        return "…"
+
+
+def _offset_mark(scalar: Scalar, offset: int) -> Mark:
+    # Only plain single-line scalars map offsets to columns reliably; else point at the value.
+    if scalar.plain and "\n" not in scalar.text:
+        return Mark(scalar.mark.line, scalar.mark.column + offset)
+    return scalar.mark
+
+
+@dataclass
+class Markdown(Text):
+    """Markdown text (no raw HTML is rendered)."""
+
+    max_chars: int = 20000
+    name: str = "Markdown 文字"
+
+
+@dataclass
+class Integer(FieldType):
+    """A whole number written without quotes."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+    name: str = "整数"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        if not (scalar.plain and _INT.match(scalar.text)):
+            ctx.report(scalar.mark, "not-integer",
+                       f"字段 {where} 应为整数（不加引号、不以 0 开头），实际是“{scalar.text}”")
+            return MISSING
+        value = int(scalar.text)
+        return _in_range(value, self.minimum, self.maximum, scalar, ctx, where)
+
+    def json_schema(self) -> dict[str, Any]:
+        return _ranged({"type": "integer"}, self.minimum, self.maximum)
+
+    def example(self) -> str:
+        return str(self.minimum if self.minimum is not None else 1)
+
+
+@dataclass
+class Number(FieldType):
+    """A decimal number written without quotes."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    name: str = "数字"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        if not (scalar.plain and _NUMBER.match(scalar.text)):
+            ctx.report(scalar.mark, "not-number",
+                       f"字段 {where} 应为数字（如 31.2190，不加引号），实际是“{scalar.text}”")
+            return MISSING
+        return _in_range(float(scalar.text), self.minimum, self.maximum, scalar, ctx, where)
+
+    def json_schema(self) -> dict[str, Any]:
+        return _ranged({"type": "number"}, self.minimum, self.maximum)
+
+    def example(self) -> str:
+        return "0.0"
+
+
+def _in_range(value: Any, low: Any, high: Any, scalar: Scalar, ctx: Context, where: str) -> Any:
+    if (low is not None and value < low) or (high is not None and value > high):
+        ctx.report(scalar.mark, "out-of-range",
+                   f"字段 {where} 的值 {scalar.text} 超出范围（{low} 到 {high}）")
+        return MISSING
+    return value
+
+
+def _ranged(schema: dict[str, Any], low: Any, high: Any) -> dict[str, Any]:
+    if low is not None:
+        schema["minimum"] = low
+    if high is not None:
+        schema["maximum"] = high
+    return schema
+
+
+@dataclass
+class Date(FieldType):
+    """A calendar date written as YYYY-MM-DD."""
+
+    name: str = "日期（YYYY-MM-DD）"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        match = _DATE.match(scalar.text.strip())
+        if match:
+            try:
+                return dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                pass
+        ctx.report(scalar.mark, "bad-date",
+                   f"字段 {where} 应为真实存在的日期，格式 YYYY-MM-DD，实际是“{scalar.text}”")
+        return MISSING
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
+    def example(self) -> str:
+        return dt.date.today().isoformat()
+
+
+@dataclass
+class PartialDate(FieldType):
+    """A date known to the year, month or day: `1889`, `1889-10` or `1889-10-29`."""
+
+    name: str = "日期（YYYY、YYYY-MM 或 YYYY-MM-DD）"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        text = scalar.text.strip()
+        match = _PARTIAL_DATE.match(text)
+        if match:
+            year, month, day = match.groups()
+            try:
+                dt.date(int(year), int(month or 1), int(day or 1))
+                return text
+            except ValueError:
+                pass
+        ctx.report(scalar.mark, "bad-date",
+                   f"字段 {where} 应为 YYYY、YYYY-MM 或 YYYY-MM-DD 形式的真实日期，实际是“{text}”")
+        return MISSING
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
+
+    def example(self) -> str:
+        return '"1900-01-01"'
+
+
+@dataclass
+class Boolean(FieldType):
+    """`true` or `false` (not yes/no/on/off, which YAML 1.1 readers disagree on)."""
+
+    name: str = "true 或 false"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        if scalar.plain and scalar.text in ("true", "false"):
+            return scalar.text == "true"
+        ctx.report(scalar.mark, "not-boolean",
+                   f"字段 {where} 只能写 true 或 false，实际是“{scalar.text}”")
+        return MISSING
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+    def example(self) -> str:
+        return "false"
+
+
+@dataclass
+class Url(FieldType):
+    """An http or https address."""
+
+    name: str = "网址（http 或 https）"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        text = scalar.text.strip()
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", text):
+            ctx.report(scalar.mark, "bad-url",
+                       f"字段 {where} 应为以 http:// 或 https:// 开头的网址，实际是“{text[:80]}”")
+            return MISSING
+        if len(text) > 1000:
+            ctx.report(scalar.mark, "too-long", f"字段 {where} 的网址过长")
+            return MISSING
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "uri", "pattern": "^https?://"}
+
+    def example(self) -> str:
+        return "https://…"
+
+
+@dataclass
+class Ref(FieldType):
+    """The id of another record of `kind`; resolved after all files are read."""
+
+    kind: str = "sites"
+    name: str = "编号"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        text = scalar.text.strip()
+        if not SLUG.match(text):
+            ctx.report(scalar.mark, "bad-id",
+                       f"字段 {where} 应为记录编号（小写字母、数字和连字符），实际是“{text}”")
+            return MISSING
+        ctx.refs.append(RefUse(self.kind, text, where, scalar.mark))
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": SLUG.pattern}
+
+    def example(self) -> str:
+        return "some-id"
+
+
+@dataclass
+class Term(FieldType):
+    """A value from a controlled vocabulary in vocab.yml."""
+
+    vocabulary: str = "themes"
+    name: str = "词表中的值"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        text = scalar.text.strip()
+        allowed = ctx.vocab.terms(self.vocabulary)
+        if text not in allowed:
+            ctx.report(scalar.mark, "unknown-term",
+                       f"字段 {where} 的值“{text}”不在词表 vocab.yml 的 {self.vocabulary} 中"
+                       + _did_you_mean(text, allowed))
+            return MISSING
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "x-vocabulary": self.vocabulary}
+
+    def example(self) -> str:
+        return "…"
+
+
+@dataclass
+class MediaPath(FieldType):
+    """A path under site_data/media/ to a file that exists."""
+
+    name: str = "媒体文件路径（media/…）"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        text = scalar.text.strip()
+        pure = PurePosixPath(text)
+        if (pure.is_absolute() or "\\" in text or ".." in pure.parts
+                or len(pure.parts) < 2 or pure.parts[0] != "media"):
+            ctx.report(scalar.mark, "bad-media-path",
+                       f"字段 {where} 应为 media/ 目录下的相对路径，实际是“{text}”")
+            return MISSING
+        if not (ctx.data_root / text).is_file():
+            ctx.report(scalar.mark, "missing-media", f"字段 {where}：找不到文件 {text}")
+            return MISSING
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": "^media/"}
+
+    def example(self) -> str:
+        return "media/…"
+
+
+@dataclass
+class ListOf(FieldType):
+    """A list of values of one type."""
+
+    item: FieldType = field(default_factory=Text)
+    max_items: int = 100
+    unique: bool = True
+    min_items: int = 0
+    name: str = "列表"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        if not isinstance(node, Sequence):
+            if isinstance(node, Scalar) and node.plain and node.text in _NULLS:
+                ctx.report(node.mark, "empty-value",
+                           f"字段 {where} 的值为空；空列表请写 []，或整行删去")
+            else:
+                ctx.report(node.mark, "wrong-type",
+                           f"字段 {where} 应为列表（每项以“- ”开头，或写成 [a, b]），"
+                           f"实际是{_kind_name(node)}")
+            return MISSING
+        if len(node.items) > self.max_items:
+            ctx.report(node.mark, "too-many", f"字段 {where} 的项目过多（最多 {self.max_items} 项）")
+            return MISSING
+        if len(node.items) < self.min_items:
+            ctx.report(node.mark, "too-few", f"字段 {where} 至少需要 {self.min_items} 项")
+            return MISSING
+        values = []
+        seen: set[str] = set()
+        for i, child in enumerate(node.items):
+            value = self.item.convert(child, ctx, f"{where}[{i + 1}]")
+            if value is MISSING:
+                continue
+            if self.unique and isinstance(value, str):
+                if value in seen:
+                    ctx.report(child.mark, "duplicate-item", f"字段 {where} 中“{value}”重复出现")
+                    continue
+                seen.add(value)
+            values.append(value)
+        return values
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(),
+                                  "maxItems": self.max_items}
+        if self.min_items:
+            schema["minItems"] = self.min_items
+        if self.unique and not isinstance(self.item, Struct):
+            schema["uniqueItems"] = True
+        return schema
+
+    def example(self) -> str:
+        return "[]"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One declared field: its name, type, whether required, and Chinese label and help."""
+
+    name: str
+    type: FieldType
+    label: str
+    help: str = ""
+    required: bool = False
+
+
+@dataclass
+class Struct(FieldType):
+    """A mapping with declared fields (used for nested values and whole records)."""
+
+    fields: tuple[Field, ...] = ()
+    name: str = "映射（字段: 值）"
+
+    def by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        if not isinstance(node, Mapping):
+            ctx.report(node.mark, "wrong-type",
+                       f"{'字段 ' + where + ' ' if where else ''}应为映射（字段: 值），"
+                       f"实际是{_kind_name(node)}")
+            return MISSING
+        declared = self.by_name()
+        values: dict[str, Any] = {}
+        for key, child in node.items:
+            name = key.text
+            spec = declared.get(name)
+            full = f"{where}.{name}" if where else name
+            if spec is None:
+                ctx.report(key.mark, "unknown-field", f"未知字段“{full}”" + self._suggest(name))
+                continue
+            value = spec.type.convert(child, ctx, full)
+            if value is not MISSING:
+                values[name] = value
+                ctx.marks[full] = child.mark
+        for spec in self.fields:
+            if spec.required and spec.name not in values and spec.name not in node_keys(node):
+                full = f"{where}.{spec.name}" if where else spec.name
+                ctx.report(node.mark, "missing-field", f"缺少必填字段“{full}”（{spec.label}）")
+        return values
+
+    def _suggest(self, name: str) -> str:
+        for spec in self.fields:  # an editor may type the Chinese label instead of the key
+            if name == spec.label:
+                return f"，是否指“{spec.name}”？"
+        hint = _did_you_mean(name, [f.name for f in self.fields])
+        return hint or "，可用字段：" + "、".join(f.name for f in self.fields)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [f.name for f in self.fields if f.required],
+            "properties": {
+                f.name: {**f.type.json_schema(), "title": f.label,
+                         **({"description": f.help} if f.help else {})}
+                for f in self.fields
+            },
+        }
+
+    def example(self) -> str:
+        return "{" + ", ".join(f"{f.name}: {f.type.example()}" for f in self.fields
+                               if f.required) + "}"
+
+
+def node_keys(node: Mapping) -> set[str]:
+    """Return the keys written in a mapping node."""
+    return {key.text for key, _ in node.items}
+
+
+# --- Vocabularies ---------------------------------------------------------------------
+
+VOCABULARIES = ("kinds", "designations", "audiences", "themes", "periods", "provinces")
+
+
+@dataclass
+class Vocab:
+    """Controlled vocabularies; `provinces` is grouped by region."""
+
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    regions: dict[str, list[str]] = field(default_factory=dict)
+
+    def terms(self, name: str) -> list[str]:
+        """Return the allowed values of vocabulary `name`, in declared order."""
+        if name == "provinces":
+            return [p for group in self.regions.values() for p in group]
+        return self.lists.get(name, [])
+
+    def region_of(self, province: str) -> str:
+        """Return the region a province belongs to."""
+        return next((r for r, ps in self.regions.items() if province in ps), "")
+
+
+# --- Reusable field groups ------------------------------------------------------------
+
+SOURCE = Struct(fields=(
+    Field("title", Text(), "标题", "来源的标题，如网页或书名", required=True),
+    Field("publisher", Text(), "发布者", "发布单位或出版社"),
+    Field("url", Url(), "网址", "只填亲自打开核实过的网址"),
+    Field("accessed", Date(), "访问日期", "打开该网址核实的日期"),
+))
+IMAGE = Struct(fields=(
+    Field("src", MediaPath(), "文件", "site_data/media/ 下的图片", required=True),
+    Field("caption", Text(), "说明", required=True),
+    Field("credit", Text(), "作者或来源", required=True),
+    Field("license", Text(), "许可", "如 CC BY 4.0、自摄授权", required=True),
+))
+LOCATION = Struct(fields=(
+    Field("lat", Number(-90, 90), "纬度", "WGS-84 十进制度数", required=True),
+    Field("lng", Number(-180, 180), "经度", "WGS-84 十进制度数", required=True),
+))
+REGION = Struct(fields=(
+    Field("province", Term(vocabulary="provinces"), "省级行政区", required=True),
+    Field("city", Text(max_chars=40), "市（地、州、盟）"),
+    Field("county", Text(max_chars=40), "县（市、区、旗）"),
+))
+
+
+def _terms(vocabulary: str) -> ListOf:
+    return ListOf(Term(vocabulary=vocabulary), max_items=20)
+
+
+def _refs(kind: str) -> ListOf:
+    return ListOf(Ref(kind=kind), max_items=200)
+
+
+COMMON_TAIL = (
+    Field("images", ListOf(IMAGE, max_items=20), "图片", "每张图片须注明作者和许可"),
+    Field("sources", ListOf(SOURCE, min_items=1, max_items=30), "来源",
+          "核实事实所依据的官方网站、出版物等", required=True),
+    Field("verified", Date(), "核实日期", "最近一次对照来源核实事实的日期", required=True),
+    Field("draft", Boolean(), "草稿", "true 表示只检查不发布"),
+)
+FACETS = (
+    Field("themes", _terms("themes"), "主题"),
+    Field("periods", _terms("periods"), "历史时期"),
+    Field("audiences", _terms("audiences"), "适用对象"),
+)
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of record: its folder, labels and fields."""
+
+    name: str  # folder under site_data/ and URL prefix
+    label: str  # Chinese name of the kind, as used in navigation
+    noun: str  # Chinese noun for one record
+    title_field: str
+    schema: Struct
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.schema.fields
+
+
+SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
+    Field("name", Text(max_chars=80), "名称", "正式名称", required=True),
+    Field("kind", Term(vocabulary="kinds"), "类型", required=True),
+    Field("designations", _terms("designations"), "命名与认定", "只填有来源可查的称号"),
+    Field("region", REGION, "所在地区", required=True),
+    Field("address", Text(max_chars=120), "地址"),
+    Field("location", LOCATION, "坐标", "WGS-84，只在有可靠来源时填写"),
+    Field("open_hours", Text(max_chars=200), "开放时间", "以官方公布为准，不确定就不填"),
+    Field("booking", Text(max_chars=200), "预约方式"),
+    Field("website", Url(), "官方网站"),
+    Field("summary", Text(max_chars=300), "简介", "一两句话", required=True),
+    Field("body", Markdown(), "详细介绍", "Markdown，不支持 HTML"),
+    *FACETS,
+    Field("people", _refs("people"), "相关人物"),
+    Field("relics", _refs("relics"), "相关文物"),
+    Field("readings", _refs("readings"), "相关书目"),
+    *COMMON_TAIL,
+)))
+
+PEOPLE = RecordKind("people", "英烈人物", "人物", "name", Struct(fields=(
+    Field("name", Text(max_chars=40), "姓名", required=True),
+    Field("born", PartialDate(), "出生", "YYYY、YYYY-MM 或 YYYY-MM-DD，加引号"),
+    Field("died", PartialDate(), "逝世", "在世者不填"),
+    Field("native_place", Text(max_chars=60), "籍贯"),
+    Field("role", Text(max_chars=120), "身份", "一句话，如“中国共产党的主要创始人之一”",
+          required=True),
+    Field("summary", Text(max_chars=300), "简介", required=True),
+    Field("body", Markdown(), "生平", "Markdown，不支持 HTML"),
+    Field("sites", _refs("sites"), "相关旧址"),
+    Field("themes", _terms("themes"), "主题"),
+    Field("periods", _terms("periods"), "历史时期"),
+    *COMMON_TAIL,
+)))
+
+RELICS = RecordKind("relics", "文物史料", "文物", "name", Struct(fields=(
+    Field("name", Text(max_chars=80), "名称", required=True),
+    Field("site", Ref(kind="sites"), "所属旧址", "收藏或关联的旧址编号", required=True),
+    Field("era", Text(max_chars=60), "年代", "如“1920年”“1935年1月”", required=True),
+    Field("category", Text(max_chars=40), "类别", "如文献、实物、照片"),
+    Field("holder", Text(max_chars=80), "收藏单位", "与所属旧址不同时填写"),
+    Field("grade", Text(max_chars=40), "级别", "如国家一级文物，须有来源"),
+    Field("description", Markdown(), "介绍", required=True),
+    Field("people", _refs("people"), "相关人物"),
+    Field("themes", _terms("themes"), "主题"),
+    Field("periods", _terms("periods"), "历史时期"),
+    *COMMON_TAIL,
+)))
+
+READING_KINDS = {"book": "图书", "article": "文章", "speech": "讲话"}
+
+
+class ReadingKind(Text):
+    """book, article or speech."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        value = super().convert(node, ctx, where)
+        if value is MISSING or value in READING_KINDS:
+            return value
+        choices = list(READING_KINDS)
+        label_match = [k for k, v in READING_KINDS.items() if v == value]
+        hint = f"，是否指“{label_match[0]}”？" if label_match else _did_you_mean(value, choices)
+        ctx.report(node.mark, "unknown-term",
+                   f"字段 {where} 只能是 book（图书）、article（文章）或 speech（讲话），"
+                   f"实际是“{value}”{hint}")
+        return MISSING
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": list(READING_KINDS)}
+
+
+READINGS = RecordKind("readings", "学习书目", "书目", "title", Struct(fields=(
+    Field("title", Text(max_chars=120), "书名或篇名", "不加书名号", required=True),
+    Field("kind", ReadingKind(), "类型", "book、article 或 speech", required=True),
+    Field("author", Text(max_chars=80), "作者"),
+    Field("publisher", Text(max_chars=80), "出版者"),
+    Field("year", Integer(1840, 2100), "出版年份"),
+    Field("date", Date(), "发表日期"),
+    Field("issue", Text(max_chars=40), "期号", "如“2021年第10期”"),
+    Field("isbn", Text(max_chars=20, pattern=r"(97[89])?[-\d]{9,13}[\dXx]",
+                       pattern_hint="应为 10 位或 13 位 ISBN，可含连字符"), "ISBN", "加引号"),
+    Field("url", Url(), "网址"),
+    Field("summary", Text(max_chars=300), "简介", required=True),
+    Field("chapters", ListOf(Text(max_chars=120), max_items=80, unique=False), "主要篇章"),
+    Field("audiences", _terms("audiences"), "适用对象"),
+    Field("themes", _terms("themes"), "主题"),
+    *COMMON_TAIL,
+)))
+
+SECTION = Struct(fields=(
+    Field("heading", Text(max_chars=80), "标题", required=True),
+    Field("minutes", Integer(1, 240), "时长（分钟）"),
+    Field("points", ListOf(Text(max_chars=500), min_items=1, max_items=30, unique=False),
+          "要点", required=True),
+    Field("sites", _refs("sites"), "用到的旧址"),
+    Field("readings", _refs("readings"), "用到的书目"),
+    Field("people", _refs("people"), "讲到的人物"),
+    Field("relics", _refs("relics"), "讲到的文物"),
+    Field("interaction", Text(max_chars=500), "互动", "提问、讨论、现场教学等"),
+))
+VISIT = Struct(fields=(
+    Field("site", Ref(kind="sites"), "旧址", required=True),
+    Field("activity", Text(max_chars=500), "活动", required=True),
+))
+
+OUTLINES = RecordKind("outlines", "宣讲提纲", "提纲", "title", Struct(fields=(
+    Field("title", Text(max_chars=80), "标题", required=True),
+    Field("audience", Term(vocabulary="audiences"), "宣讲对象", required=True),
+    Field("duration_minutes", Integer(10, 240), "时长（分钟）", required=True),
+    Field("themes", _terms("themes"), "主题"),
+    Field("summary", Text(max_chars=300), "简介", required=True),
+    Field("objectives", ListOf(Text(max_chars=300), min_items=1, max_items=10), "教学目标",
+          required=True),
+    Field("sections", ListOf(SECTION, min_items=1, max_items=12, unique=False), "讲授环节",
+          required=True),
+    Field("discussion", ListOf(Text(max_chars=300), min_items=1, max_items=12), "讨论题",
+          required=True),
+    Field("site_visit", ListOf(VISIT, max_items=10, unique=False), "现场教学安排"),
+    Field("readings", _refs("readings"), "延伸阅读"),
+    *COMMON_TAIL,
+)))
+
+STOP = Struct(fields=(
+    Field("site", Ref(kind="sites"), "旧址", required=True),
+    Field("day", Integer(1, 30), "第几天"),
+    Field("note", Text(max_chars=300), "说明"),
+))
+
+ROUTES = RecordKind("routes", "红色线路", "线路", "name", Struct(fields=(
+    Field("name", Text(max_chars=80), "名称", required=True),
+    Field("days", Integer(1, 30), "天数", required=True),
+    Field("summary", Text(max_chars=300), "简介", required=True),
+    Field("audiences", _terms("audiences"), "适用对象"),
+    Field("themes", _terms("themes"), "主题"),
+    Field("stops", ListOf(STOP, min_items=2, max_items=40, unique=False), "站点", required=True),
+    *COMMON_TAIL,
+)))
+
+KINDS: dict[str, RecordKind] = {k.name: k for k in
+                                (SITES, PEOPLE, RELICS, READINGS, OUTLINES, ROUTES)}
+
+
+@dataclass
+class Record:
+    """One checked record: its values plus where each was written."""
+
+    kind: str
+    id: str
+    path: str
+    data: dict[str, Any]
+    marks: dict[str, Mark] = field(default_factory=dict)
+    refs: list[RefUse] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """Return the record's display name."""
+        return str(self.data.get(KINDS[self.kind].title_field, self.id))
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.data.get("draft", False))
+
+    @property
+    def url(self) -> str:
+        """Return the record page's URL relative to the site root."""
+        return f"{self.kind}/{self.id}/"
+
+    def mark(self, field_path: str) -> Mark:
+        """Return where `field_path` was written, or the top of the file."""
+        return self.marks.get(field_path, Mark(1, 1))

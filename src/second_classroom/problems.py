@@ -1,0 +1,45 @@
+"""Problems found in the data, each carrying the location it was found at."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in one file, at a 1-based line and column."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    severity: Severity = "error"
+
+    def format(self) -> str:
+        """Return the problem as `path:line:col: 消息` (warnings are marked 警告)."""
+        prefix = "警告：" if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}:{self.column}: {prefix}{self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the problem as a JSON-ready mapping."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 1-based position in a source file."""
+
+    line: int
+    column: int
+
+
+class DataError(Exception):
+    """Raised when data has errors; carries every problem so they can all be shown."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))

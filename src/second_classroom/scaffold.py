@@ -1,0 +1,53 @@
+"""Commented record templates for `classroom new`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .models import KINDS, Field, ListOf, Struct
+
+
+def _comment(field: Field) -> str:
+    need = "必填" if field.required else "可选"
+    help_text = f"：{field.help}" if field.help else ""
+    return f"  # {need} {field.label}{help_text}（{field.type.name}）"
+
+
+def _lines(struct: Struct, indent: str, today: dt.date) -> list[str]:
+    lines: list[str] = []
+    for f in struct.fields:
+        if f.name == "verified":
+            lines.append(f"{indent}verified: {today.isoformat()}{_comment(f)}")
+            continue
+        if f.name == "draft":
+            lines.append(f"{indent}draft: true  # 填好并核实后改为 false 或删去这一行")
+            continue
+        prefix = indent if f.required else indent + "# "
+        nested = f.type.item if isinstance(f.type, ListOf) else f.type
+        if isinstance(nested, Struct):
+            lines.append(f"{prefix}{f.name}:{_comment(f)}")
+            inner = _lines(nested, "", today)
+            bullet = isinstance(f.type, ListOf)
+            for i, line in enumerate(inner):
+                lead = ("- " if i == 0 else "  ") if bullet else ""
+                lines.append(f"{prefix}  {lead}{line}")
+        elif isinstance(f.type, ListOf):
+            lines.append(f"{prefix}{f.name}: []{_comment(f)}")
+        else:
+            lines.append(f"{prefix}{f.name}:{_comment(f)}")
+    return lines
+
+
+def record_template(kind: str, today: dt.date | None = None) -> str:
+    """Return a commented YAML template for a new record of `kind`.
+
+    Required fields are left empty so `classroom check` fails until they are filled in;
+    optional fields are commented out.
+    """
+    spec = KINDS[kind]
+    head = [
+        f"# {spec.label}（{spec.noun}）记录。填写后运行 classroom check 检查。",
+        "# 必填字段必须填写；不知道的可选字段请保持注释或删去，不要猜测。",
+        "# 每条事实都要有来源（sources），并写明核实日期（verified）。",
+    ]
+    return "\n".join(head + _lines(spec.schema, "", today or dt.date.today())) + "\n"
