@@ -170,8 +170,9 @@ def _warnings(record: Record, today: dt.date) -> list[Problem]:
         if not record.data.get("readings"):
             found.append(_at(record, Mark(1, 1), "no-readings",
                              "这处旧址还没有关联学习书目（readings）", "warning"))
-        location = record.data.get("location")
-        if location and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1):
+        location = record.data.get("location", {})
+        if ("lat" in location and "lng" in location  # both converted; else already an error
+                and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1)):
             found.append(_at(record, record.mark("location"), "outside-china",
                              "坐标不在中国境内，是否把 lat（纬度）和 lng（经度）写反了？", "warning"))
     return found

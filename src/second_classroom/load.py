@@ -30,6 +30,7 @@ class Scalar:
     text: str
     mark: Mark
     plain: bool = True
+    one_line: bool = True  # written on a single line, so offsets in `text` map to columns
 
 
 @dataclass
@@ -76,6 +77,7 @@ _SYNTAX_MESSAGES = [
     ("did not find expected ',' or '}'", "花括号映射没有正确闭合，缺少“,”或“}”"),
     ("found undefined alias", "不允许使用 YAML 别名（*）"),
     ("control characters are not allowed", "文件中含有不可见的控制字符"),
+    ("special characters are not allowed", "文件中含有不可见的控制字符"),
 ]
 
 
@@ -106,10 +108,12 @@ class _Composer:
             raise _Refused(_mark(event), "yaml-anchor", "不允许使用 YAML 锚点（&），请把内容直接写出来")
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
-            raise _Refused(_mark(event), "yaml-tag", f"不允许使用 YAML 标签“{tag}”")
+            shown = tag.replace("tag:yaml.org,2002:", "!!")  # as the editor typed it
+            raise _Refused(_mark(event), "yaml-tag", f"不允许使用 YAML 标签“{shown}”")
         if isinstance(event, yaml.ScalarEvent):
             plain = event.style is None or event.style == ""
-            return Scalar(event.value, _mark(event), plain)
+            one_line = event.start_mark.line == event.end_mark.line
+            return Scalar(event.value, _mark(event), plain, one_line)
         if isinstance(event, yaml.SequenceStartEvent):
             items: list[Node] = []
             while not isinstance(self.events[self.pos], yaml.SequenceEndEvent):
@@ -158,10 +162,21 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         events = list(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and mark and mark.index >= len(text.rstrip()):
+            mark = exc.context_mark  # ran off the end: point at the unclosed quote or bracket
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(path, line, col, "yaml-syntax", _syntax_message(str(exc.problem)))]
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        if _Loader is not yaml.SafeLoader:  # libyaml counts UTF-8 bytes, not characters
+            raw = text.encode("utf-8", "surrogatepass")[: exc.position]
+            before = raw.decode("utf-8", "replace")
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        return None, [Problem(path, line, col, "yaml-syntax", _syntax_message(exc.reason))]
     except yaml.YAMLError as exc:
         return None, [Problem(path, 1, 1, "yaml-syntax", _syntax_message(str(exc)))]
+    except UnicodeEncodeError:  # lone surrogates in a str that did not come from a file
+        return None, [Problem(path, 1, 1, "encoding", "文本中含有无法编码的字符")]
     starts = [i for i, e in enumerate(events) if isinstance(e, yaml.DocumentStartEvent)]
     if not starts:
         return None, [Problem(path, 1, 1, "empty-file", "文件是空的，应包含一条记录")]
@@ -175,6 +190,8 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     except _Refused as refused:
         return None, [Problem(path, refused.mark.line, refused.mark.column, refused.code,
                               refused.message)]
+    if isinstance(root, Scalar) and root.plain and root.text == "":
+        return None, [Problem(path, 1, 1, "empty-file", "文件是空的，应包含一条记录")]
     problems = [Problem(path, p.line, p.column, p.code, p.message) for p in composer.problems]
     return root, problems
 

@@ -152,7 +152,7 @@ class Text(FieldType):
 
 def _offset_mark(scalar: Scalar, offset: int) -> Mark:
     # Only plain single-line scalars map offsets to columns reliably; else point at the value.
-    if scalar.plain and "\n" not in scalar.text:
+    if scalar.plain and scalar.one_line:
         return Mark(scalar.mark.line, scalar.mark.column + offset)
     return scalar.mark
 
@@ -323,7 +323,10 @@ class Url(FieldType):
         if scalar is None:
             return MISSING
         text = scalar.text.strip()
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[abc"
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", text):
             ctx.report(scalar.mark, "bad-url",
                        f"字段 {where} 应为以 http:// 或 https:// 开头的网址，实际是“{text[:80]}”")
@@ -393,6 +396,15 @@ class Term(FieldType):
         return "…"
 
 
+def _media_file_ok(root: Path, text: str) -> bool:
+    """Return whether media path `text` is a file that really lies inside root/media."""
+    try:
+        file = (root / text).resolve()
+        return file.is_file() and file.is_relative_to((root / "media").resolve())
+    except (OSError, ValueError):  # name too long, NUL byte, symlink loop
+        return False
+
+
 @dataclass
 class MediaPath(FieldType):
     """A path under site_data/media/ to a file that exists."""
@@ -410,7 +422,7 @@ class MediaPath(FieldType):
             ctx.report(scalar.mark, "bad-media-path",
                        f"字段 {where} 应为 media/ 目录下的相对路径，实际是“{text}”")
             return MISSING
-        if not (ctx.data_root / text).is_file():
+        if not _media_file_ok(ctx.data_root, text):
             ctx.report(scalar.mark, "missing-media", f"字段 {where}：找不到文件 {text}")
             return MISSING
         return text

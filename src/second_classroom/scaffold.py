@@ -28,9 +28,12 @@ def _lines(struct: Struct, indent: str, today: dt.date) -> list[str]:
             lines.append(f"{prefix}{f.name}:{_comment(f)}")
             inner = _lines(nested, "", today)
             bullet = isinstance(f.type, ListOf)
-            for i, line in enumerate(inner):
-                lead = ("- " if i == 0 else "  ") if bullet else ""
-                lines.append(f"{prefix}  {lead}{line}")
+            # A list that needs several items (a route's stops) gets that many blanks.
+            copies = max(1, f.type.min_items) if isinstance(f.type, ListOf) else 1
+            for _ in range(copies):
+                for i, line in enumerate(inner):
+                    lead = ("- " if i == 0 else "  ") if bullet else ""
+                    lines.append(f"{prefix}  {lead}{line}")
         elif isinstance(f.type, ListOf):
             lines.append(f"{prefix}{f.name}: []{_comment(f)}")
         else:
