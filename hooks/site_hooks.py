@@ -28,7 +28,7 @@ _state: dict[str, Any] = {}
 def _data_dir(config: MkDocsConfig) -> Path:
     options = config.extra.get("second_classroom", {})
     base = Path(config.config_file_path).parent
-    return base / options.get("data", "site_data")
+    return base / str(options.get("data", "site_data"))
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -84,8 +84,10 @@ def on_page_content(html: str, page: MkPage, **_: Any) -> str | None:
         return None
     ready = pages[uri]
     if ready is not None:
-        return ready.html
-    return record_page(_state["catalog"], _state["records"][uri], _state["options"]).html
+        return str(ready.html)
+    page_html: str = record_page(_state["catalog"], _state["records"][uri],
+                                 _state["options"]).html
+    return page_html
 
 
 def on_post_build(config: MkDocsConfig) -> None:

@@ -59,7 +59,7 @@ class _Refused(Exception):
 
 def _mark(event: yaml.Event) -> Mark:
     m = event.start_mark
-    return Mark(m.line + 1, m.column + 1)
+    return Mark(m.line + 1, m.column + 1) if m is not None else Mark(1, 1)
 
 
 # Translations of libyaml's most common complaints; anything else is shown verbatim.
@@ -112,7 +112,8 @@ class _Composer:
             raise _Refused(_mark(event), "yaml-tag", f"不允许使用 YAML 标签“{shown}”")
         if isinstance(event, yaml.ScalarEvent):
             plain = event.style is None or event.style == ""
-            one_line = event.start_mark.line == event.end_mark.line
+            start, end = event.start_mark, event.end_mark
+            one_line = start is None or end is None or start.line == end.line
             return Scalar(event.value, _mark(event), plain, one_line)
         if isinstance(event, yaml.SequenceStartEvent):
             items: list[Node] = []
@@ -162,8 +163,10 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         events = list(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark and mark and mark.index >= len(text.rstrip()):
-            mark = exc.context_mark  # ran off the end: point at the unclosed quote or bracket
+        unclosed = "did not find expected ','" in str(exc.problem)
+        if exc.context_mark and mark and (mark.index >= len(text.rstrip()) or (
+                unclosed and mark.line != exc.context_mark.line)):
+            mark = exc.context_mark  # point at the quote or bracket that was never closed
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(path, line, col, "yaml-syntax", _syntax_message(str(exc.problem)))]
     except yaml.reader.ReaderError as exc:
@@ -181,8 +184,8 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     if not starts:
         return None, [Problem(path, 1, 1, "empty-file", "文件是空的，应包含一条记录")]
     if len(starts) > 1:
-        mark = _mark(events[starts[1]])
-        return None, [Problem(path, mark.line, mark.column, "multiple-documents",
+        second = _mark(events[starts[1]])
+        return None, [Problem(path, second.line, second.column, "multiple-documents",
                               "一个文件只能有一条记录（不要用“---”分隔多条）")]
     composer = _Composer(events, starts[0] + 1)
     try:

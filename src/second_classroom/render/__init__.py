@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import markupsafe
 
 from ..catalog import Catalog
 from ..models import KINDS, READING_KINDS, Record
@@ -127,7 +128,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=False,
         keep_trailing_newline=False,
     )
-    env.filters["md"] = lambda text: jinja2.utils.markupsafe.Markup(markdown_to_html(text))
+    env.filters["md"] = lambda text: markupsafe.Markup(markdown_to_html(text))
     env.filters["cndate"] = _cndate
     env.globals["facet_url"] = facet_url
     env.globals["kind_noun"] = lambda r: KINDS[r.kind].noun

@@ -63,4 +63,4 @@ def markdown_to_html(text: str) -> str:
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
         return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
     _md.reset()
-    return _md.convert(text)
+    return str(_md.convert(text))

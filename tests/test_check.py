@@ -1,0 +1,182 @@
+"""`classroom check` on bad input: one fixture folder per case, expected output beside it.
+
+Each folder under tests/fixtures/check/ is a tiny self-contained data tree (vocab.yml plus
+one or two record files) with `expected.txt` holding the exact lines the check prints for
+it, paths relative to the folder. To see a case by hand:
+
+    cd tests/fixtures/check/<case> && classroom check . --today 2026-11-25
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from second_classroom.check import CheckResult, check_tree
+from second_classroom.load import MAX_FILE_BYTES
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES_DIR = FIXTURES / "check"
+TODAY = dt.date(2026, 11, 25)
+CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.txt").is_file())
+
+
+def run_check(folder: Path, monkeypatch: pytest.MonkeyPatch) -> CheckResult:
+    """Check `folder` the way an editor would: from inside it, as `classroom check .`."""
+    monkeypatch.chdir(folder)
+    return check_tree(Path("."), TODAY)
+
+
+def lines_of(result: CheckResult) -> list[str]:
+    return [p.format() for p in result.problems]
+
+
+def test_cases_were_found() -> None:
+    assert len(CASES) >= 50
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_check_case(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = CASES_DIR / case
+    expected = (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
+    result = run_check(folder, monkeypatch)
+    assert lines_of(result) == expected
+
+
+def test_expected_files_name_real_files() -> None:
+    """Every expected line points at a file of its case, so a renamed file cannot hide."""
+    for case in CASES:
+        folder = CASES_DIR / case
+        for line in (folder / "expected.txt").read_text(encoding="utf-8").splitlines():
+            path = line.split(":", 1)[0]
+            assert (folder / path).is_file() or path == "vocab.yml", (case, line)
+
+
+# --- scalars keep the text the editor typed ------------------------------------------
+
+def test_typed_scalars_stay_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run_check(CASES_DIR / "ok-typed-scalars", monkeypatch)
+    assert result.problems == []
+    data = {r.id: r.data for r in result.records}
+    site = data["yida"]
+    assert site["open_hours"] == "9:00"  # not 540
+    assert site["address"] == "010010"  # not 4104
+    assert site["booking"] == "no"  # not False
+    assert site["summary"] == "1:30:00"  # not 5400
+    assert site["body"] == "0x1F"  # not 31
+    person = data["li-dazhao"]
+    assert person["born"] == "1889"
+    assert person["died"] == "1927-04-28"
+    assert person["native_place"] == "yes"
+    reading = data["jianshi"]
+    assert reading["year"] == 2021  # an integer field does become a number
+    assert reading["isbn"] == "9787010000000"
+    assert reading["issue"] == "1e3"
+    assert reading["verified"] == dt.date(2026, 11, 1)
+
+
+def test_bom_file_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run_check(CASES_DIR / "ok-bom", monkeypatch)
+    assert [r.data["name"] for r in result.records] == ["李大钊"]
+
+
+def test_duplicate_key_keeps_first_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run_check(CASES_DIR / "duplicate-key", monkeypatch)
+    (record,) = result.records
+    assert record.data["name"] == "李大钊"
+    assert record.data["sources"] == [{"title": "李大钊纪念馆"}]
+
+
+def test_warnings_are_warnings_and_errors_are_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run_check(CASES_DIR / "warning-stale", monkeypatch)
+    assert [p.code for p in result.warnings] == ["stale"] and result.errors == []
+    result = run_check(CASES_DIR / "verified-in-future", monkeypatch)
+    assert [p.code for p in result.errors] == ["verified-in-future"]
+
+
+def test_media_symlink_escaping_media_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    link = CASES_DIR / "media-paths" / "media" / "escape.png"
+    assert link.is_symlink() and link.resolve().is_file()  # the fixture is what it claims
+
+
+# --- oversized input, generated in tmp_path to keep the fixtures small ---------------
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    shutil.copy(FIXTURES / "vocab.yml", tmp_path / "vocab.yml")
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+PERSON = ("name: 李大钊\nrole: 中国共产党的主要创始人之一\nsummary: 传播者。\n"
+          "sources:\n  - title: 李大钊纪念馆\nverified: 2026-11-01\n")
+
+
+def test_one_megabyte_value_is_a_file_too_large(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _tree(tmp_path, {"people/li-dazhao.yml": PERSON + "body: " + "党" * 350_000 + "\n"})
+    assert lines_of(run_check(tmp_path, monkeypatch)) == [
+        "people/li-dazhao.yml:1:1: 文件过大（1025 KB），一条记录不应超过 256 KB"]
+
+
+def test_file_just_over_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = PERSON + "# " + "x" * (MAX_FILE_BYTES - len(PERSON.encode()) - 2) + "\n"
+    _tree(tmp_path, {"people/li-dazhao.yml": text})
+    assert (tmp_path / "people/li-dazhao.yml").stat().st_size == MAX_FILE_BYTES + 1
+    assert lines_of(run_check(tmp_path, monkeypatch)) == [
+        "people/li-dazhao.yml:1:1: 文件过大（256 KB），一条记录不应超过 256 KB"]
+
+
+def test_file_at_the_limit_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = PERSON + "# " + "x" * (MAX_FILE_BYTES - len(PERSON.encode()) - 3) + "\n"
+    _tree(tmp_path, {"people/li-dazhao.yml": text})
+    assert lines_of(run_check(tmp_path, monkeypatch)) == []
+
+
+def test_long_value_under_the_file_limit_is_too_long(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _tree(tmp_path, {"people/li-dazhao.yml": PERSON + "body: " + "党" * 80_000 + "\n"})
+    assert lines_of(run_check(tmp_path, monkeypatch)) == [
+        "people/li-dazhao.yml:7:7: 字段 body 过长（80000 字），最多 20000 字"]
+
+
+def test_long_media_name_is_a_problem_not_a_crash(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "media/" + "a" * 300 + ".png"
+    _tree(tmp_path, {"people/li-dazhao.yml": PERSON + "images:\n  - {src: " + name
+                     + ", caption: 图, credit: 自摄, license: CC BY 4.0}\n"})
+    assert lines_of(run_check(tmp_path, monkeypatch)) == [
+        f"people/li-dazhao.yml:8:11: 字段 images[1].src：找不到文件 {name}"]
+
+
+def test_every_problem_in_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Problems in many files and many fields all come out together, sorted."""
+    _tree(tmp_path, {
+        "people/a.yml": PERSON.replace("name: 李大钊", "name:") + "draft: no\n",
+        "people/b.yml": "- x\n",
+        "people/c.yml": PERSON.replace("2026-11-01", "2026-02-30"),
+        "sites/d.yml": "name: [x]\n",
+    })
+    assert lines_of(run_check(tmp_path, monkeypatch)) == [
+        "people/a.yml:1:6: 字段 name 的值为空；不知道就整行删去，不要留空",
+        "people/a.yml:7:8: 字段 draft 只能写 true 或 false，实际是“no”",
+        "people/b.yml:1:1: 应为映射（字段: 值），实际是列表",
+        "people/c.yml:6:11: 字段 verified 应为真实存在的日期，格式 YYYY-MM-DD，实际是“2026-02-30”",
+        "sites/d.yml:1:1: 缺少必填字段“kind”（类型）",
+        "sites/d.yml:1:1: 缺少必填字段“region”（所在地区）",
+        "sites/d.yml:1:1: 缺少必填字段“sources”（来源）",
+        "sites/d.yml:1:1: 缺少必填字段“summary”（简介）",
+        "sites/d.yml:1:1: 缺少必填字段“verified”（核实日期）",
+        "sites/d.yml:1:1: 警告：这处旧址还没有关联学习书目（readings）",
+        "sites/d.yml:1:7: 字段 name 应为文字，实际是列表",
+    ]
+
+
+def test_missing_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = check_tree(Path("nowhere"), TODAY)
+    assert lines_of(result) == ["nowhere:1:1: 找不到数据目录"]

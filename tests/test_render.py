@@ -1,0 +1,73 @@
+"""Rendering helpers: map coordinate systems, numbering, page URLs."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from second_classroom.render import Page, cn_number, facet_url
+from second_classroom.render.maps import gcj02_to_bd09, map_links, wgs84_to_gcj02
+
+
+def test_wgs84_to_gcj02_matches_reference_values() -> None:
+    # Reference pair published with the widely used coordtransform library.
+    lat, lng = wgs84_to_gcj02(39.915, 116.404)
+    assert lat == pytest.approx(39.91640428150164, abs=1e-9)
+    assert lng == pytest.approx(116.41024449916938, abs=1e-9)
+
+
+def test_gcj02_to_bd09_matches_reference_values() -> None:
+    lat, lng = gcj02_to_bd09(39.915, 116.404)
+    assert lat == pytest.approx(39.92133699351021, abs=1e-9)
+    assert lng == pytest.approx(116.41036949371029, abs=1e-9)
+
+
+def test_outside_china_is_not_shifted() -> None:
+    assert wgs84_to_gcj02(48.8566, 2.3522) == (48.8566, 2.3522)
+
+
+def test_map_links_pin_each_app_in_its_own_coordinate_system() -> None:
+    amap, baidu, tencent = map_links("中共一大纪念馆", 31.2190, 121.4700, "黄陂南路374号")
+    glat, glng = wgs84_to_gcj02(31.2190, 121.4700)
+    blat, blng = gcj02_to_bd09(glat, glng)
+    q = parse_qs(urlsplit(amap.url).query)
+    assert q["position"] == [f"{glng:.6f},{glat:.6f}"] and q["coordinate"] == ["gaode"]
+    assert q["name"] == ["中共一大纪念馆"]
+    q = parse_qs(urlsplit(baidu.url).query)
+    assert q["location"] == [f"{blat:.6f},{blng:.6f}"] and q["coord_type"] == ["bd09ll"]
+    q = parse_qs(urlsplit(tencent.url).query)
+    assert q["marker"][0].startswith(f"coord:{glat:.6f},{glng:.6f};title:中共一大纪念馆")
+    assert [link.app for link in (amap, baidu, tencent)] == ["高德地图", "百度地图", "腾讯地图"]
+
+
+def test_map_links_without_coordinates_search_by_name() -> None:
+    links = map_links("遵义会议会址", address="子尹路96号", city="遵义市")
+    assert all("search" in link.url for link in links)
+    assert parse_qs(urlsplit(links[0].url).query)["keyword"] == ["遵义会议会址 子尹路96号"]
+
+
+@pytest.mark.parametrize(("n", "text"), [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"),
+                                         (23, "二十三"), (99, "九十九")])
+def test_cn_number(n: int, text: str) -> None:
+    assert cn_number(n) == text
+
+
+@pytest.mark.parametrize(("uri", "url"), [("index.md", ""), ("sites/index.md", "sites/"),
+                                          ("sites/x.md", "sites/x/"),
+                                          ("theme/长征/2.md", "theme/长征/2/")])
+def test_page_url(uri: str, url: str) -> None:
+    assert Page(uri, "t", "").url == url
+
+
+def test_facet_url_is_percent_encoded() -> None:
+    assert facet_url("theme", "长征") == "theme/%E9%95%BF%E5%BE%81/"
+    assert facet_url("theme", "长征", 3) == "theme/%E9%95%BF%E5%BE%81/3/"
+
+
+def test_front_matter_is_valid_yaml_for_any_title() -> None:
+    import yaml
+
+    page = Page("x.md", 'a: "b" # c', "<p>x</p>", "d\ne")
+    front = page.as_markdown().split("---")[1]
+    assert yaml.safe_load(front) == {"title": 'a: "b" # c', "description": "d\ne"}
