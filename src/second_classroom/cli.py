@@ -93,6 +93,25 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pages(args: argparse.Namespace) -> int:
+    """Write every generated page as Markdown (front matter + HTML) for any site engine."""
+    from .catalog import load_catalog
+    from .problems import DataError
+    from .render import RenderOptions, write_pages
+
+    try:
+        catalog, _ = load_catalog(Path(args.data))
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem.format())
+        print(f"检查未通过：发现 {len(exc.problems)} 个错误，未生成页面。")
+        return 1
+    options = RenderOptions(site_url=args.site_url, local_province=args.local_province)
+    count = write_pages(catalog, options, Path(args.out))
+    print(f"已写入 {count} 个页面到 {args.out}/")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the `classroom` command."""
     parser = _Parser(prog="classroom", description="第二课堂：红色教育资源数据工具")
@@ -116,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("id", help="编号（文件名），小写字母、数字和连字符")
     new.add_argument("--data", default=str(DEFAULT_DATA), help="数据目录")
     new.set_defaults(func=cmd_new)
+
+    pages = sub.add_parser("pages", help="把生成的页面写成 Markdown 文件（供其他站点引擎使用）")
+    pages.add_argument("out", help="输出目录")
+    pages.add_argument("--data", default=str(DEFAULT_DATA), help="数据目录")
+    pages.add_argument("--site-url", default="", help="站点网址（用于二维码）")
+    pages.add_argument("--local-province", default="", help="首页重点展示的省份")
+    pages.set_defaults(func=cmd_pages)
 
     for register in _EXTRA_COMMANDS:
         register(sub)
