@@ -51,6 +51,16 @@ def test_pages_fit_a_phone_and_load_only_from_the_site(name: str, phone: Any, si
     phone.screenshot(path=str(artifacts / f"site-{name}.png"), full_page=True)
 
 
+@pytest.mark.parametrize("kind", ["people", "relics", "readings", "outlines", "routes"])
+def test_record_pages_of_every_kind_fit_a_phone(kind: str, phone: Any, site_url: str,
+                                                catalog: Catalog, artifacts: Path) -> None:
+    # The longest title is the likeliest to push the layout wider than the screen.
+    record = max(catalog.by_kind[kind], key=lambda r: len(r.title))
+    _open(phone, site_url + record.url)
+    _assert_fits_phone(phone)
+    phone.screenshot(path=str(artifacts / f"record-{kind}.png"), full_page=True)
+
+
 def test_site_page_fits_and_navigation_links_carry_converted_coordinates(
         phone: Any, site_url: str, catalog: Catalog, artifacts: Path) -> None:
     site = _located_site(catalog)

@@ -278,8 +278,8 @@ def _paginated(uri_for: Any, url_for: Any, title: str, records: list[Record],
 
 def facet_pages(catalog: Catalog) -> Iterator[Page]:
     """Yield the listing pages of every facet value, grouped by record kind."""
-    order = {k: i for i, k in enumerate(KINDS)}
     for facet, (label, key, kinds) in FACETS.items():
+        order = {k: i for i, k in enumerate(kinds)}  # e.g. outlines first on audience pages
         for value, records in catalog.facet(key).items():
             shown = sorted((r for r in records if r.kind in kinds),
                            key=lambda r: (order[r.kind], r.id))
@@ -288,6 +288,11 @@ def facet_pages(catalog: Catalog) -> Iterator[Page]:
                 lambda n, f=facet, v=value: facet_url(f, v, n),
                 f"{label}：{value}", shown, lambda r: KINDS[r.kind].label,
                 intro=f"按{label}“{value}”浏览的红色资源。")
+
+
+def _facet_records(catalog: Catalog, facet: str) -> list[tuple[str, str, list[Record]]]:
+    return [(value, facet_url(facet, value), recs)
+            for value, recs in catalog.facet(FACETS[facet][1]).items()]
 
 
 def _facet_counts(catalog: Catalog, facet: str) -> list[tuple[str, str, int]]:
@@ -335,7 +340,8 @@ def home_page(catalog: Catalog, options: RenderOptions) -> Page:
             local = {"province": options.local_province, "records": records,
                      "url": facet_url("province", options.local_province)}
     html = _render("home.html", "", sections=sections, local=local,
-                   audiences=_facet_counts(catalog, "audience"),
+                   audiences=[(v, u, sum(1 for r in recs if r.kind == "outlines"))
+                              for v, u, recs in _facet_records(catalog, "audience")],
                    themes=_facet_counts(catalog, "theme"))
     return Page("index.md", "首页", html, "第二课堂：红色教育资源学习指南与分众化宣讲提纲")
 
