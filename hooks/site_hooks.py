@@ -17,8 +17,17 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
 from second_classroom.catalog import Catalog, load_catalog
+from second_classroom.export.batch import download_links, export_all
+from second_classroom.output import AtomicOutput, WarningCounter, data_date, page_dates
 from second_classroom.problems import DataError
 from second_classroom.render import Page, RenderOptions, record_page, site_assets, site_pages
+from second_classroom.search import SearchIndexError, index_site
+from second_classroom.security import (
+    THEME_SCOPE,
+    content_security_policy,
+    escape_theme_meta,
+    unlisted_inline_scripts,
+)
 
 log = logging.getLogger("mkdocs.hooks.second_classroom")
 
@@ -29,6 +38,11 @@ def _data_dir(config: MkDocsConfig) -> Path:
     options = config.extra.get("second_classroom", {})
     base = Path(config.config_file_path).parent
     return base / str(options.get("data", "site_data"))
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember whether this is a clean `mkdocs build`: only that one writes atomically."""
+    _state["atomic"] = command == "build" and not dirty
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -49,6 +63,20 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         site_name=config.site_name,
         local_province=options.get("local_province", ""),
     )
+    if options.get("downloads", True):  # DOCX/PDF/Markdown links on outline pages
+        _state["options"].downloads = download_links(catalog)
+    # Content-Security-Policy for overrides/main.html. With the theme's scope pinned,
+    # Material's inline scripts are the same on every page and their hashes are allowed.
+    config.extra.setdefault("scope", THEME_SCOPE)
+    config.extra["csp"] = content_security_policy()
+    # Page dates come from the data (sitemap lastmod), never from the clock.
+    latest = data_date(catalog)
+    _state["dates"], _state["data_date"] = page_dates(catalog), latest and latest.isoformat()
+    if _state.get("atomic"):  # build into a staging dir; on_post_build swaps it in last
+        _state["output"] = AtomicOutput(Path(config.site_dir))
+        config.site_dir = str(_state["output"].begin())
+        _state["warnings"] = WarningCounter()
+        logging.getLogger("mkdocs").addHandler(_state["warnings"])
     return config
 
 
@@ -71,6 +99,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def on_page_markdown(markdown: str, page: MkPage, **_: Any) -> str | None:
     """Skip Markdown conversion for generated pages: their HTML is ready-made."""
+    escape_theme_meta(page.meta)  # Material prints title and description unescaped
+    page.update_date = _state["dates"].get(page.file.src_uri) or _state["data_date"] \
+        or page.update_date
     if page.file.src_uri in _state.get("pages", {}):
         return ""
     return None
@@ -90,6 +121,16 @@ def on_page_content(html: str, page: MkPage, **_: Any) -> str | None:
     return page_html
 
 
+def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
+    """Stop the build if a page carries an inline script the CSP would block."""
+    if unlisted := unlisted_inline_scripts(output):
+        raise PluginError(
+            f"{page.file.src_uri}：页面含有内容安全策略（CSP）未允许的内联脚本 "
+            f"{', '.join(unlisted)}；核对脚本后把哈希加入 second_classroom/security.py "
+            "与 deploy/nginx.conf")
+    return None
+
+
 def on_post_build(config: MkDocsConfig) -> None:
     """Write files that need no theme: the printable QR poster of every site."""
     site_dir = Path(config.site_dir)
@@ -97,6 +138,46 @@ def on_post_build(config: MkDocsConfig) -> None:
         target = site_dir / asset.uri
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(asset.content, encoding="utf-8")
+    # Outline downloads next to each outline page, reused from the cache when unchanged.
+    extra = config.extra.get("second_classroom", {})
+    if extra.get("downloads", True):
+        cache = Path(config.config_file_path).parent / extra.get("export_cache", ".cache/exports")
+        stats = export_all(_state["catalog"], site_dir, cache, author=config.site_name)
+        log.info("提纲下载：%d 个文件（新生成 %d 个），用时 %.1f 秒",
+                 stats.files, stats.exported, stats.seconds)
+    # Search index over the finished HTML (also under `mkdocs serve`); `search: false` in
+    # extra.second_classroom skips it for a faster preview.
+    if config.extra.get("second_classroom", {}).get("search", True):
+        try:
+            result = index_site(site_dir)
+        except SearchIndexError as exc:
+            raise PluginError(str(exc)) from None
+        log.info("搜索索引：%d 个页面，用时 %.1f 秒", result.pages, result.seconds)
+    _publish(config)  # must stay the last step: everything above writes into the new site
+
+
+def _publish(config: MkDocsConfig) -> None:
+    """Swap the finished staging dir in for the site dir (atomic builds only)."""
+    output: AtomicOutput | None = _state.get("output")
+    if output is None:
+        return
+    logging.getLogger("mkdocs").removeHandler(_state["warnings"])
+    if config.strict and _state["warnings"].count:
+        return  # MkDocs aborts the strict build next; on_build_error drops the staging dir
+    output.commit()
+    _state.pop("output")
+    log.info("站点已完整写入 %s", output.target)
+
+
+def on_build_error(error: Exception) -> None:
+    """Drop the unfinished staging dir: the previous site stays as it was."""
+    if (output := _state.pop("output", None)) is not None:
+        output.discard()
+
+
+def on_shutdown() -> None:
+    """Drop a staging dir left by an interrupted build (Ctrl-C skips on_build_error)."""
+    on_build_error(RuntimeError("shutdown"))
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extra="${1:-test}"
 
-packages=(fonts-noto-cjk)
+packages=(fonts-noto-cjk fonts-hanazono)
 if [ "$extra" = test ]; then
   packages+=(chromium poppler-utils nginx-light libnginx-mod-http-brotli-filter
              libnginx-mod-http-brotli-static wrk)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from second_classroom.check import check_tree
 from second_classroom.load import Mapping, Scalar, Sequence, load_yaml_file, parse_yaml
+from second_classroom.models import KINDS, FieldType, ListOf, Struct
 from second_classroom.problems import Problem
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -77,47 +78,50 @@ def test_load_yaml_file_never_raises(tmp_path: Path, data: bytes) -> None:
     assert node is not None or problems
 
 
-RECORD_FILES = ["sites/x.yml", "people/x.yml", "relics/x.yml", "readings/x.yml",
-                "outlines/x.yml", "routes/x.yml", "vocab.yml"]
-RECORD_KEYS = st.sampled_from([
-    "name", "kind", "region", "province", "location", "lat", "lng", "summary", "sources",
-    "title", "url", "verified", "draft", "people", "sites", "site", "stops", "images", "src",
-    "themes", "year", "days", "born", "sections", "points", "audience", "kinds", "provinces",
-])
 SCALARS = st.sampled_from([
-    "", "~", "x", "李大钊", "9:00", "no", "true", "030", "1e3", "31.2", "-200", "2021-02-30",
-    "2026-11-01", "1889", "javascript:x", "http://[x", "https://a.b/", "media/x.png",
-    "../x.png", "/etc/passwd", "media/" + "a" * 300, "上海市", "纪念馆", "x" * 400, "[]", "{}",
-    "[a, b]", "{a: b}", "x", "13812345678", "<b>x</b>", "\"\\0\"", "media/\\x",
+    "", "~", "x", "李大钊", "9:00", "no", "true", "false", "030", "1e3", "31.2", "121.47", "-200",
+    "95", "0", "2021-02-30", "2026-11-01", "2099-01-01", "1889", "1889-13", "javascript:x",
+    "http://[x", "https://a.b/", "media/x.png", "../x.png", "/etc/passwd", "media/" + "a" * 300,
+    "上海市", "纪念馆", "建党", "党员干部", "book", "x" * 400, "[]", "{}", "[a, b]", "{a: b}",
+    "yida", "li-dazhao", "jianshi", "Bad_Id", "13812345678", "<b>x</b>", '"\\0"', "media/\\x",
+    '"1921"', "!!str x", "&a x", "*a",
 ])
 
 
-def _yaml_value(depth: int) -> st.SearchStrategy[str]:
-    if depth == 0:
-        return SCALARS
-    inner = _yaml_value(depth - 1)
-    return st.one_of(
-        SCALARS,
-        st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
-        st.lists(st.tuples(RECORD_KEYS, inner), max_size=4).map(
-            lambda kv: "{" + ", ".join(f"{k}: {v}" for k, v in kv) + "}"),
-    )
+def _value(kind: FieldType, depth: int = 0) -> st.SearchStrategy[str]:
+    """YAML flow text for a field of `kind`: shaped like the schema, filled with junk."""
+    if isinstance(kind, Struct) and depth < 3:
+        entry = st.sampled_from(kind.fields).flatmap(
+            lambda f: _value(f.type, depth + 1).map(lambda v, f=f: f"{f.name}: {v}"))
+        return SCALARS | st.lists(entry, max_size=5).map(lambda xs: "{" + ", ".join(xs) + "}")
+    if isinstance(kind, ListOf) and depth < 3:
+        return SCALARS | st.lists(_value(kind.item, depth + 1), max_size=3).map(
+            lambda xs: "[" + ", ".join(xs) + "]")
+    return SCALARS
 
 
-# Records built from real field names, so conversion and cross-checks run, not just parsing.
-RECORDISH = st.lists(st.tuples(RECORD_KEYS, _yaml_value(2)), max_size=12).map(
-    lambda kv: "".join(f"{k}: {v}\n" for k, v in kv))
+def _record(kind: str) -> st.SearchStrategy[str]:
+    """A record of `kind` whose fields are real field names with schema-shaped values."""
+    entry = st.sampled_from([*KINDS[kind].fields, *KINDS[kind].fields[:1]]).flatmap(
+        lambda f: _value(f.type, 1).map(lambda v, f=f: f"{f.name}: {v}\n"))
+    return st.lists(entry, max_size=14).map("".join)
+
+
+RECORD_FILES = st.sampled_from([(k, f"{k}/{name}.yml") for k in KINDS
+                                for name in ("yida", "li-dazhao", "jianshi")])
+FILE = RECORD_FILES.flatmap(lambda kf: st.tuples(
+    st.just(kf[1]), _record(kf[0]) | ANY_TEXT | st.binary(max_size=100)))
 
 
 @SETTINGS
-@given(st.dictionaries(st.sampled_from(RECORD_FILES),
-                       RECORDISH | ANY_TEXT.map(lambda t: t) | st.binary(max_size=100),
-                       max_size=5))
-def test_check_tree_never_raises(files: dict[str, str | bytes]) -> None:
+@given(st.lists(FILE, max_size=6))
+def test_check_tree_never_raises(files: list[tuple[str, str | bytes]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         shutil.copy(FIXTURES / "vocab.yml", root / "vocab.yml")
-        for rel, content in files.items():
+        (root / "media").mkdir()
+        (root / "media" / "x.png").write_bytes(b"\x89PNG\r\n")
+        for rel, content in files:
             (root / rel).parent.mkdir(exist_ok=True)
             data = content if isinstance(content, bytes) else content.encode(
                 "utf-8", "surrogatepass")

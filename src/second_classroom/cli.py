@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import NoReturn
 
@@ -143,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     pages.add_argument("--local-province", default="", help="首页重点展示的省份")
     pages.set_defaults(func=cmd_pages)
 
+    for name in _COMMAND_MODULES:
+        import_module(f".{name}", __package__).register(sub)
     for register in _EXTRA_COMMANDS:
         register(sub)
     return parser
@@ -150,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Other modules (export, diff) add their subcommands here, keeping this file thin.
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
+# Modules with a `register(sub)` function, imported when the parser is built.
+_COMMAND_MODULES: tuple[str, ...] = ("fieldref", "diff", "search", "export.command")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

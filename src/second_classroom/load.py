@@ -8,7 +8,7 @@ sequences that keep the text as typed plus its line and column; the record schem
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -23,7 +23,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 
-@dataclass
+@dataclass(slots=True)
 class Scalar:
     """A scalar exactly as typed: `plain` is False for quoted and block scalars."""
 
@@ -33,7 +33,7 @@ class Scalar:
     one_line: bool = True  # written on a single line, so offsets in `text` map to columns
 
 
-@dataclass
+@dataclass(slots=True)
 class Mapping:
     """A mapping whose keys are scalars, in file order."""
 
@@ -41,7 +41,7 @@ class Mapping:
     mark: Mark
 
 
-@dataclass
+@dataclass(slots=True)
 class Sequence:
     """A sequence of nodes, in file order."""
 
@@ -88,50 +88,59 @@ def _syntax_message(problem: str) -> str:
     return f"YAML 语法错误：{problem}"
 
 
-@dataclass
+_ScalarEvent, _AliasEvent = yaml.ScalarEvent, yaml.AliasEvent
+_SequenceStart, _SequenceEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_MappingStart, _MappingEnd = yaml.MappingStartEvent, yaml.MappingEndEvent
+
+
 class _Composer:
-    events: list[yaml.Event]
-    pos: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    """Turns parser events into nodes. Called once per event of every record: kept lean."""
 
-    def next(self) -> yaml.Event:
-        event = self.events[self.pos]
-        self.pos += 1
-        return event
+    def __init__(self, events: list[yaml.Event], pos: int) -> None:
+        self.next = iter(events[pos:]).__next__
+        self.problems: list[Problem] = []
 
-    def node(self) -> Node:
-        event = self.next()
-        if isinstance(event, yaml.AliasEvent):
+    def node(self, event: yaml.Event | None = None) -> Node:
+        if event is None:
+            event = self.next()
+        cls = type(event)
+        if cls is _AliasEvent:
             raise _Refused(_mark(event), "yaml-alias", "不允许使用 YAML 别名（*），请把内容直接写出来")
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
+        if getattr(event, "anchor", None) is not None:
             raise _Refused(_mark(event), "yaml-anchor", "不允许使用 YAML 锚点（&），请把内容直接写出来")
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
             shown = tag.replace("tag:yaml.org,2002:", "!!")  # as the editor typed it
             raise _Refused(_mark(event), "yaml-tag", f"不允许使用 YAML 标签“{shown}”")
-        if isinstance(event, yaml.ScalarEvent):
-            plain = event.style is None or event.style == ""
-            start, end = event.start_mark, event.end_mark
+        start = event.start_mark
+        mark = Mark(start.line + 1, start.column + 1) if start is not None else Mark(1, 1)
+        if cls is _ScalarEvent:
+            end = event.end_mark
             one_line = start is None or end is None or start.line == end.line
-            return Scalar(event.value, _mark(event), plain, one_line)
-        if isinstance(event, yaml.SequenceStartEvent):
+            return Scalar(event.value, mark, not event.style, one_line)
+        if cls is _SequenceStart:
             items: list[Node] = []
-            while not isinstance(self.events[self.pos], yaml.SequenceEndEvent):
-                items.append(self.node())
-            self.pos += 1
-            return Sequence(items, _mark(event))
-        if isinstance(event, yaml.MappingStartEvent):
-            return self.mapping(event)
-        raise _Refused(_mark(event), "yaml-syntax", "YAML 结构无法识别")  # pragma: no cover
+            append, next_event, node = items.append, self.next, self.node
+            while True:
+                item = next_event()
+                if type(item) is _SequenceEnd:
+                    return Sequence(items, mark)
+                append(node(item))
+        if cls is _MappingStart:
+            return self.mapping(mark)
+        raise _Refused(mark, "yaml-syntax", "YAML 结构无法识别")  # pragma: no cover
 
-    def mapping(self, start: yaml.Event) -> Mapping:
+    def mapping(self, mark: Mark) -> Mapping:
         pairs: list[tuple[Scalar, Node]] = []
         seen: dict[str, Mark] = {}
-        while not isinstance(self.events[self.pos], yaml.MappingEndEvent):
-            key = self.node()
-            value = self.node()
-            if not isinstance(key, Scalar):
+        next_event, node = self.next, self.node
+        while True:
+            event = next_event()
+            if type(event) is _MappingEnd:
+                return Mapping(pairs, mark)
+            key = node(event)
+            value = node()
+            if type(key) is not Scalar:
                 raise _Refused(key.mark, "yaml-complex-key", "字段名必须是简单文字")
             if key.text in seen:
                 first = seen[key.text]
@@ -142,8 +151,6 @@ class _Composer:
                 continue
             seen[key.text] = key.mark
             pairs.append((key, value))
-        self.pos += 1
-        return Mapping(pairs, _mark(start))
 
 
 def _decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
@@ -157,10 +164,25 @@ def _decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
                              "文件不是 UTF-8 编码，请用 UTF-8 保存（常见于用 GBK 保存的文件）")
 
 
+def _events(text: str) -> list[yaml.Event]:
+    """Return all parser events (what yaml.parse yields, without a generator per event)."""
+    loader = _Loader(text)
+    try:
+        events = []
+        append, get_event = events.append, loader.get_event
+        while True:
+            event = get_event()
+            append(event)
+            if type(event) is yaml.StreamEndEvent:
+                return events
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     """Parse one YAML document into a position-keeping tree, or return why not."""
     try:
-        events = list(yaml.parse(text, Loader=_Loader))
+        events = _events(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         unclosed = "did not find expected ','" in str(exc.problem)
@@ -180,14 +202,15 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [Problem(path, 1, 1, "yaml-syntax", _syntax_message(str(exc)))]
     except UnicodeEncodeError:  # lone surrogates in a str that did not come from a file
         return None, [Problem(path, 1, 1, "encoding", "文本中含有无法编码的字符")]
-    starts = [i for i, e in enumerate(events) if isinstance(e, yaml.DocumentStartEvent)]
-    if not starts:
+    types = list(map(type, events))
+    if yaml.DocumentStartEvent not in types:
         return None, [Problem(path, 1, 1, "empty-file", "文件是空的，应包含一条记录")]
-    if len(starts) > 1:
-        second = _mark(events[starts[1]])
+    first = types.index(yaml.DocumentStartEvent)
+    if yaml.DocumentStartEvent in types[first + 1:]:
+        second = _mark(events[types.index(yaml.DocumentStartEvent, first + 1)])
         return None, [Problem(path, second.line, second.column, "multiple-documents",
                               "一个文件只能有一条记录（不要用“---”分隔多条）")]
-    composer = _Composer(events, starts[0] + 1)
+    composer = _Composer(events, first + 1)
     try:
         root = composer.node()
     except _Refused as refused:

@@ -141,7 +141,9 @@ class Text(FieldType):
         return text
 
     def json_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_chars}
+        # A plain `1935` is read as a number by editors (YAML 1.2) but is valid text here.
+        schema: dict[str, Any] = {"type": ["string", "number"], "minLength": 1,
+                                  "maxLength": self.max_chars}
         if self.pattern:
             schema["pattern"] = self.pattern
         return schema
@@ -283,7 +285,9 @@ class PartialDate(FieldType):
         return MISSING
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
+        # An unquoted year (`born: 1893`) is an integer to editors and valid here.
+        return {"type": ["string", "integer"], "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+                "minimum": 1000, "maximum": 9999}
 
     def example(self) -> str:
         return '"1900-01-01"'
@@ -432,6 +436,27 @@ class MediaPath(FieldType):
 
     def example(self) -> str:
         return "media/…"
+
+
+@dataclass
+class ImageFile(MediaPath):
+    """A media path to a publishable photo: JPEG/PNG/WebP, ≤ 5 MB, 640–8000 px (images.py)."""
+
+    name: str = "图片路径（media/…，JPEG、PNG 或 WebP）"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        text = super().convert(node, ctx, where)
+        if text is MISSING:
+            return MISSING
+        from .images import inspect_image  # Pillow is only needed once a record has images
+
+        _, problems = inspect_image(ctx.data_root / text)
+        for problem in problems:
+            ctx.report(node.mark, "bad-image", f"字段 {where}（{text}）：{problem}")
+        return MISSING if problems else text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^media/.+\.(jpe?g|png|webp|JPE?G|PNG|WEBP)$"}
 
 
 @dataclass
@@ -594,7 +619,9 @@ SOURCE = Struct(fields=(
     Field("accessed", Date(), "访问日期", "打开该网址核实的日期"),
 ))
 IMAGE = Struct(fields=(
-    Field("src", MediaPath(), "文件", "site_data/media/ 下的图片", required=True),
+    Field("src", ImageFile(), "文件",
+          "site_data/media/ 下的 JPEG、PNG 或 WebP 图片，宽至少 640 像素，不超过 5 MB",
+          required=True),
     Field("caption", Text(), "说明", required=True),
     Field("credit", Text(), "作者或来源", required=True),
     Field("license", Text(), "许可", "如 CC BY 4.0、自摄授权", required=True),

@@ -19,11 +19,16 @@ def _fill_vocab(schema: Any, vocab: Vocab) -> Any:
 
 
 def record_schema(kind: str, vocab: Vocab) -> dict[str, Any]:
-    """Return the JSON Schema (draft 2020-12) of one record kind, vocabularies as enums."""
+    """Return the JSON Schema (draft-07) of one record kind, vocabularies as enums.
+
+    Draft-07 because that is what VS Code's YAML extension (yaml-language-server) validates
+    with; it warns that 2020-12 "is not yet fully supported". Only keywords common to both
+    drafts are used.
+    """
     spec = KINDS[kind]
     body = _fill_vocab(spec.schema.json_schema(), vocab)
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": f"second-classroom/{kind}.schema.json",
         "title": f"{spec.label}（{spec.noun}）记录",
         **body,

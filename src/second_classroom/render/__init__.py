@@ -349,9 +349,12 @@ def home_page(catalog: Catalog, options: RenderOptions) -> Page:
 def site_pages(catalog: Catalog, options: RenderOptions,
                records: bool = True) -> Iterator[Page]:
     """Yield every generated page: home, listings, facet pages and (if `records`) records."""
+    from .feed import updates_page  # feed.py imports this module
+
     yield home_page(catalog, options)
     yield from kind_pages(catalog)
     yield from facet_pages(catalog)
+    yield updates_page(catalog, options)
     if not records:
         return
     for records_of_kind in catalog.by_kind.values():
@@ -360,7 +363,7 @@ def site_pages(catalog: Catalog, options: RenderOptions,
 
 
 def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
-    """Yield files written as they are: the A4 QR poster of every site."""
+    """Yield files written as they are: the A4 QR poster of every site, the Atom feed."""
     env = _environment()
     template = env.get_template("poster.html")
     for record in catalog.by_kind["sites"]:
@@ -368,6 +371,9 @@ def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
         html = template.render(record=record, page_url=page_url, site_name=options.site_name,
                                qr=qr_svg(page_url, scale=10, title=f"{record.title} 页面二维码"))
         yield Asset(f"{record.url}poster.html", html)
+    from .feed import atom_feed
+
+    yield atom_feed(catalog, options)  # /feed.xml: the most recently verified records
 
 
 def write_pages(catalog: Catalog, options: RenderOptions, out: Path) -> int:

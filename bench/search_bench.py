@@ -1,0 +1,201 @@
+"""Search at scale: Pagefind over our site against Material's built-in search, same pages.
+
+    python bench/search_bench.py --n 10000        # a few minutes on 2 cores
+    python bench/search_bench.py --n 500          # quick check
+
+In one run, on N synthetic records (bench/synth.py; never into site_data/):
+  - ours:    mkdocs build with the project's hooks and search off, then the Pagefind run
+             (second_classroom.search.index_site) timed on its own;
+  - vanilla: the same pages as Markdown in a plain Material site, records not in nav,
+             built with the built-in search plugin and again without it: the difference is
+             the plugin's share of the build.
+Then both sites are served on loopback and opened in Chromium at 390x844: a record page is
+loaded, search is opened and a query typed, until the first result shows. Every response
+is counted (page, scripts, workers' fetches): bytes as served here (no compression) and as
+gzip would send them (what nginx with gzip on would transfer).
+Targets at 10,000: under 300 KB from opening search to the first result (ours); Pagefind's
+time under a third of the built-in search plugin's share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "tests"))
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, serve  # noqa: E402
+from site_bench import build, our_config, vanilla_config  # noqa: E402
+
+from second_classroom.catalog import load_catalog  # noqa: E402
+from second_classroom.search import index_site  # noqa: E402
+
+OUT = HERE / "out"
+FIRST_QUERY_TARGET = 300 * 1024
+
+
+@dataclass
+class Traffic:
+    """Bytes received, as served and as gzip would send them, and the number of responses."""
+
+    raw: int = 0
+    gzip: int = 0
+    responses: int = 0
+    urls: list[str] = field(default_factory=list)
+
+    def add(self, url: str, body: bytes, headers: int) -> None:
+        self.raw += len(body) + headers
+        self.gzip += min(len(body), len(gzip.compress(body, 6))) + headers
+        self.responses += 1
+        self.urls.append(url)
+
+
+@dataclass
+class Visit:
+    """One visitor: page load, then search until the first result."""
+
+    page: Traffic
+    search: Traffic
+    first_result_ms: float
+    first_result: str
+
+
+def _visit(browser: Any, url: str, query: str, open_search: str, typed_into: str,
+           result: str) -> Visit:
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    phase = {"now": Traffic()}
+
+    def finished(request: Any) -> None:
+        response = request.response()
+        if response is None:
+            return
+        try:
+            body = response.body()
+        except Exception:  # noqa: BLE001 - a redirect or aborted response has no body
+            body = b""
+        phase["now"].add(request.url, body, request.sizes()["responseHeadersSize"])
+
+    context.on("requestfinished", finished)
+    page.goto(url, wait_until="networkidle")
+    loaded, phase["now"] = phase["now"], Traffic()
+    start = time.perf_counter()
+    page.locator(open_search).first.click()
+    page.locator(typed_into).first.fill(query)
+    first = page.locator(result).first
+    first.wait_for(timeout=600_000)
+    elapsed = (time.perf_counter() - start) * 1000
+    text = first.inner_text().strip().splitlines()[0]
+    page.wait_for_load_state("networkidle")
+    searched = phase["now"]
+    context.close()
+    return Visit(loaded, searched, elapsed, text)
+
+
+def _vanilla_without_search(config: Path) -> Path:
+    data = yaml.safe_load(config.read_text("utf-8"))
+    data["plugins"] = []
+    path = config.with_name("vanilla-nosearch.yml")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return path
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:8.1f} KB"
+
+
+def bench(n: int, query: str | None, keep: Path | None) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+    from synth import write_synthetic
+
+    work = Path(tempfile.mkdtemp(prefix=f"search-bench-{n}-"))
+    try:
+        data = work / "site_data"
+        write_synthetic(data, n, seed=1)
+        catalog, _ = load_catalog(data)
+        sites = catalog.by_kind["sites"]
+        target = sites[len(sites) // 2]
+        query = query or target.title
+        start_page = sites[0].url
+
+        ours_s, _ = build(our_config(work, data, search=False), work / "ours-site")
+        indexed = index_site(work / "ours-site")
+        vanilla = vanilla_config(work, data)
+        v_search_s, _ = build(vanilla, work / "vanilla-site")
+        v_plain_s, _ = build(_vanilla_without_search(vanilla), work / "vanilla-plain")
+        plugin_s = max(v_search_s - v_plain_s, 1e-9)
+        index_json = work / "vanilla-site" / "search" / "search_index.json"
+
+        ours_server, ours_url = serve(work / "ours-site")
+        vanilla_server, vanilla_url = serve(work / "vanilla-site")
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                ours = _visit(browser, ours_url + start_page, query, "[data-sc-search]",
+                              ".sc-search__input", ".sc-search__results li")
+                theirs = _visit(browser, vanilla_url + start_page, query,
+                                "label[for=__search]", ".md-search__input",
+                                ".md-search-result__item")
+                browser.close()
+        finally:
+            ours_server.shutdown()
+            vanilla_server.shutdown()
+
+        figures = {
+            "records": n, "query": query,
+            "ours_build_s": ours_s, "pagefind_s": indexed.seconds, "pagefind_pages": indexed.pages,
+            "vanilla_build_with_search_s": v_search_s, "vanilla_build_without_search_s": v_plain_s,
+            "vanilla_search_plugin_s": plugin_s, "index_time_ratio": indexed.seconds / plugin_s,
+            "vanilla_index_bytes": index_json.stat().st_size if index_json.exists() else 0,
+            "ours": asdict(ours), "vanilla": asdict(theirs),
+        }
+        print(f"\n== {n} records, query “{query}” ==")
+        print("index time")
+        print(f"  pagefind (ours)          : {indexed.seconds:7.1f} s  ({indexed.pages} pages)")
+        print(f"  built-in search plugin   : {plugin_s:7.1f} s  "
+              f"(vanilla build {v_search_s:.1f} s with, {v_plain_s:.1f} s without)")
+        print(f"  ratio ours/vanilla       : {indexed.seconds / plugin_s:7.2f}  (target < 0.33)")
+        print(f"  vanilla search_index.json: {figures['vanilla_index_bytes'] / 1e6:7.1f} MB")
+        print("bytes to the first result (as served | with gzip), after the page load")
+        for name, visit in (("ours", ours), ("vanilla", theirs)):
+            print(f"  {name:8} page load {_kb(visit.page.raw)} | {_kb(visit.page.gzip)}   "
+                  f"search {_kb(visit.search.raw)} | {_kb(visit.search.gzip)} "
+                  f"in {visit.search.responses} responses, first result after "
+                  f"{visit.first_result_ms:.0f} ms: {visit.first_result}")
+        print(f"  ours, search only: {'OK' if ours.search.raw < FIRST_QUERY_TARGET else 'OVER'}"
+              f" (target < 300 KB as served);  page load + search: "
+              f"{_kb(ours.page.raw + ours.search.raw)} | {_kb(ours.page.gzip + ours.search.gzip)}")
+        OUT.mkdir(exist_ok=True)
+        (OUT / f"search-{n}.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+        if keep:
+            shutil.copytree(work, keep / f"search-bench-{n}", dirs_exist_ok=True)
+        return figures
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, action="append", help="records (repeatable)")
+    parser.add_argument("--query", help="query to type (default: a synthetic site's name)")
+    parser.add_argument("--keep", type=Path, help="copy the work trees here")
+    args = parser.parse_args()
+    for n in args.n or [1000]:
+        bench(n, args.query, args.keep)
+
+
+if __name__ == "__main__":
+    main()

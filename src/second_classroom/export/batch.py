@@ -1,0 +1,194 @@
+"""Export every outline for the site's download links, reusing unchanged files.
+
+Each file is cached under a key made of: the exporter version and a hash of this
+package's source, the format, the SHA-256 of the outline's `Document` (which holds
+everything the outline and the records it references contribute to the file, and
+nothing else), and for PDF the exact font files. So an outline is exported again only
+when its own text, a referenced record's text or the exporter changes, and a large site
+rebuilds in the time it takes to copy files. Misses are exported in parallel processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from ..catalog import Catalog
+from ..models import Record
+from ..render import Download
+from . import EXPORTER_VERSION, export_document
+from .document import Document, outline_document, used_records
+from .fonts import fonts_fingerprint
+
+PACK_SUFFIX = "-jiangjiebao"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One download offered on an outline page."""
+
+    fmt: str
+    pack: bool
+    label: str
+
+    def filename(self, outline_id: str) -> str:
+        """Return the file name, placed next to the outline page."""
+        return f"{outline_id}{PACK_SUFFIX if self.pack else ''}.{self.fmt}"
+
+
+VARIANTS = (
+    Variant("docx", False, "Word 文档（可编辑）"),
+    Variant("pdf", False, "PDF（打印）"),
+    Variant("md", False, "Markdown（粘贴）"),
+    Variant("docx", True, "讲解包 Word"),
+    Variant("pdf", True, "讲解包 PDF"),
+)
+
+
+def variants_for(catalog: Catalog, outline: Record) -> list[Variant]:
+    """Return the downloads of an outline: the pack only if it uses some record."""
+    has_pack = any(used_records(catalog, outline).values())
+    return [v for v in VARIANTS if has_pack or not v.pack]
+
+
+def download_links(catalog: Catalog) -> dict[str, list[Download]]:
+    """Return outline id -> download links, with hrefs relative to the outline page."""
+    return {outline.id: [Download(v.label, v.filename(outline.id))
+                         for v in variants_for(catalog, outline)]
+            for outline in catalog.by_kind["outlines"]}
+
+
+@cache
+def _source_hash() -> str:
+    digest = hashlib.sha256(EXPORTER_VERSION.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def export_key(doc: Document, fmt: str) -> str:
+    """Return the cache key of `doc` exported as `fmt`."""
+    parts = [_source_hash(), fmt, doc.digest()]
+    if fmt == "pdf":
+        from .to_pdf import used_faces
+
+        parts.append(fonts_fingerprint(used_faces(doc)))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class ExportStats:
+    """What a batch export did."""
+
+    exported: int = 0  # files written by an exporter
+    reused: int = 0  # files copied from the cache
+    bytes: int = 0  # total size of the files placed
+    seconds: float = 0.0
+    missing: dict[str, list[str]] = field(default_factory=dict)  # file -> chars shown as 〓
+
+    @property
+    def files(self) -> int:
+        """Return how many files were placed."""
+        return self.exported + self.reused
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the web server must read the file
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _run(job: tuple[Document, str]) -> tuple[bytes, list[str]]:
+    doc, fmt = job
+    result = export_document(doc, fmt)
+    return result.data, result.missing
+
+
+def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "第二课堂",
+               workers: int | None = None, outline_ids: Iterable[str] | None = None,
+               layout: str = "site") -> ExportStats:
+    """Export every outline's downloads under `out_dir`, reusing cached files.
+
+    Args:
+        catalog: the published records.
+        out_dir: the built site (files go to outlines/<id>/<file>, next to the page) or,
+            with layout="flat", a folder that receives all files directly.
+        cache_dir: where exported files are kept by content key between builds.
+        author: the site name, shown as the documents' author.
+        workers: processes for exports that miss the cache (default: CPU count).
+        outline_ids: only these outlines (default: all).
+        layout: "site" or "flat".
+    """
+    start = time.perf_counter()
+    stats = ExportStats()
+    wanted = set(outline_ids) if outline_ids is not None else None
+    jobs: list[tuple[Document, str]] = []
+    places: list[tuple[Path, Path]] = []  # cached file -> target
+    pending: dict[Path, int] = {}
+    for outline in catalog.by_kind["outlines"]:
+        if wanted is not None and outline.id not in wanted:
+            continue
+        docs: dict[bool, Document] = {}
+        for variant in variants_for(catalog, outline):
+            if variant.pack not in docs:
+                docs[variant.pack] = outline_document(catalog, outline.id, variant.pack, author)
+            doc = docs[variant.pack]
+            key = export_key(doc, variant.fmt)
+            cached = cache_dir / key[:2] / f"{key}.{variant.fmt}"
+            name = variant.filename(outline.id)
+            target = out_dir / name if layout == "flat" else out_dir / "outlines" / outline.id / name
+            places.append((cached, target))
+            if cached.is_file() or cached in pending:
+                stats.reused += 1
+                continue
+            pending[cached] = len(jobs)
+            jobs.append((doc, variant.fmt))
+    # PDFs take longest: start them first so the processes finish together.
+    order = sorted(pending.items(), key=lambda kv: jobs[kv[1]][1] != "pdf")
+    count = min(workers or os.cpu_count() or 1, len(order))
+    if count > 1:
+        with ProcessPoolExecutor(max_workers=count) as pool:
+            results = list(pool.map(_run, [jobs[i] for _, i in order]))
+    else:
+        results = [_run(jobs[i]) for _, i in order]
+    missing_of: dict[Path, list[str]] = {}
+    for (cached, _), (data, missing) in zip(order, results, strict=True):
+        _atomic_write(cached, data)
+        stats.exported += 1
+        if missing:
+            missing_of[cached] = missing
+    for cached, target in places:
+        _atomic_copy(cached, target)
+        stats.bytes += target.stat().st_size
+        if cached in missing_of:
+            stats.missing[target.name] = missing_of[cached]
+    stats.seconds = time.perf_counter() - start
+    return stats

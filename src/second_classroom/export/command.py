@@ -1,0 +1,84 @@
+"""The `classroom export` subcommand (registered with the CLI through cli._EXTRA_COMMANDS)."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from pathlib import Path
+from typing import Any
+
+from ..problems import DataError
+from . import FORMATS, FontNotFound, export_outline
+from .batch import PACK_SUFFIX, export_all
+
+DEFAULT_CACHE = Path(".cache/exports")
+
+
+def register(sub: Any) -> None:
+    """Add `export` to the subcommands of the `classroom` parser."""
+    export = sub.add_parser(
+        "export", help="导出宣讲提纲：Word（可编辑）、PDF（打印）或 Markdown",
+        description="导出一份宣讲提纲（或其讲解包），或用 --all 导出全部提纲的全部格式。")
+    export.add_argument("outline", nargs="?", metavar="OUTLINE_ID", help="提纲编号（文件名）")
+    export.add_argument("--format", choices=FORMATS, default="docx",
+                        help="输出格式（默认 docx）")
+    export.add_argument("--pack", action="store_true",
+                        help="导出讲解包：提纲加所涉旧址、人物、文物介绍和书目")
+    export.add_argument("--out", help="输出文件（默认 编号.格式）；--all 时为输出目录")
+    export.add_argument("--data", default="site_data", help="数据目录（默认 site_data）")
+    export.add_argument("--all", action="store_true", help="导出全部提纲的全部下载文件")
+    export.add_argument("--cache", default=str(DEFAULT_CACHE),
+                        help="--all 时的导出缓存目录（默认 .cache/exports）")
+    export.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export one outline, or all of them; return the exit status."""
+    from ..catalog import load_catalog
+    from ..cli import UsageError
+
+    root = Path(args.data)
+    if not root.is_dir():
+        raise UsageError(f"找不到数据目录 {root}")
+    if not args.all and not args.outline:
+        raise UsageError("请给出提纲编号，或用 --all 导出全部提纲")
+    try:
+        catalog, _ = load_catalog(root)
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem.format())
+        print(f"数据检查未通过（{len(exc.problems)} 个错误），未导出。请先运行 classroom check 修正。")
+        return 1
+    try:
+        if args.all:
+            out = Path(args.out or "exports")
+            stats = export_all(catalog, out, Path(args.cache), layout="flat")
+            print(f"已导出 {stats.files} 个文件到 {out}/（新生成 {stats.exported} 个，"
+                  f"沿用缓存 {stats.reused} 个），共 {stats.bytes / 1024:.0f} KB，"
+                  f"用时 {stats.seconds:.1f} 秒")
+            for name, chars in sorted(stats.missing.items()):
+                print(f"{name}: 注意：没有字体含有字符 {'、'.join(chars)}，PDF 中以“〓”代替")
+            return 0
+        outline = catalog.records.get(args.outline)
+        if outline is None or outline.kind != "outlines":
+            ids = [r.id for r in catalog.by_kind["outlines"]]
+            close = difflib.get_close_matches(args.outline, ids, n=1, cutoff=0.6)
+            hint = f"，是否指“{close[0]}”？" if close else ""
+            print(f"找不到编号为“{args.outline}”的宣讲提纲{hint}")
+            return 1
+        result = export_outline(catalog, outline.id, args.format, args.pack)
+    except FontNotFound as exc:
+        print(str(exc))
+        return 1
+    suffix = PACK_SUFFIX if args.pack else ""
+    target = Path(args.out or f"{outline.id}{suffix}.{args.format}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(result.data)
+    what = "讲解包" if args.pack else "提纲"
+    print(f"已导出{what}“{outline.title}”到 {target}（{len(result.data) / 1024:.0f} KB）")
+    if result.missing:
+        print(f"注意：没有字体含有字符 {'、'.join(result.missing)}，PDF 中以“〓”代替"
+              "（安装含该字的字体即可补全，如 fonts-hanazono）")
+    if result.fallback_fonts:
+        print(f"生僻字使用了字体：{'、'.join(result.fallback_fonts)}")
+    return 0

@@ -1,0 +1,374 @@
+"""The document model shared by every export format: an outline (or a lecturer pack) as blocks.
+
+An outline is turned once into a flat list of numbered blocks in 公文 order (一、（一）1.);
+the DOCX, PDF and Markdown writers only lay those blocks out. So the three formats always
+say the same thing, and the content hash of a `Document` is the cache key of its files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from html.parser import HTMLParser
+from typing import Any, Literal
+
+from ..catalog import Catalog
+from ..models import READING_KINDS, Record
+from ..render import cn_number
+from ..render.richtext import markdown_to_html
+
+BlockKind = Literal["heading", "para", "item", "meta"]
+
+# Characters XML 1.0 (DOCX) cannot hold; the loader rejects most, exports drop any left.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+SOURCES_HEADING = "资料来源"
+PACK_SUBTITLE = "讲解包：提纲及所涉旧址、人物、文物、书目资料"
+
+
+def clean(text: str) -> str:
+    """Return `text` with characters that no document format can hold removed."""
+    return _XML_INVALID.sub("", text).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def one_line(text: str) -> str:
+    """Return cleaned `text` with every run of whitespace (newlines too) made one space."""
+    return " ".join(clean(text).split())
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph-level piece: a numbered heading, a body paragraph, a list item or a
+    short fact line. `label` is its number as printed (`一、`, `（一）`, `1.`)."""
+
+    kind: BlockKind
+    text: str
+    level: int = 0
+    label: str = ""
+
+    @property
+    def full(self) -> str:
+        """Return the text with its number in front, as every format prints it."""
+        return f"{self.label}{self.text}" if self.label else self.text
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of the source list at the end."""
+
+    title: str
+    publisher: str = ""
+    url: str = ""
+    accessed: str = ""
+
+    def line(self) -> str:
+        """Return the source as one line: title, publisher, address, access date."""
+        parts = [self.title]
+        if self.publisher:
+            parts.append(self.publisher)
+        if self.url:
+            parts.append(self.url)
+        line = "，".join(parts)
+        return f"{line}（{self.accessed}访问）" if self.accessed else line
+
+
+@dataclass(frozen=True)
+class Document:
+    """An outline or lecturer pack ready to be written in any format."""
+
+    id: str
+    title: str
+    subtitle: str
+    blocks: tuple[Block, ...]
+    sources: tuple[Source, ...]
+    date: dt.date
+    author: str
+    keywords: tuple[str, ...] = ()
+    pack: bool = False
+
+    def headings(self) -> list[str]:
+        """Return every heading as printed, including the source list's."""
+        return [b.full for b in self.blocks if b.kind == "heading"]
+
+    def text(self) -> str:
+        """Return all the text, one block a line (used for glyph coverage and tests)."""
+        lines = [self.title, self.subtitle, *(b.full for b in self.blocks)]
+        return "\n".join(line for line in lines if line)
+
+    def digest(self) -> str:
+        """Return a SHA-256 of everything the document says: its exports' content key."""
+        payload = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def cndate(value: Any) -> str:
+    """Return a date as 2026年11月25日 (other values as they are)."""
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+class _TextBlocks(HTMLParser):
+    """Collect the text of block elements of rendered Markdown, one string per block."""
+
+    _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "td", "th"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._current: list[str] = []
+        self._href: str | None = None
+
+    def _flush(self) -> None:
+        text = re.sub(r"\s+", " ", "".join(self._current)).strip()
+        if text:
+            self.blocks.append(text)
+        self._current = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BLOCKS:
+            self._flush()
+        elif tag == "br":
+            self._current.append(" ")
+        elif tag == "a":
+            self._href = dict(attrs).get("href")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BLOCKS:
+            self._flush()
+        elif tag == "a" and self._href:
+            if self._href.startswith(("http://", "https://")):
+                self._current.append(f"（{self._href}）")
+            self._href = None
+
+    def handle_data(self, data: str) -> None:
+        self._current.append(data)
+
+
+def markdown_paragraphs(text: str) -> list[str]:
+    """Return record Markdown as plain paragraphs (links keep their address in brackets)."""
+    parser = _TextBlocks()
+    parser.feed(markdown_to_html(clean(text)))
+    parser.close()
+    parser._flush()
+    return [clean(p) for p in parser.blocks if clean(p)]
+
+
+def _cn(n: int) -> str:
+    # Chinese numerals up to 99, as 公文 numbering uses; beyond that Arabic digits.
+    return cn_number(n) if n < 100 else str(n)
+
+
+class _Builder:
+    """Append numbered blocks; level-1 headings count 一、二、, level-2 （一）（二）."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self._h1 = 0
+        self._h2 = 0
+
+    def h1(self, text: str) -> None:
+        self._h1 += 1
+        self._h2 = 0
+        self.blocks.append(Block("heading", one_line(text), 1, f"{_cn(self._h1)}、"))
+
+    def h2(self, text: str) -> None:
+        self._h2 += 1
+        self.blocks.append(Block("heading", one_line(text), 2, f"（{_cn(self._h2)}）"))
+
+    def para(self, text: str) -> None:
+        if clean(text):
+            self.blocks.append(Block("para", clean(text)))
+
+    def meta(self, label: str, value: Any) -> None:
+        if value not in (None, "", []):
+            self.blocks.append(Block("meta", one_line(f"{label}：{value}")))
+
+    def items(self, texts: list[str]) -> None:
+        for n, text in enumerate((t for t in texts if clean(t)), start=1):
+            self.blocks.append(Block("item", one_line(text), 0, f"{n}. "))
+
+
+def _names(records: list[Record]) -> str:
+    return "、".join(r.title for r in records)
+
+
+def _reading_name(record: Record) -> str:
+    title = record.title
+    return title if title.startswith("《") else f"《{title}》"
+
+
+def _reading_line(record: Record) -> str:
+    d = record.data
+    facts = [str(x) for x in (d.get("author"), d.get("publisher"),
+                              d.get("issue") or (f"{d['year']}年" if d.get("year") else None))
+             if x]
+    return "，".join([_reading_name(record), *facts])
+
+
+def _lifespan(d: dict[str, Any]) -> str:
+    born, died = str(d.get("born") or "")[:4], str(d.get("died") or "")[:4]
+    if born and died:
+        return f"{born}—{died}"
+    return f"{born}年生" if born else ""
+
+
+def _sources_of(record: Record) -> list[Source]:
+    return [Source(clean(str(s["title"])), clean(str(s.get("publisher", ""))),
+                   str(s.get("url", "")), cndate(s["accessed"]) if s.get("accessed") else "")
+            for s in record.data.get("sources", [])]
+
+
+def used_records(catalog: Catalog, outline: Record) -> dict[str, list[Record]]:
+    """Return the sites, people, relics and readings an outline uses, in order of first use."""
+    order: dict[str, list[str]] = {"sites": [], "people": [], "relics": [], "readings": []}
+
+    def add(kind: str, ids: list[str]) -> None:
+        for i in ids:
+            if i not in order[kind] and i in catalog.records:
+                order[kind].append(i)
+
+    d = outline.data
+    for section in d.get("sections", []):
+        for kind in order:
+            add(kind, section.get(kind, []))
+    add("sites", [v["site"] for v in d.get("site_visit", [])])
+    add("readings", d.get("readings", []))
+    return {kind: [catalog.records[i] for i in ids] for kind, ids in order.items()}
+
+
+def outline_document(catalog: Catalog, outline_id: str, pack: bool = False,
+                     author: str = "第二课堂") -> Document:
+    """Return the document of outline `outline_id`, or of its lecturer pack if `pack`.
+
+    Args:
+        catalog: the published records.
+        outline_id: id of a record in outlines/.
+        pack: append the profiles of every site, person and relic the outline uses and
+            its full reading list (讲解包).
+        author: shown as the document's author (the site name).
+    Raises:
+        KeyError: there is no published outline with that id.
+    """
+    outline = catalog.records.get(outline_id)
+    if outline is None or outline.kind != "outlines":
+        raise KeyError(outline_id)
+    d = outline.data
+    b = _Builder()
+    themes = "、".join(d.get("themes", []))
+    b.meta("宣讲对象", d["audience"])
+    b.meta("时长", f"{d['duration_minutes']} 分钟")
+    b.meta("主题", themes)
+    b.para(str(d["summary"]))
+
+    b.h1("教学目标")
+    b.items([str(o) for o in d["objectives"]])
+
+    b.h1("讲授环节")
+    for section in d["sections"]:
+        minutes = f"（约 {section['minutes']} 分钟）" if section.get("minutes") else ""
+        b.h2(f"{section['heading']}{minutes}")
+        b.items([str(p) for p in section["points"]])
+        b.meta("互动", section.get("interaction"))
+        for kind, label in (("sites", "旧址"), ("people", "人物"), ("relics", "文物"),
+                            ("readings", "书目")):
+            found = [catalog.records[i] for i in section.get(kind, []) if i in catalog.records]
+            b.meta(f"涉及{label}", _names(found) if kind != "readings"
+                   else "、".join(_reading_name(r) for r in found))
+
+    b.h1("讨论题")
+    b.items([str(q) for q in d["discussion"]])
+
+    visits = [(catalog.records[v["site"]], v["activity"]) for v in d.get("site_visit", [])
+              if v["site"] in catalog.records]
+    if visits:
+        b.h1("现场教学安排")
+        b.items([f"{site.title}：{activity}" for site, activity in visits])
+
+    readings = [catalog.records[i] for i in d.get("readings", []) if i in catalog.records]
+    if readings:
+        b.h1("延伸阅读")
+        b.items([_reading_line(r) for r in readings])
+
+    sources = _sources_of(outline)
+    date = d["verified"]
+    if pack:
+        used = used_records(catalog, outline)
+        _pack_blocks(b, catalog, used)
+        for records in used.values():
+            for record in records:
+                sources.extend(_sources_of(record))
+                date = max(date, record.data["verified"])
+    unique = tuple(dict.fromkeys(sources))
+    b.h1(SOURCES_HEADING)
+    b.items([s.line() for s in unique])
+    b.meta("核实日期", cndate(date))
+    return Document(
+        id=outline.id, title=one_line(outline.title),
+        subtitle=PACK_SUBTITLE if pack else "",
+        blocks=tuple(b.blocks), sources=unique, date=date, author=author,
+        keywords=tuple(d.get("themes", [])), pack=pack,
+    )
+
+
+def _pack_blocks(b: _Builder, catalog: Catalog, used: dict[str, list[Record]]) -> None:
+    if used["sites"]:
+        b.h1("旧址介绍")
+        for site in used["sites"]:
+            s = site.data
+            b.h2(site.title)
+            region = s["region"]
+            b.meta("类型", s["kind"])
+            b.meta("地区", "".join(region.get(k, "") for k in ("province", "city", "county")))
+            b.meta("地址", s.get("address"))
+            b.meta("开放时间", s.get("open_hours"))
+            b.meta("预约", s.get("booking"))
+            b.meta("命名", "、".join(s.get("designations", [])))
+            b.para(str(s["summary"]))
+            for paragraph in markdown_paragraphs(str(s.get("body", ""))):
+                b.para(paragraph)
+    if used["people"]:
+        b.h1("人物介绍")
+        for person in used["people"]:
+            p = person.data
+            span = _lifespan(p)
+            b.h2(f"{person.title}（{span}）" if span else person.title)
+            b.meta("籍贯", p.get("native_place"))
+            b.meta("身份", p["role"])
+            b.para(str(p["summary"]))
+            for paragraph in markdown_paragraphs(str(p.get("body", ""))):
+                b.para(paragraph)
+    if used["relics"]:
+        b.h1("文物史料")
+        for relic in used["relics"]:
+            r = relic.data
+            b.h2(relic.title)
+            b.meta("年代", r["era"])
+            holder_site = catalog.records.get(r["site"])
+            b.meta("所属旧址", holder_site.title if holder_site else None)
+            b.meta("类别", r.get("category"))
+            b.meta("收藏单位", r.get("holder"))
+            b.meta("级别", r.get("grade"))
+            for paragraph in markdown_paragraphs(str(r["description"])):
+                b.para(paragraph)
+    if used["readings"]:
+        b.h1("学习书目")
+        for reading in used["readings"]:
+            r = reading.data
+            b.h2(_reading_name(reading))
+            b.meta("类型", READING_KINDS.get(r["kind"], r["kind"]))
+            b.meta("作者", r.get("author"))
+            b.meta("出版者", r.get("publisher"))
+            b.meta("期号", r.get("issue"))
+            b.meta("出版年份", r.get("year"))
+            b.meta("ISBN", r.get("isbn"))
+            b.meta("网址", r.get("url"))
+            b.para(str(r["summary"]))
+            if r.get("chapters"):
+                b.meta("主要篇章", "；".join(str(c) for c in r["chapters"]))
+
+
+__all__ = ["Block", "Document", "Source", "clean", "markdown_paragraphs",
+           "outline_document", "used_records"]

@@ -1,0 +1,144 @@
+"""Write the built site atomically and deterministically.
+
+Atomic: the build writes into a staging directory next to the target (same file system,
+so a rename is enough) and the finished tree takes the target's place in one step. A
+build that fails, is killed or is interrupted leaves the previous site as it was; the
+staging directory it leaves behind is removed by the next build.
+
+Deterministic: the same data gives the same bytes. Page dates (the sitemap's `lastmod`,
+and the timestamp inside `sitemap.xml.gz`) come from the records' `verified` dates,
+never from the clock.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime as dt
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from .catalog import Catalog
+
+_STAGING = ".{name}.building-{pid}"
+_RETIRED = ".{name}.old-{pid}"
+_RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths in one step
+
+
+class WarningCounter(logging.Handler):
+    """Count log records at WARNING and above (a strict build fails on any)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Count one record."""
+        self.count += 1
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2); return False if unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(done == 0)
+
+
+class AtomicOutput:
+    """A site directory that is replaced whole, only when the new build is complete.
+
+    Usage: `staging = out.begin()`; build into `staging`; then `out.commit()` on
+    success or `out.discard()` on failure.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target.absolute()
+        self.staging = self.target.parent / _STAGING.format(name=self.target.name,
+                                                            pid=os.getpid())
+
+    def leftovers(self) -> list[Path]:
+        """Return staging and retired directories of builds that are no longer running."""
+        found: list[Path] = []
+        parent, name = self.target.parent, self.target.name
+        if not parent.is_dir():
+            return found
+        for path in sorted(parent.iterdir()):
+            for pattern in (_STAGING, _RETIRED):
+                prefix = pattern.format(name=name, pid="")
+                if path.name.startswith(prefix):
+                    pid = path.name[len(prefix):]
+                    if pid.isdigit() and (int(pid) == os.getpid() or not _pid_alive(int(pid))):
+                        found.append(path)
+        return found
+
+    def begin(self) -> Path:
+        """Remove what killed builds left behind and return a fresh, empty staging dir."""
+        for path in self.leftovers():
+            shutil.rmtree(path, ignore_errors=True)
+        self.staging.mkdir(parents=True)
+        return self.staging
+
+    def commit(self) -> None:
+        """Put the finished staging directory in the target's place, then drop the old site.
+
+        On Linux the two directories are exchanged in one step, so a web server reading
+        the target sees either the old site or the new one, never a missing directory.
+        """
+        if not self.staging.is_dir():
+            raise FileNotFoundError(self.staging)
+        if not self.target.exists():
+            os.replace(self.staging, self.target)
+            return
+        if not self.target.is_dir():
+            raise NotADirectoryError(self.target)
+        if _exchange(self.staging, self.target):
+            shutil.rmtree(self.staging)  # now holds the previous site
+            return
+        retired = self.target.parent / _RETIRED.format(name=self.target.name, pid=os.getpid())
+        os.replace(self.target, retired)
+        os.replace(self.staging, self.target)
+        shutil.rmtree(retired)
+
+    def discard(self) -> None:
+        """Remove the staging directory of a build that did not finish."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def data_date(catalog: Catalog) -> dt.date | None:
+    """Return the latest `verified` date of any record: the date the data as a whole has."""
+    dates = [d for d in (r.data.get("verified") for r in catalog.records.values())
+             if isinstance(d, dt.date)]
+    return max(dates) if dates else None
+
+
+def page_dates(catalog: Catalog) -> dict[str, str]:
+    """Return `kind/id.md` -> ISO date the record was last verified, for every record.
+
+    These replace the build date in the sitemap, so rebuilding unchanged data on another
+    day gives the same bytes.
+    """
+    out = {}
+    for record in catalog.records.values():
+        verified = record.data.get("verified")
+        if isinstance(verified, dt.date):
+            out[f"{record.kind}/{record.id}.md"] = verified.isoformat()
+    return out

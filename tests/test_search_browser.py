@@ -1,0 +1,164 @@
+"""Search on the built sample site, in real Chromium at 390x844: relevance, facets and the UI.
+
+Queries go through the site's own search module (docs/assets/search-ui.js), which calls
+Pagefind's JS API (`pagefind.search`) the way the search box does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import PHONE, REPO
+
+from second_classroom.catalog import Catalog, load_catalog
+
+CASES = yaml.safe_load((REPO / "tests" / "fixtures" / "search_queries.yml").read_text("utf-8"))
+TOP = 3
+
+SEARCH = """async ([root, query, filters]) => {
+  const ui = await import(root + "assets/search-ui.js");
+  if (filters) await ui.loadFilters(root);
+  const found = await ui.search(root, query, filters || {});
+  return {total: found.total, items: found.items, filters: found.filters};
+}"""
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(REPO / "site_data")[0]
+
+
+@pytest.fixture(scope="module")
+def search_page(browser: Any, site_url: str) -> Any:
+    """One phone page on the home page, shared by the query tests of this module."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(site_url)
+    yield page
+    context.close()
+
+
+def _search(page: Any, site_url: str, query: str,
+            filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return page.evaluate(SEARCH, [site_url, query, filters])  # type: ignore[no-any-return]
+
+
+def _path(url: str, site_url: str) -> str:
+    return url.removeprefix(site_url).lstrip("/")
+
+
+def test_relevance_set_is_large_enough_and_points_at_real_records(catalog: Catalog) -> None:
+    assert len(CASES) >= 30
+    urls = {r.url for r in catalog.records.values()}
+    for case in CASES:
+        expected = case["url"] if isinstance(case["url"], list) else [case["url"]]
+        assert set(expected) <= urls, f"{case['q']}: no such record {expected}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["q"] for c in CASES])
+def test_expected_record_is_in_the_top_results(case: dict[str, Any], search_page: Any,
+                                               site_url: str) -> None:
+    expected = case["url"] if isinstance(case["url"], list) else [case["url"]]
+    found = _search(search_page, site_url, case["q"])
+    top = [_path(item["url"], site_url) for item in found["items"][:TOP]]
+    assert set(expected) & set(top), f"{case['q']}: expected {expected} in top {TOP}, got {top}"
+
+
+def test_a_name_outranks_mentions_of_it(search_page: Any, site_url: str) -> None:
+    # 焦裕禄's own page comes before the memorial park and the relic named after him.
+    found = _search(search_page, site_url, "焦裕禄")
+    assert _path(found["items"][0]["url"], site_url) == "people/jiao-yulu/"
+
+
+def test_only_record_pages_are_indexed(search_page: Any, site_url: str) -> None:
+    # 红色地标 is the name of the sites listing and appears on home: neither is a result.
+    found = _search(search_page, site_url, "广西")
+    paths = [_path(i["url"], site_url) for i in found["items"]]
+    assert paths and all(p.count("/") == 2 for p in paths), paths
+    assert not any(p.startswith(("province/", "theme/", "kind/")) for p in paths)
+
+
+def test_province_filter_returns_only_that_provinces_sites(search_page: Any, site_url: str,
+                                                           catalog: Catalog) -> None:
+    guangxi = {s.url for s in catalog.by_kind["sites"]
+               if s.data["region"]["province"] == "广西壮族自治区"}
+    everywhere = _search(search_page, site_url, "纪念馆", {})
+    narrowed = _search(search_page, site_url, "纪念馆", {"省份": ["广西壮族自治区"]})
+    paths = {_path(i["url"], site_url) for i in narrowed["items"]}
+    assert paths and paths <= guangxi, paths - guangxi
+    assert narrowed["total"] < everywhere["total"]
+    assert everywhere["filters"]["省份"]["广西壮族自治区"] >= len(paths)
+
+
+def test_facets_combine_kind_and_audience(search_page: Any, site_url: str,
+                                          catalog: Catalog) -> None:
+    people = _search(search_page, site_url, "焦裕禄", {"栏目": ["英烈人物"]})
+    assert [_path(i["url"], site_url) for i in people["items"]] == ["people/jiao-yulu/"]
+    youth = _search(search_page, site_url, "长征", {"栏目": ["宣讲提纲"], "对象": ["青少年学生"]})
+    expected = {o.url for o in catalog.by_kind["outlines"] if o.data["audience"] == "青少年学生"}
+    paths = {_path(i["url"], site_url) for i in youth["items"]}
+    assert paths and paths <= expected
+
+
+def test_search_box_on_a_phone(phone: Any, site_url: str, artifacts: Path) -> None:
+    requested: list[str] = []
+    phone.on("request", lambda request: requested.append(request.url))
+    phone.goto(site_url + "sites/", wait_until="networkidle")
+    # An ordinary page load fetches nothing of the search engine.
+    assert not [u for u in requested if "pagefind" in u or "search-ui" in u]
+
+    phone.get_by_role("link", name="搜索").click()
+    box = phone.get_by_role("searchbox", name="搜索关键词")
+    box.wait_for()
+    assert phone.evaluate("document.activeElement.type") == "search"
+    assert box.get_attribute("placeholder").startswith("搜索")
+    box.type("遵义")
+    first = phone.locator(".sc-search__results li").first
+    first.wait_for()
+    assert first.locator("strong").inner_text() == "遵义会议会址"
+    assert first.locator(".sc-search__kind").inner_text() == "红色地标"
+    assert "<mark>" in first.locator(".sc-search__excerpt").inner_html()
+    assert "相关的结果" in phone.locator(".sc-search__status").inner_text()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    dialog_box = phone.locator("dialog.sc-search").bounding_box()
+    assert dialog_box["width"] <= PHONE["width"]
+
+    # Facets: open 筛选 and tick 主题 长征; every result then carries that theme.
+    phone.get_by_text("筛选", exact=True).click()
+    phone.locator("fieldset", has_text="主题").get_by_label("长征").check()
+    phone.wait_for_function(
+        "document.querySelector('.sc-search__filters summary').textContent.includes('已选 1 项')")
+    phone.screenshot(path=str(artifacts / "search-phone.png"))
+
+    # Keyboard: arrow down to the first result, Enter opens it.
+    box.focus()
+    phone.keyboard.press("ArrowDown")
+    assert phone.evaluate("document.activeElement.classList.contains('sc-search__link')")
+    phone.keyboard.press("Enter")
+    phone.wait_for_url("**/sites/zunyi-huiyi-huizhi/")
+    assert [u for u in requested if not u.startswith(site_url)] == []
+
+
+def test_slash_opens_search_and_escape_closes_it(phone: Any, site_url: str) -> None:
+    phone.goto(site_url, wait_until="networkidle")
+    phone.keyboard.press("/")
+    dialog = phone.locator("dialog.sc-search")
+    dialog.wait_for()
+    assert phone.evaluate("document.activeElement.type") == "search"
+    phone.keyboard.type("雷锋")
+    phone.locator(".sc-search__results li").first.wait_for()
+    phone.keyboard.press("Escape")
+    assert not dialog.is_visible()
+
+
+def test_search_page_reads_the_query_from_the_address(phone: Any, site_url: str,
+                                                      artifacts: Path) -> None:
+    phone.goto(site_url + "search/?q=焦裕禄", wait_until="networkidle")
+    first = phone.locator("#sc-search-page .sc-search__results li").first
+    first.wait_for()
+    assert first.locator("strong").inner_text() == "焦裕禄"
+    phone.screenshot(path=str(artifacts / "search-page.png"), full_page=True)
