@@ -54,13 +54,13 @@ class Traffic:
     raw: int = 0
     gzip: int = 0
     responses: int = 0
-    urls: list[str] = field(default_factory=list)
+    files: list[tuple[str, int]] = field(default_factory=list)  # (url, bytes as served)
 
     def add(self, url: str, body: bytes, headers: int) -> None:
         self.raw += len(body) + headers
         self.gzip += min(len(body), len(gzip.compress(body, 6))) + headers
         self.responses += 1
-        self.urls.append(url)
+        self.files.append((url, len(body) + headers))
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _visit(browser: Any, url: str, query: str, open_search: str, typed_into: str
     loaded, phase["now"] = phase["now"], Traffic()
     start = time.perf_counter()
     page.locator(open_search).first.click()
-    page.locator(typed_into).first.fill(query)
+    page.locator(typed_into).first.press_sequentially(query)
     first = page.locator(result).first
     first.wait_for(timeout=600_000)
     elapsed = (time.perf_counter() - start) * 1000

@@ -18,7 +18,15 @@ from mkdocs.structure.pages import Page as MkPage
 
 from second_classroom.catalog import Catalog, load_catalog
 from second_classroom.export.batch import download_links, export_all
-from second_classroom.output import AtomicOutput, WarningCounter, data_date, page_dates
+from second_classroom.output import (
+    AtomicOutput,
+    WarningCounter,
+    canonical_pagefind,
+    data_date,
+    page_dates,
+)
+from second_classroom.offline import offline_page, write_service_worker
+from second_classroom.pictures import PictureSet
 from second_classroom.problems import DataError
 from second_classroom.render import Page, RenderOptions, record_page, site_assets, site_pages
 from second_classroom.search import SearchIndexError, index_site
@@ -63,6 +71,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         site_name=config.site_name,
         local_province=options.get("local_province", ""),
     )
+    _state["options"].pictures = PictureSet(_data_dir(config))  # resized record photos
     if options.get("downloads", True):  # DOCX/PDF/Markdown links on outline pages
         _state["options"].downloads = download_links(catalog)
     # Content-Security-Policy for overrides/main.html. With the theme's scope pinned,
@@ -89,6 +98,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for page in site_pages(catalog, options, records=False):
         pages[page.uri] = page
         files.append(File.generated(config, page.uri, content=page.as_markdown()))
+    offline = offline_page()  # shown by the service worker for pages not saved offline
+    pages[offline.uri] = offline
+    files.append(File.generated(config, offline.uri, content=offline.as_markdown()))
     for uri, record in records.items():
         stub = Page(uri, record.title, "", str(record.data.get("summary", "")))
         pages[uri] = None
@@ -153,11 +165,17 @@ def on_post_build(config: MkDocsConfig) -> None:
         except SearchIndexError as exc:
             raise PluginError(str(exc)) from None
         log.info("搜索索引：%d 个页面，用时 %.1f 秒", result.pages, result.seconds)
+    # Record photos: resized copies only (originals stay out of the site), then the service
+    # worker, written after every other file because its cache names hash them all.
+    cache_root = Path(config.config_file_path).parent / ".cache"
+    _state["options"].pictures.write(site_dir, cache_root / "images")
+    write_service_worker(site_dir)
     _publish(config)  # must stay the last step: everything above writes into the new site
 
 
 def _publish(config: MkDocsConfig) -> None:
-    """Swap the finished staging dir in for the site dir (atomic builds only)."""
+    """Fix the order of Pagefind's filter files, then swap the finished site in."""
+    canonical_pagefind(Path(config.site_dir) / "pagefind")  # same data, same bytes
     output: AtomicOutput | None = _state.get("output")
     if output is None:
         return

@@ -33,6 +33,24 @@ def build_site(config: Path, out: Path, cwd: Path = REPO) -> subprocess.Complete
     )
 
 
+def site_config(folder: Path, data: Path, **options: object) -> Path:
+    """Write `folder/mkdocs.yml`: the project's config for `data`, all paths absolute.
+
+    `options` go to `extra.second_classroom` (e.g. `search=False, downloads=False`).
+    """
+    import yaml
+
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))
+    config["extra"]["second_classroom"].update(data=str(data), **options)
+    config["docs_dir"] = str(REPO / "docs")
+    config["theme"]["custom_dir"] = str(REPO / "overrides")
+    config["hooks"] = [str(REPO / h) for h in config["hooks"]]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "mkdocs.yml"
+    target.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    return target
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     """Folder for screenshots and files a person may want to look at after the run."""

@@ -14,7 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from second_classroom import privacy
 from second_classroom.check import CheckResult, check_tree
 from second_classroom.load import MAX_FILE_BYTES
 
@@ -180,3 +183,41 @@ def test_missing_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.chdir(tmp_path)
     result = check_tree(Path("nowhere"), TODAY)
     assert lines_of(result) == ["nowhere:1:1: 找不到数据目录"]
+
+
+# --- the privacy scan's quick pre-check never hides a number ---------------------------
+
+NUMBERISH = st.lists(st.one_of(
+    st.sampled_from(["+86", "86", "-", " ", "－", "年", "号", "电话", "/", "X", "。", "http://a/"]),
+    st.text(alphabet="0123456789０１２３４５６７８９", min_size=1, max_size=18),
+    st.from_regex(r"\A1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}\Z"),
+    st.from_regex(r"\A[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])[0-2][1-9][0-9]{3}[0-9X]\Z"),
+), max_size=6).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(NUMBERISH)
+def test_privacy_precheck_never_hides_a_number(text: str) -> None:
+    class Always:
+        @staticmethod
+        def search(_: str) -> bool:
+            return True
+
+    quick = privacy.personal_data_in(text)
+    saved = privacy._MAYBE
+    privacy._MAYBE = Always  # type: ignore[assignment]
+    try:
+        assert privacy.personal_data_in(text) == quick
+    finally:
+        privacy._MAYBE = saved
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("电话13812345678", [(2, "手机号码")]),
+    ("电话 138 1234 5678", [(3, "手机号码")]),
+    ("电话１３８１２３４５６７８", [(2, "手机号码")]),
+    ("身份证11010519491231002X", [(3, "居民身份证号码")]),
+    ("1921年7月至1949年10月", []),
+])
+def test_personal_data_examples(text: str, found: list[tuple[int, str]]) -> None:
+    assert privacy.personal_data_in(text) == found

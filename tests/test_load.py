@@ -13,7 +13,22 @@ from hypothesis import strategies as st
 
 from second_classroom.check import check_tree
 from second_classroom.load import Mapping, Scalar, Sequence, load_yaml_file, parse_yaml
-from second_classroom.models import KINDS, FieldType, ListOf, Struct
+from second_classroom.models import (
+    KINDS,
+    Boolean,
+    Date,
+    FieldType,
+    Integer,
+    ListOf,
+    MediaPath,
+    Number,
+    PartialDate,
+    Ref,
+    Struct,
+    Term,
+    Text,
+    Url,
+)
 from second_classroom.problems import Problem
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -84,8 +99,22 @@ SCALARS = st.sampled_from([
     "http://[x", "https://a.b/", "media/x.png", "../x.png", "/etc/passwd", "media/" + "a" * 300,
     "上海市", "纪念馆", "建党", "党员干部", "book", "x" * 400, "[]", "{}", "[a, b]", "{a: b}",
     "yida", "li-dazhao", "jianshi", "Bad_Id", "13812345678", "<b>x</b>", '"\\0"', "media/\\x",
-    '"1921"', "!!str x", "&a x", "*a",
+    '"1921"',
 ])
+
+
+LEAVES: list[tuple[type[FieldType], list[str]]] = [  # likely values, good and bad, per type
+    (Number, ["31.2", "121.47", "-200", "95", "39.9", '"31.2"']),
+    (Integer, ["1", "30", "030", '"3"', "2021"]),
+    (Date, ["2026-11-01", "2021-02-30", "2099-01-01"]),
+    (PartialDate, ["1889", "1889-13", '"1927-04-28"']),
+    (Boolean, ["true", "false", "no"]),
+    (Url, ["https://a.b/", "http://[x", "javascript:x", "https:///x"]),
+    (Ref, ["yida", "li-dazhao", "jianshi", "Bad_Id"]),
+    (Term, ["上海市", "纪念馆", "建党", "党员干部", "建党时期", "长正"]),
+    (MediaPath, ["media/x.png", "../x.png", "media/" + "a" * 300, "/etc/passwd"]),
+    (Text, ["李大钊", "9:00", "13812345678", "x" * 400, "<b>x</b>", "book", "图书"]),
+]
 
 
 def _value(kind: FieldType, depth: int = 0) -> st.SearchStrategy[str]:
@@ -93,11 +122,14 @@ def _value(kind: FieldType, depth: int = 0) -> st.SearchStrategy[str]:
     if isinstance(kind, Struct) and depth < 3:
         entry = st.sampled_from(kind.fields).flatmap(
             lambda f: _value(f.type, depth + 1).map(lambda v, f=f: f"{f.name}: {v}"))
-        return SCALARS | st.lists(entry, max_size=5).map(lambda xs: "{" + ", ".join(xs) + "}")
+        shaped = st.lists(entry, max_size=5).map(lambda xs: "{" + ", ".join(xs) + "}")
+        return st.one_of(shaped, shaped, SCALARS)
     if isinstance(kind, ListOf) and depth < 3:
-        return SCALARS | st.lists(_value(kind.item, depth + 1), max_size=3).map(
+        shaped = st.lists(_value(kind.item, depth + 1), max_size=3).map(
             lambda xs: "[" + ", ".join(xs) + "]")
-    return SCALARS
+        return st.one_of(shaped, shaped, SCALARS)
+    likely = next((v for t, v in LEAVES if isinstance(kind, t)), ["x"])
+    return st.one_of(st.sampled_from(likely), st.sampled_from(likely), SCALARS)
 
 
 def _record(kind: str) -> st.SearchStrategy[str]:
@@ -109,8 +141,9 @@ def _record(kind: str) -> st.SearchStrategy[str]:
 
 RECORD_FILES = st.sampled_from([(k, f"{k}/{name}.yml") for k in KINDS
                                 for name in ("yida", "li-dazhao", "jianshi")])
-FILE = RECORD_FILES.flatmap(lambda kf: st.tuples(
-    st.just(kf[1]), _record(kf[0]) | ANY_TEXT | st.binary(max_size=100)))
+FILE = RECORD_FILES.flatmap(lambda kf: st.tuples(st.just(kf[1]), st.one_of(
+    _record(kf[0]), _record(kf[0]), _record(kf[0]), _record(kf[0]), ANY_TEXT,
+    st.binary(max_size=100))))
 
 
 @SETTINGS

@@ -5,7 +5,7 @@
 
 const FACETS = ["栏目", "省份", "类型", "主题", "时期", "对象"];
 const STEP = 10; // results shown at a time
-const RERANK = 20; // first results whose names are compared with the query
+const RERANK = 10; // first results whose names are compared with the query (one fetch each)
 // Pagefind's title boost over-counts Chinese titles (each run of characters in a title is
 // one more "matched term"), so it is kept low; `rerank` handles name matches instead.
 const RANKING = { metaWeights: { title: 1 }, pageLength: 0.5 };
@@ -22,7 +22,11 @@ export function pagefind(root) {
 
 async function load(root) {
   const pf = await import(root + "pagefind/pagefind.js");
-  pf.options({ basePath: root + "pagefind/", baseUrl: new URL(root).pathname, ranking: RANKING });
+  // noWorker: a query takes milliseconds on the main thread, and the worker would be a
+  // second copy of the engine to download (40 KB) before the first result.
+  pf.options({
+    basePath: root + "pagefind/", baseUrl: new URL(root).pathname, ranking: RANKING, noWorker: true,
+  });
   // Pagefind re-segments Chinese queries with the browser's own dictionary (Intl.Segmenter),
   // which disagrees with the one that indexed the site: 西柏坡 becomes 西柏 + 坡 and finds
   // nothing (upstream issue #1237). Pagefind reads the page language once, when it starts;

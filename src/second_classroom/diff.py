@@ -40,7 +40,6 @@ class Entry:
     """One file in a revision's tree."""
 
     blob: str
-    size: int
 
 
 def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
@@ -60,17 +59,27 @@ def list_tree(repo: Path, rev: str, data: str) -> dict[str, Entry]:
         _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     except GitError as exc:
         raise GitError(f"找不到版本“{rev}”（应为提交号、分支名或标签）") from exc
-    out = _git(repo, "ls-tree", "-r", "-l", "-z", rev, "--", data.rstrip("/") + "/")
+    # No `-l`: sizes would make git open every blob; only changed media need one (sizes()).
+    out = _git(repo, "ls-tree", "-r", "-z", rev, "--", data.rstrip("/") + "/")
     entries: dict[str, Entry] = {}
     for item in out.split(b"\0"):
         if not item:
             continue
         meta, _, path = item.partition(b"\t")
-        _mode, kind, blob, size = meta.split()
+        _mode, kind, blob = meta.split()
         if kind == b"blob":
-            entries[path.decode("utf-8", "surrogateescape")] = Entry(
-                blob.decode(), int(size) if size.isdigit() else 0)
+            entries[path.decode("utf-8", "surrogateescape")] = Entry(blob.decode())
     return entries
+
+
+def blob_sizes(repo: Path, blobs: set[str]) -> dict[str, int]:
+    """Return the size in bytes of each blob (one `git cat-file --batch-check` call)."""
+    if not blobs:
+        return {}
+    out = _git(repo, "cat-file", "--batch-check",
+               stdin="".join(b + "\n" for b in sorted(blobs)).encode())
+    return {blob: int(size) for blob, _kind, size in
+            (line.split() for line in out.decode().splitlines())}
 
 
 def read_blobs(repo: Path, blobs: set[str]) -> dict[str, bytes]:
@@ -271,12 +280,13 @@ def diff_revisions(repo: Path, base: str, head: str, data: str = "site_data") ->
     repo = Path(_git(repo, "rev-parse", "--show-toplevel").decode().strip())
     old_tree, new_tree = list_tree(repo, base, data), list_tree(repo, head, data)
     paths = sorted(p for p in {*old_tree, *new_tree}
-                   if (old_tree.get(p) or Entry("", 0)).blob
-                   != (new_tree.get(p) or Entry("", 0)).blob)
+                   if (old_tree.get(p) or Entry("")).blob
+                   != (new_tree.get(p) or Entry("")).blob)
     wanted = {e.blob for p in paths for e in (old_tree.get(p), new_tree.get(p))
               if e is not None and (_record_path(p, data) or p == f"{data}/vocab.yml")}
     blobs = read_blobs(repo, wanted)
     summary = Summary(base, head)
+    media: list[tuple[str, str, str]] = []  # (status, path, blob)
     for path in paths:
         a, b = old_tree.get(path), new_tree.get(path)
         status = _status(a, b)
@@ -287,9 +297,11 @@ def diff_revisions(repo: Path, base: str, head: str, data: str = "site_data") ->
         elif path == f"{data}/vocab.yml":
             summary.vocab = _vocab_changes(a, b, blobs, path)
         elif rel.parts[0] == "media":
-            summary.media.append((status, path, (b or a or Entry("", 0)).size))
+            media.append((status, path, (b or a or Entry("")).blob))
         else:
             summary.other.append((status, path))
+    sizes = blob_sizes(repo, {blob for _, _, blob in media})
+    summary.media = [(status, path, sizes[blob]) for status, path, blob in media]
     order = {"added": 0, "removed": 1, "changed": 2}
     kinds = list(KINDS)
     summary.records.sort(key=lambda r: (order[r.status], kinds.index(r.kind), r.id))

@@ -21,13 +21,13 @@ from typing import Any
 # The inline scripts Material for MkDocs 9.x writes into every page, with `extra.scope`
 # fixed to "/" (see `THEME_SCOPE`) so that they are byte-identical on every page:
 #   partials/javascripts/base.html     __md_scope / __md_get / __md_set helpers
-#   partials/javascripts/palette.html  restores the visitor's colour scheme before paint
 #   partials/javascripts/content.html  opens a tabbed block named by the URL fragment
-# When the theme changes one of them the build stops and names the new hash (see
-# `unlisted_inline_scripts`); add it here and to deploy/nginx.conf after reading the script.
+# (partials/javascripts/palette.html is only written when `theme.palette` is a list; ours
+# is a single scheme.) When the theme changes or adds one, the build stops and names the
+# new hash (see `unlisted_inline_scripts`); add it here and to deploy/nginx.conf after
+# reading the script. tests/test_security.py fails on a hash no page uses any more.
 INLINE_SCRIPT_HASHES: tuple[str, ...] = (
     "sha256-exqRXrW/0laiImCrTE8a70vxyyY10FJVIppytLf/dbY=",
-    "sha256-DrEMJJ29sL7vIloQzly+VUGMxKcBTMII+OfW7Y8AkG4=",
     "sha256-/8wPdzX9q0NNJXyA5lzsLojXFpkeaXVxhbfkUOQaWy8=",
 )
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import jinja2
@@ -24,6 +24,9 @@ from ..models import KINDS, READING_KINDS, Record
 from .maps import map_links
 from .qr import qr_svg
 from .richtext import markdown_to_html
+
+if TYPE_CHECKING:
+    from ..pictures import PictureSet
 
 PAGE_SIZE = 100  # records per listing page: keeps listing pages small on phones
 
@@ -97,6 +100,8 @@ class RenderOptions:
     local_province: str = ""
     # outline id -> downloads, filled by the export step when it runs
     downloads: dict[str, list[Download]] = field(default_factory=dict)
+    # record images -> resized copies (second_classroom.pictures.PictureSet); None: no images
+    pictures: PictureSet | None = None
 
 
 def facet_url(facet: str, value: str, page: int = 1) -> str:
@@ -176,6 +181,7 @@ def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Pag
     rel = catalog.related
     ctx: dict[str, Any] = {"record": record}
     d = record.data
+    ctx["pictures"] = options.pictures.pictures(d.get("images")) if options.pictures else []
     if record.kind == "sites":
         region = d["region"]
         loc = d.get("location") or {}
@@ -392,4 +398,6 @@ def write_pages(catalog: Catalog, options: RenderOptions, out: Path) -> int:
         target = out / asset.uri
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(asset.content, encoding="utf-8")
+    if options.pictures is not None:  # resized record photos, next to the pages
+        options.pictures.write(out)
     return count

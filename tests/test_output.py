@@ -1,0 +1,235 @@
+"""Atomic and deterministic output: a build never leaves a half-written site, and the same
+data gives the same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, build_site, site_config
+
+from second_classroom.catalog import load_catalog
+from second_classroom.output import AtomicOutput, WarningCounter, data_date, page_dates
+
+# --- AtomicOutput on its own ----------------------------------------------------------
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_commit_replaces_the_old_site_whole(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "old.html").write_text("old")
+    out = AtomicOutput(site)
+    staging = out.begin()
+    assert staging.parent == tmp_path and staging.name.startswith(".site.building-")
+    assert _tree(site) == {"old.html": b"old"}  # untouched while building
+    (staging / "new.html").write_text("new")
+    out.commit()
+    assert _tree(site) == {"new.html": b"new"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_commit_creates_a_missing_target(tmp_path: Path) -> None:
+    out = AtomicOutput(tmp_path / "deep" / "site")
+    (out.begin() / "index.html").write_text("x")
+    out.commit()
+    assert _tree(tmp_path / "deep" / "site") == {"index.html": b"x"}
+
+
+def test_discard_keeps_the_old_site(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "old.html").write_text("old")
+    out = AtomicOutput(site)
+    (out.begin() / "half.html").write_text("half")
+    out.discard()
+    assert _tree(site) == {"old.html": b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_begin_removes_leftovers_of_dead_builds_only(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = tmp_path / f".site.building-{dead}"
+    retired = tmp_path / f".site.old-{dead}"
+    alive = tmp_path / ".site.building-1"  # pid 1 is always running
+    other = tmp_path / ".other.building-99999999"
+    for d in (stale, retired, alive, other):
+        d.mkdir()
+    out = AtomicOutput(tmp_path / "site")
+    out.begin()
+    assert not stale.exists() and not retired.exists()
+    assert alive.exists() and other.exists() and out.staging.exists()
+
+
+def test_warning_counter_counts_warnings_and_errors_only() -> None:
+    import logging
+
+    counter = WarningCounter()
+    log = logging.getLogger("test_output.counter")
+    log.addHandler(counter)
+    try:
+        log.info("fine")
+        log.warning("one")
+        log.error("two")
+    finally:
+        log.removeHandler(counter)
+    assert counter.count == 2
+
+
+def test_page_dates_come_from_verified_dates() -> None:
+    catalog, _ = load_catalog(REPO / "site_data")
+    dates = page_dates(catalog)
+    record = next(iter(catalog.records.values()))
+    assert dates[f"{record.kind}/{record.id}.md"] == record.data["verified"].isoformat()
+    latest = data_date(catalog)
+    assert latest == max(r.data["verified"] for r in catalog.records.values())
+
+
+# --- Real builds -----------------------------------------------------------------------
+
+
+def _run_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", **extra}
+
+
+def _differences(a: Path, b: Path) -> list[str]:
+    ta, tb = _tree(a), _tree(b)
+    out = [f"only in one build: {p}" for p in sorted(set(ta) ^ set(tb))]
+    out += [f"bytes differ: {p}" for p in sorted(set(ta) & set(tb)) if ta[p] != tb[p]]
+    return out
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    """Same data, another day, another hash seed, fresh caches: the same bytes."""
+    builds, runs = [], []
+    # Both at once: half the wall time, and the same source tree for both.
+    for n, (epoch, seed) in enumerate((("1000000000", "1"), ("2000000000", "2"))):
+        folder = tmp_path / f"b{n}"
+        # Each build has its own export cache, so the downloads are really made twice.
+        config = site_config(folder, REPO / "site_data", export_cache=str(folder / "cache"))
+        out = folder / "site"
+        runs.append(subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(out)],
+            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=_run_env(SOURCE_DATE_EPOCH=epoch, PYTHONHASHSEED=seed)))
+        builds.append(out)
+    for run in runs:
+        output, _ = run.communicate(timeout=600)
+        assert run.returncode == 0, output
+    a, b = builds
+    assert len(_tree(a)) > 100
+    assert _differences(a, b) == []
+    # The sitemap dates are the records' verified dates, not either build date.
+    catalog, _ = load_catalog(REPO / "site_data")
+    lastmods = set(re.findall(r"<lastmod>([^<]+)</lastmod>",
+                              (a / "sitemap.xml").read_text("utf-8")))
+    verified = {r.data["verified"].isoformat() for r in catalog.records.values()}
+    assert lastmods <= verified
+    assert not lastmods & {"2001-09-09", "2033-05-18"}  # the two SOURCE_DATE_EPOCH days
+    with gzip.open(a / "sitemap.xml.gz") as gz:
+        assert gz.read() == (a / "sitemap.xml").read_bytes()
+    mtime = int.from_bytes((a / "sitemap.xml.gz").read_bytes()[4:8], "little")
+    assert dt.datetime.fromtimestamp(mtime, dt.UTC).date() == data_date(catalog)
+
+
+def _old_site(folder: Path) -> Path:
+    site = folder / "site"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("旧站点", encoding="utf-8")
+    (site / "keep.txt").write_text("keep", encoding="utf-8")
+    return site
+
+
+def _siblings(site: Path) -> list[str]:
+    return sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".site"))
+
+
+def test_a_killed_build_leaves_the_old_site_intact(tmp_path: Path) -> None:
+    config = site_config(tmp_path, REPO / "site_data", search=False, downloads=False)
+    site = _old_site(tmp_path)
+    before = _tree(site)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(site)],
+        cwd=tmp_path, env=_run_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    staging = tmp_path / f".site.building-{process.pid}"
+    deadline = time.monotonic() + 120
+    try:
+        # Kill it once the new site is partly written: its pages have started to appear.
+        while time.monotonic() < deadline and process.poll() is None:
+            if staging.is_dir() and any(staging.glob("sites/*/index.html")):
+                break
+            time.sleep(0.02)
+        assert process.poll() is None, "the build finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert staging.is_dir()  # the half-written new site is there ...
+    assert _tree(site) == before  # ... and the old one was never touched
+    # The next build finishes, clears the leftover and replaces the site.
+    done = build_site(config, site, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (site / "keep.txt").exists() and (site / "sites" / "index.html").exists()
+    assert _siblings(site) == []
+
+
+def test_bad_data_leaves_the_old_site_intact(tmp_path: Path) -> None:
+    data = tmp_path / "site_data"
+    shutil.copytree(REPO / "site_data", data)
+    bad = sorted((data / "sites").glob("*.yml"))[0]
+    bad.write_text(bad.read_text("utf-8") + "verified: 不是日期\n", encoding="utf-8")
+    config = site_config(tmp_path, data, search=False, downloads=False)
+    site = _old_site(tmp_path)
+    before = _tree(site)
+    done = build_site(config, site, cwd=tmp_path)
+    assert done.returncode != 0
+    assert _tree(site) == before and _siblings(site) == []
+
+
+def test_a_strict_warning_leaves_the_old_site_intact(tmp_path: Path) -> None:
+    """MkDocs fails a strict build after on_post_build: the swap must not have happened."""
+    config = site_config(tmp_path, REPO / "site_data", search=False, downloads=False)
+    loaded = yaml.safe_load(config.read_text("utf-8"))
+    loaded["nav"].append({"不存在": "missing-page.md"})  # a warning, fatal under strict
+    config.write_text(yaml.safe_dump(loaded, allow_unicode=True), "utf-8")
+    site = _old_site(tmp_path)
+    before = _tree(site)
+    done = build_site(config, site, cwd=tmp_path)
+    assert done.returncode != 0
+    assert "strict mode" in done.stdout + done.stderr
+    assert _tree(site) == before and _siblings(site) == []
+
+
+@pytest.mark.parametrize("command", ["serve"])
+def test_serve_builds_in_place(tmp_path: Path, command: str) -> None:
+    """`mkdocs serve` keeps its own temporary dir: the hook must not redirect it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hooks_under_test",
+                                                  REPO / "hooks" / "site_hooks.py")
+    assert spec and spec.loader
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    hooks.on_startup(command=command, dirty=False)
+    from mkdocs.config import load_config
+
+    config = load_config(str(site_config(tmp_path, REPO / "site_data")),
+                         site_dir=str(tmp_path / "out"))
+    hooks.on_config(config)
+    assert config.site_dir == str(tmp_path / "out")
+    assert not list(tmp_path.glob(".out.*"))
