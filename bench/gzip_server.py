@@ -3,8 +3,8 @@
 Used by bench/light_bench.py, bench/lighthouse_bench.py and the offline/transfer tests
 where nginx is not wanted: text responses of 512 bytes or more are gzipped (level 5) when
 the browser asks for it, and Cache-Control follows the same rules as the nginx `map`
-(content-hashed theme assets and Pagefind chunks for a year, pages 5 minutes, the rest an
-hour, sw.js never). It counts the bytes it sends, so a benchmark can check what a phone
+(content-hashed theme assets, photos and Pagefind chunks for a year, pictures and downloads
+a day, pages and everything else 5 minutes, sw.js always revalidated). It counts the bytes it sends, so a benchmark can check what a phone
 received.
 
     python bench/gzip_server.py SITE_DIR [PORT]
@@ -32,9 +32,9 @@ CACHE_RULES = (
     (re.compile(r"^/pagefind/pagefind\.[^/]+\.pf_meta$"), "public, max-age=31536000, immutable"),
     (re.compile(r"^/media/.+\.[0-9a-f]{10}-\d+w\.(webp|jpg)$"),
      "public, max-age=31536000, immutable"),
-    (re.compile(r"(/|\.html)$"), "public, max-age=300"),
+    (re.compile(r"\.(png|jpe?g|webp|gif|ico|pdf|docx)$"), "public, max-age=86400"),
 )
-DEFAULT_CACHE = "public, max-age=3600"
+DEFAULT_CACHE = "public, max-age=300"
 mimetypes.add_type("application/javascript", ".js")
 mimetypes.add_type("image/webp", ".webp")
 mimetypes.add_type("application/wasm", ".wasm")

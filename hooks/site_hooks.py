@@ -18,14 +18,15 @@ from mkdocs.structure.pages import Page as MkPage
 
 from second_classroom.catalog import Catalog, load_catalog
 from second_classroom.export.batch import download_links, export_all
+from second_classroom.offline import offline_page, write_service_worker
 from second_classroom.output import (
     AtomicOutput,
     WarningCounter,
     canonical_pagefind,
     data_date,
     page_dates,
+    precompress,
 )
-from second_classroom.offline import offline_page, write_service_worker
 from second_classroom.pictures import PictureSet
 from second_classroom.problems import DataError
 from second_classroom.render import Page, RenderOptions, record_page, site_assets, site_pages
@@ -51,6 +52,7 @@ def _data_dir(config: MkDocsConfig) -> Path:
 def on_startup(command: str, dirty: bool) -> None:
     """Remember whether this is a clean `mkdocs build`: only that one writes atomically."""
     _state["atomic"] = command == "build" and not dirty
+    _state["command"] = command
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -165,6 +167,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         except SearchIndexError as exc:
             raise PluginError(str(exc)) from None
         log.info("搜索索引：%d 个页面，用时 %.1f 秒", result.pages, result.seconds)
+        canonical_pagefind(site_dir / "pagefind")  # fixed file order: same data, same bytes
     # Record photos: resized copies only (originals stay out of the site), then the service
     # worker, written after every other file because its cache names hash them all.
     cache_root = Path(config.config_file_path).parent / ".cache"
@@ -174,8 +177,11 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def _publish(config: MkDocsConfig) -> None:
-    """Fix the order of Pagefind's filter files, then swap the finished site in."""
-    canonical_pagefind(Path(config.site_dir) / "pagefind")  # same data, same bytes
+    """Write precompressed copies for the web server, then swap the finished site in."""
+    if _state.get("command") == "build":  # not for `mkdocs serve` previews
+        packed = precompress(Path(config.site_dir))
+        log.info("预压缩：%d 个文本文件，%.1f MB → gzip %.1f MB、brotli %.1f MB", packed.files,
+                 packed.original_bytes / 1e6, packed.gzip_bytes / 1e6, packed.brotli_bytes / 1e6)
     output: AtomicOutput | None = _state.get("output")
     if output is None:
         return

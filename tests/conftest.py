@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,3 +108,18 @@ def phone(browser: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def gzip_site(built_site: Path) -> Iterator[Any]:
+    """The sample site served like deploy/nginx.conf (gzip, cache headers, 304s) on loopback.
+
+    The server (bench/gzip_server.py) counts the bytes it sends: `.bytes_sent`; `.url` is
+    its base URL. Each Playwright context has its own service worker and caches.
+    """
+    sys.path.insert(0, str(REPO / "bench"))
+    from gzip_server import start
+
+    server = start(built_site)
+    yield server
+    server.shutdown()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import brotli
 import pytest
 from conftest import REPO
 
@@ -97,7 +98,7 @@ def test_cache_lifetimes_follow_hashing(nginx: Nginx, built_site: Path) -> None:
 
 
 @pytest.mark.parametrize("path", ["", "assets/extra.css", "pagefind/pagefind.js"])
-def test_text_is_compressed(nginx: Nginx, built_site: Path, path: str) -> None:
+def test_text_is_sent_precompressed(nginx: Nginx, built_site: Path, path: str) -> None:
     on_disk = (built_site / (path or "index.html")).read_bytes()
     status, headers, body = fetch(nginx.url + path, "gzip")
     assert status == 200 and headers["Content-Encoding"] == "gzip"
@@ -105,6 +106,7 @@ def test_text_is_compressed(nginx: Nginx, built_site: Path, path: str) -> None:
     assert "Accept-Encoding" in headers.get("Vary", "")
     status, headers, body = fetch(nginx.url + path, "br, gzip")
     assert status == 200 and headers["Content-Encoding"] == "br"
+    assert brotli.decompress(body) == on_disk
     assert len(body) < len(on_disk) / 2
     status, headers, body = fetch(nginx.url + path)
     assert "Content-Encoding" not in headers and body == on_disk

@@ -19,7 +19,14 @@ import yaml
 from conftest import REPO, build_site, site_config
 
 from second_classroom.catalog import load_catalog
-from second_classroom.output import AtomicOutput, WarningCounter, data_date, page_dates
+from second_classroom.output import (
+    AtomicOutput,
+    WarningCounter,
+    canonical_pagefind,
+    data_date,
+    page_dates,
+    precompress,
+)
 
 # --- AtomicOutput on its own ----------------------------------------------------------
 
@@ -98,6 +105,39 @@ def test_page_dates_come_from_verified_dates() -> None:
     assert dates[f"{record.kind}/{record.id}.md"] == record.data["verified"].isoformat()
     latest = data_date(catalog)
     assert latest == max(r.data["verified"] for r in catalog.records.values())
+
+
+def test_precompress_writes_identical_gzip_and_brotli_copies(tmp_path: Path) -> None:
+    import brotli
+
+    big = ("<p>旧址遗迹是教室，文物史料是教材，英烈模范是教师。</p>\n" * 100).encode()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_bytes(big)
+    (tmp_path / "app.js").write_bytes(b"var x = 1;\n" * 200)
+    (tmp_path / "tiny.css").write_bytes(b"a{}")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8" * 1000)
+    (tmp_path / "sitemap.xml").write_bytes(b"<urlset/>" * 100)
+    (tmp_path / "sitemap.xml.gz").write_bytes(b"made by mkdocs")
+    stats = precompress(tmp_path)
+    assert stats.files == 2
+    first = {p.name: p.read_bytes() for p in tmp_path.rglob("*.*")}
+    assert gzip.decompress(first["index.html.gz"]) == big
+    assert brotli.decompress(first["index.html.br"]) == big
+    assert "tiny.css.gz" not in first and "photo.jpg.gz" not in first
+    assert first["sitemap.xml.gz"] == b"made by mkdocs"
+    for p in tmp_path.rglob("*.gz"):
+        if p.name != "sitemap.xml.gz":
+            p.unlink()
+    precompress(tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.rglob("*.*")} == first  # deterministic
+
+
+def test_canonical_pagefind_leaves_other_bundles_alone(tmp_path: Path) -> None:
+    assert canonical_pagefind(tmp_path / "missing") is False
+    (tmp_path / "pagefind-entry.json").write_text('{"languages": {"zh": {"hash": "zh_1"}}}')
+    (tmp_path / "pagefind.zh_1.pf_meta").write_bytes(gzip.compress(b"not pagefind"))
+    assert canonical_pagefind(tmp_path) is False
+    assert (tmp_path / "pagefind.zh_1.pf_meta").exists()
 
 
 # --- Real builds -----------------------------------------------------------------------

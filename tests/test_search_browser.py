@@ -91,6 +91,10 @@ def test_province_filter_returns_only_that_provinces_sites(search_page: Any, sit
     assert paths and paths <= guangxi, paths - guangxi
     assert narrowed["total"] < everywhere["total"]
     assert everywhere["filters"]["省份"]["广西壮族自治区"] >= len(paths)
+    # With no words, the facet alone lists exactly that province's sites.
+    listed = _search(search_page, site_url, "", {"省份": ["广西壮族自治区"]})
+    assert listed["total"] == len(guangxi)
+    assert {_path(i["url"], site_url) for i in listed["items"]} <= guangxi
 
 
 def test_facets_combine_kind_and_audience(search_page: Any, site_url: str,

@@ -11,7 +11,9 @@
   // This file lives at <site root>/assets/offline.js.
   var root = new URL("../", script && script.src ? script.src : location.href).href;
 
-  navigator.serviceWorker.register(root + "sw.js", { scope: root }).catch(function () {});
+  // The save button appears only once registration worked (some browsers refuse it).
+  navigator.serviceWorker.register(root + "sw.js", { scope: root })
+    .then(function (registration) { if (registration) routeButton(); }, function () {});
 
   function ask(message) {
     return navigator.serviceWorker.ready.then(function (registration) {
@@ -35,8 +37,9 @@
   }
 
   // Route pages: save the route and every stop for reading offline.
-  var box = document.querySelector("[data-sc-save-route]");
-  if (box) {
+  function routeButton() {
+    var box = document.querySelector("[data-sc-save-route]");
+    if (!box) return;
     var button = box.querySelector("button");
     var status = box.querySelector("[role=status]");
     var page = location.href.split("#")[0];

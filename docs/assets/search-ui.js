@@ -137,6 +137,8 @@ export async function search(root, query, filters = {}) {
   // more specific (split) query, then pages only one of them found.
   const runs = [];
   for (const q of queries(query)) runs.push(await pf.search(q, { filters: pfFilters }));
+  // No words but a facet ticked: list everything in it (Pagefind's filter-only search).
+  if (!runs.length && Object.keys(pfFilters).length) runs.push(await pf.search(null, { filters: pfFilters }));
   if (!runs.length) return { total: 0, items: [], more: async () => [], filters: {} };
   const whole = runs[0].results;
   const split = runs.at(-1).results;

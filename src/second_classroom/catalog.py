@@ -12,6 +12,7 @@ from .models import KINDS, Record, Vocab
 from .problems import DataError
 
 FACET_FIELDS = ("themes", "periods", "audiences")
+FACETS = ("province", "kinds", "designations", *FACET_FIELDS)
 NEARBY_COUNT = 6
 NEARBY_MAX_KM = 300.0
 _CELL_DEG = 1.0  # grid cell for nearby-site lookups; ~111 km north-south
@@ -40,13 +41,18 @@ class Catalog:
         return [self.records[i] for i in sorted(ids) if i in self.records]
 
     def facet(self, name: str) -> dict[str, list[Record]]:
-        """Return value -> records for a facet, in vocabulary order, empty values left out."""
+        """Return value -> records for a facet, in vocabulary order, empty values left out.
+
+        Facets: province, kinds, designations, themes, periods, audiences.
+        """
+        if name not in FACETS:
+            raise KeyError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
         values = self.facets.get(name, {})
         order = self.vocab.terms(_VOCAB_OF_FACET.get(name, name))
         return {v: [self.records[i] for i in values[v]] for v in order if values.get(v)}
 
 
-_VOCAB_OF_FACET = {"province": "provinces", "kind": "kinds", "period": "periods"}
+_VOCAB_OF_FACET = {"province": "provinces"}  # other facets share their vocabulary's name
 
 
 def _facet_values(record: Record) -> dict[str, list[str]]:

@@ -109,7 +109,12 @@ def record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
         if not folder.is_dir():
             continue
         for file in sorted(folder.iterdir()):
-            if file.name.startswith(".") or file.is_dir():
+            if file.name.startswith("."):
+                continue
+            if file.is_dir():
+                problems.append(Problem(display_path(file), 1, 1, "nested-folder",
+                                        f"{kind}/ 下不能再建子目录，其中的文件不会被读取；"
+                                        "请把记录文件直接放在 " + kind + "/ 中"))
                 continue
             if file.suffix == ".yml":
                 found.append((kind, file))

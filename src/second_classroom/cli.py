@@ -107,7 +107,10 @@ def cmd_pages(args: argparse.Namespace) -> int:
             print(problem.format())
         print(f"检查未通过：发现 {len(exc.problems)} 个错误，未生成页面。")
         return 1
-    options = RenderOptions(site_url=args.site_url, local_province=args.local_province)
+    from .pictures import PictureSet  # record photos: resized copies written with the pages
+
+    options = RenderOptions(site_url=args.site_url, local_province=args.local_province,
+                            pictures=PictureSet(Path(args.data)))
     count = write_pages(catalog, options, Path(args.out))
     print(f"已写入 {count} 个页面到 {args.out}/")
     return 0

@@ -65,7 +65,8 @@ MISSING = Missing()
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    # Vocabulary terms are two to six characters: one wrong character in 长征 is ratio 0.5.
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     return f"，是否指“{close[0]}”？" if close else ""
 
 

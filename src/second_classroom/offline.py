@@ -85,9 +85,11 @@ def shell_urls(site_dir: Path) -> list[str]:
     return found
 
 
-# Left out of the build hash: sw.js itself, and the search index, which is derived from the
-# pages (any change to it comes with changed pages) and is rewritten after sw.js.
+# Left out of the build hash: sw.js itself, the search index (derived from the pages: any
+# change to it comes with changed pages) and the precompressed .gz/.br copies of files,
+# which are written after sw.js.
 HASH_EXCLUDE = (SW_URI, "pagefind/")
+DERIVED_SUFFIXES = (".gz", ".br")
 
 
 def build_hash(site_dir: Path, exclude: Iterable[str] = HASH_EXCLUDE) -> str:
@@ -95,12 +97,14 @@ def build_hash(site_dir: Path, exclude: Iterable[str] = HASH_EXCLUDE) -> str:
 
     The same built site always gives the same hash; any changed byte gives another one.
     `exclude` lists paths to leave out; one ending in "/" leaves out a whole folder.
+    Precompressed copies (`.gz`, `.br`) are always left out.
     """
     skip = tuple(exclude)
     digest = hashlib.sha256()
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(site_dir).as_posix()
-        if any(rel == s or (s.endswith("/") and rel.startswith(s)) for s in skip):
+        if rel.endswith(DERIVED_SUFFIXES) or any(
+                rel == s or (s.endswith("/") and rel.startswith(s)) for s in skip):
             continue
         digest.update(rel.encode("utf-8") + b"\0")
         with path.open("rb") as f:

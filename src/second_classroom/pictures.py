@@ -150,13 +150,12 @@ class PictureSet:
 
 def _encode(file: Path, variants: list[Variant], out: Path) -> int:
     """Write each variant of `file` (WebP and JPEG) under `out`; return the count."""
-    with Image.open(file) as im:
-        im = ImageOps.exif_transpose(im)
+    with Image.open(file) as opened:
+        im: Image.Image = ImageOps.exif_transpose(opened)
         if im.mode in ("RGBA", "LA", "P"):
-            im = im.convert("RGBA")
-            flat = Image.new("RGB", im.size, (255, 255, 255))
-            flat.paste(im, mask=im.getchannel("A"))
-            im = flat
+            rgba = im.convert("RGBA")
+            im = Image.new("RGB", im.size, (255, 255, 255))
+            im.paste(rgba, mask=rgba.getchannel("A"))
         else:
             im = im.convert("RGB")
         for v in variants:
