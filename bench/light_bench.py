@@ -100,28 +100,35 @@ def _visit(name: str, page: Any, recorder: Recorder, server: GzipServer, url: st
     return visit
 
 
-def measure(site: Path, record: str, other: str) -> list[Visit]:
-    """Return the first, repeat and next-page visits of `record` (URL paths) on `site`."""
-    from playwright.sync_api import sync_playwright
+def measure(site: Path, record: str, other: str, browser: Any = None) -> list[Visit]:
+    """Return the first, repeat and next-page visits of `record` (URL paths) on `site`.
 
-    server = start(site)
-    try:
+    `browser` is a Playwright Chromium to use (a test's); by default one is launched.
+    """
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 390, "height": 844},
-                                          device_scale_factor=2, is_mobile=True,
-                                          has_touch=True, locale="zh-CN")
-            page = context.new_page()
-            recorder = Recorder(context.new_cdp_session(page))
-            visits = [
-                _visit("first visit", page, recorder, server, server.url + record),
-                _visit("repeat visit", page, recorder, server, "", reload=True),
-                _visit("next page", page, recorder, server, server.url + other),
-            ]
-            browser.close()
+            own = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                return measure(site, record, other, own)
+            finally:
+                own.close()
+    server = start(site)
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    try:
+        page = context.new_page()
+        recorder = Recorder(context.new_cdp_session(page))
+        return [
+            _visit("first visit", page, recorder, server, server.url + record),
+            _visit("repeat visit", page, recorder, server, "", reload=True),
+            _visit("next page", page, recorder, server, server.url + other),
+        ]
     finally:
+        context.close()
         server.shutdown()
-    return visits
 
 
 def record_pages(site: Path) -> tuple[str, str]:

@@ -320,7 +320,7 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
 
 
 def validator(schema: dict[str, Any]) -> Any:
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)

@@ -25,9 +25,9 @@ def catalog() -> Catalog:
     return load_catalog(REPO / "site_data")[0]
 
 
-def test_record_page_transfer_budget(built_site: Path) -> None:
+def test_record_page_transfer_budget(built_site: Path, browser: Any) -> None:
     record, other = record_pages(built_site)  # the two largest site pages
-    first, repeat, following = measure(built_site, record, other)
+    first, repeat, following = measure(built_site, record, other, browser)
     report = "\n".join(v.line() for v in (first, repeat, following))
     assert 30_000 < first.page_bytes <= FIRST_BUDGET, report  # the theme really loaded
     assert first.server_bytes <= FIRST_BUDGET, report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -117,7 +118,8 @@ class _Composer:
         if cls is _ScalarEvent:
             end = event.end_mark
             one_line = start is None or end is None or start.line == end.line
-            return Scalar(event.value, mark, not event.style, one_line)
+            scalar = cast(yaml.ScalarEvent, event)  # checked by `cls` above, fast path
+            return Scalar(scalar.value, mark, not scalar.style, one_line)
         if cls is _SequenceStart:
             items: list[Node] = []
             append, next_event, node = items.append, self.next, self.node
@@ -168,7 +170,7 @@ def _events(text: str) -> list[yaml.Event]:
     """Return all parser events (what yaml.parse yields, without a generator per event)."""
     loader = _Loader(text)
     try:
-        events = []
+        events: list[yaml.Event] = []
         append, get_event = events.append, loader.get_event
         while True:
             event = get_event()
