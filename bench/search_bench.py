@@ -75,7 +75,8 @@ class Visit:
 
 def _visit(browser: Any, url: str, query: str, open_search: str, typed_into: str,
            result: str) -> Visit:
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    # A first visit: no service worker (it would also double-count every response it relays).
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="block")
     page = context.new_page()
     phase = {"now": Traffic()}
 
@@ -117,7 +118,7 @@ def _kb(n: int) -> str:
     return f"{n / 1024:8.1f} KB"
 
 
-def bench(n: int, query: str | None, keep: Path | None) -> dict[str, Any]:
+def bench(n: int, asked: list[str], keep: Path | None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
     from synth import write_synthetic
 
@@ -127,8 +128,12 @@ def bench(n: int, query: str | None, keep: Path | None) -> dict[str, Any]:
         write_synthetic(data, n, seed=1)
         catalog, _ = load_catalog(data)
         sites = catalog.by_kind["sites"]
-        target = sites[len(sites) // 2]
-        query = query or target.title
+        # What a visitor types: a site's name without its synthetic number, a person's
+        # name, and a word found on nearly every synthetic page (the worst case).
+        people = catalog.by_kind["people"]
+        queries = asked or [sites[len(sites) // 2].title.split("（")[0],
+                            people[len(people) // 2].title, "纪念馆"]
+        query = queries[0]
         start_page = sites[0].url
 
         ours = our_config(work, data, search=False)
@@ -148,8 +153,9 @@ def bench(n: int, query: str | None, keep: Path | None) -> dict[str, Any]:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                ours_visit = _visit(browser, ours_url + start_page, query, "[data-sc-search]",
-                              ".sc-search__input", ".sc-search__results li")
+                visits = [_visit(browser, ours_url + start_page, q, "[data-sc-search]",
+                                 ".sc-search__input", ".sc-search__results li") for q in queries]
+                ours_visit = visits[0]
                 theirs = _visit(browser, vanilla_url + start_page, query,
                                 "label[for=__search]", ".md-search__input",
                                 ".md-search-result__item")
@@ -164,9 +170,10 @@ def bench(n: int, query: str | None, keep: Path | None) -> dict[str, Any]:
             "vanilla_build_with_search_s": v_search_s, "vanilla_build_without_search_s": v_plain_s,
             "vanilla_search_plugin_s": plugin_s, "index_time_ratio": indexed.seconds / plugin_s,
             "vanilla_index_bytes": index_json.stat().st_size if index_json.exists() else 0,
-            "ours": asdict(ours_visit), "vanilla": asdict(theirs),
+            "ours": asdict(ours_visit), "ours_queries": dict(zip(queries, map(asdict, visits), strict=True)),
+            "vanilla": asdict(theirs),
         }
-        print(f"\n== {n} records, query “{query}” ==")
+        print(f"\n== {n} records, first query “{query}” ==")
         print("index time")
         print(f"  pagefind (ours)          : {indexed.seconds:7.1f} s  ({indexed.pages} pages)")
         print(f"  built-in search plugin   : {plugin_s:7.1f} s  "
@@ -179,8 +186,14 @@ def bench(n: int, query: str | None, keep: Path | None) -> dict[str, Any]:
                   f"search {_kb(visit.search.raw)} | {_kb(visit.search.gzip)} "
                   f"in {visit.search.responses} responses, first result after "
                   f"{visit.first_result_ms:.0f} ms: {visit.first_result}")
-        ok = "OK" if ours_visit.search.raw < FIRST_QUERY_TARGET else "OVER"
-        print(f"  ours, search only: {ok} (target < 300 KB as served)")
+        print("  ours, other first queries (fresh visitor each):")
+        for q, visit in zip(queries[1:], visits[1:], strict=True):
+            print(f"    “{q}”: search {_kb(visit.search.raw)} | {_kb(visit.search.gzip)} "
+                  f"in {visit.search.responses} responses, {visit.first_result_ms:.0f} ms")
+        worst = max(v.search.raw for v in visits)
+        ok = "OK" if worst < FIRST_QUERY_TARGET else "OVER"
+        print(f"  ours, search only, worst of {len(visits)}: {_kb(worst)} {ok} "
+              "(target < 300 KB as served)")
         for name, visit in (("ours", ours_visit), ("vanilla", theirs)):
             print(f"  {name:8} page load + search: {_kb(visit.page.raw + visit.search.raw)} | "
                   f"{_kb(visit.page.gzip + visit.search.gzip)}")
@@ -196,7 +209,8 @@ def bench(n: int, query: str | None, keep: Path | None) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="records (repeatable)")
-    parser.add_argument("--query", help="query to type (default: a synthetic site's name)")
+    parser.add_argument("--query", action="append", default=[],
+                        help="query to type (repeatable; default: a site name, a person, 纪念馆)")
     parser.add_argument("--keep", type=Path, help="copy the work trees here")
     args = parser.parse_args()
     for n in args.n or [1000]:

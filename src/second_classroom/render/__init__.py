@@ -175,6 +175,11 @@ def _lifespan(d: dict[str, Any]) -> str:
     return f"? — {died}" if died else ""
 
 
+def page_address(options: RenderOptions, record: Record) -> str:
+    """Return the address a QR code encodes: absolute under site_url, else root-relative."""
+    return (options.site_url.rstrip("/") + "/" if options.site_url else "/") + record.url
+
+
 def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Page:
     """Render one record's page."""
     url = record.url
@@ -193,8 +198,7 @@ def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Pag
             readings=rel(record, "readings"), outlines=rel(record, "outlines"),
             routes=rel(record, "routes"),
             nearby=[(catalog.records[i], km) for i, km in catalog.nearby.get(record.id, [])],
-            qr=qr_svg(options.site_url.rstrip("/") + "/" + url if options.site_url else url,
-                      title=f"{record.title} 页面二维码"),
+            qr=qr_svg(page_address(options, record), title=f"{record.title} 页面二维码"),
         )
         template = "site.html"
     elif record.kind == "people":
@@ -373,9 +377,9 @@ def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
     env = _environment()
     template = env.get_template("poster.html")
     for record in catalog.by_kind["sites"]:
-        page_url = (options.site_url.rstrip("/") + "/" if options.site_url else "/") + record.url
+        page_url = page_address(options, record)
         html = template.render(record=record, page_url=page_url, site_name=options.site_name,
-                               qr=qr_svg(page_url, scale=10, title=f"{record.title} 页面二维码"))
+                               qr=qr_svg(page_url, title=f"{record.title} 页面二维码"))
         yield Asset(f"{record.url}poster.html", html)
     from .feed import atom_feed
 

@@ -13,17 +13,16 @@ import segno
 _MASK = 4
 
 
-@lru_cache(maxsize=64)
-def _code(url: str) -> segno.QRCode:
-    # A site's page and its poster encode the same URL: encode once.
-    return segno.make_qr(url, error="m", mask=_MASK)
+@lru_cache(maxsize=None)
+def qr_svg(url: str, title: str = "") -> str:
+    """Return an SVG QR code for `url` (error correction M, quiet zone 4 modules).
 
-
-def qr_svg(url: str, scale: int = 4, title: str = "") -> str:
-    """Return an SVG QR code for `url` (error correction M, quiet zone 4 modules)."""
+    The SVG has a viewBox and no fixed size, so CSS sizes it: the same code serves the
+    page (180 px) and the A4 poster (120 mm), and is encoded once per URL.
+    """
     out = io.BytesIO()
-    _code(url).save(
-        out, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True,
+    segno.make_qr(url, error="m", mask=_MASK).save(
+        out, kind="svg", border=4, xmldecl=False, svgns=True, omitsize=True,
         title=title or None, svgclass="qr", lineclass=None, dark="#000", light="#fff",
     )
     return out.getvalue().decode("utf-8")
