@@ -74,7 +74,7 @@ class Visit:
 
 
 def _visit(browser: Any, url: str, query: str, open_search: str, typed_into: str,
-           result: str) -> Visit:
+           result: str, status: str) -> Visit:
     # A first visit: no service worker (it would also double-count every response it relays).
     context = browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="block")
     page = context.new_page()
@@ -96,10 +96,15 @@ def _visit(browser: Any, url: str, query: str, open_search: str, typed_into: str
     start = time.perf_counter()
     page.locator(open_search).first.click()
     page.locator(typed_into).first.press_sequentially(query)
-    first = page.locator(result).first
-    first.wait_for(timeout=600_000)
+    page.keyboard.press("End")  # Material searches on keyup; typed Chinese sends none
+    # Done when the first result shows, or the UI says it found nothing.
+    page.wait_for_function(
+        """([result, status]) => document.querySelector(result) || /没有|没找到|未找到/.test(
+             (document.querySelector(status) || {}).textContent || "")""",
+        arg=[result, status], timeout=600_000, polling=50)
     elapsed = (time.perf_counter() - start) * 1000
-    text = first.inner_text().strip().splitlines()[0]
+    first = page.locator(result).first
+    text = first.inner_text().strip().splitlines()[0] if first.count() else "（无结果）"
     page.wait_for_load_state("networkidle")
     searched = phase["now"]
     context.close()
@@ -154,11 +159,12 @@ def bench(n: int, asked: list[str], keep: Path | None) -> dict[str, Any]:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 visits = [_visit(browser, ours_url + start_page, q, "[data-sc-search]",
-                                 ".sc-search__input", ".sc-search__results li") for q in queries]
+                                 ".sc-search__input", ".sc-search__results li", ".sc-search__status")
+                          for q in queries]
                 ours_visit = visits[0]
                 theirs = _visit(browser, vanilla_url + start_page, query,
                                 "label[for=__search]", ".md-search__input",
-                                ".md-search-result__item")
+                                ".md-search-result__item", ".md-search-result__meta")
                 browser.close()
         finally:
             ours_server.shutdown()

@@ -71,3 +71,21 @@ def test_front_matter_is_valid_yaml_for_any_title() -> None:
     page = Page("x.md", 'a: "b" # c', "<p>x</p>", "d\ne")
     front = page.as_markdown().split("---")[1]
     assert yaml.safe_load(front) == {"title": 'a: "b" # c', "description": "d\ne"}
+
+
+def test_qr_codes_encoded_ahead_in_a_worker_match_inline_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from second_classroom.render import qr
+
+    items = [(f"https://example.invalid/sites/s-{i}/", f"旧址 {i}") for i in range(30)]
+    inline = [qr.qr_svg(url, title) for url, title in items]
+    qr.finish()
+    monkeypatch.setattr(qr, "_AHEAD_MIN", 1)
+    monkeypatch.setattr(qr, "_BATCH", 7)
+    qr.encode_ahead(items)
+    try:
+        assert len(qr._pending) == len(items)  # really handed to the worker
+        assert [qr.qr_svg(url, title) for url, title in items] == inline
+    finally:
+        qr.finish()
+    assert 'viewBox="0 0' in inline[0] and "width=" not in inline[0].split(">")[0]

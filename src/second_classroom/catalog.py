@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,8 @@ FACET_FIELDS = ("themes", "periods", "audiences")
 FACETS = ("province", "kinds", "designations", *FACET_FIELDS)
 NEARBY_COUNT = 6
 NEARBY_MAX_KM = 300.0
-_CELL_DEG = 1.0  # grid cell for nearby-site lookups; ~111 km north-south
+_CELL_DEG = 0.25  # grid cell for nearby-site lookups; ~28 km north-south
+_KM_PER_DEG = 6371.0 * math.pi / 180
 
 
 @dataclass
@@ -102,32 +104,58 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, a)))
 
 
+def _ring(row: int, col: int, k: int) -> Iterator[tuple[int, int]]:
+    """Yield the grid cells at Chebyshev distance `k` from (row, col)."""
+    if k == 0:
+        yield row, col
+        return
+    for c in range(col - k, col + k + 1):
+        yield row - k, c
+        yield row + k, c
+    for r in range(row - k + 1, row + k):
+        yield r, col - k
+        yield r, col + k
+
+
 def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
                   max_km: float = NEARBY_MAX_KM) -> dict[str, list[tuple[str, float]]]:
     """Return, for each located site, up to `count` other sites within `max_km`, nearest first.
 
-    Sites are bucketed in a 1-degree grid and only the cells around a site are searched,
-    so the cost per site stays flat as the number of sites grows.
+    Sites are bucketed in a grid; the search walks rings of cells outwards from a site and
+    stops as soon as no unvisited cell can hold anything nearer than what it has found, so
+    the cost per site stays flat however many sites there are.
     """
     located = [(s.id, s.data["location"]["lat"], s.data["location"]["lng"])
                for s in sites if "location" in s.data]
     grid: dict[tuple[int, int], list[tuple[str, float, float]]] = defaultdict(list)
     for entry in located:
         grid[(math.floor(entry[1] / _CELL_DEG), math.floor(entry[2] / _CELL_DEG))].append(entry)
-    reach = math.ceil(max_km / 111.0 / _CELL_DEG)
+    reach_deg = max_km / _KM_PER_DEG
     result: dict[str, list[tuple[str, float]]] = {}
     for sid, lat, lng in located:
         row, col = math.floor(lat / _CELL_DEG), math.floor(lng / _CELL_DEG)
-        # East-west cells shrink with latitude; widen the column reach to match.
-        col_reach = math.ceil(reach / max(0.2, math.cos(math.radians(lat))))
-        found = []
-        for r in range(row - reach, row + reach + 1):
-            for c in range(col - col_reach, col + col_reach + 1):
-                for oid, olat, olng in grid.get((r, c), ()):
+        # A ring of cells is at least this far away per step: east-west cells are narrowest
+        # at the highest latitude an in-range site can have.
+        cos_min = max(0.01, math.cos(math.radians(min(89.9, abs(lat) + reach_deg))))
+        step_km = _CELL_DEG * _KM_PER_DEG * cos_min
+        found: list[tuple[float, str]] = []
+        k = 0
+        while True:
+            for cell in _ring(row, col, k):
+                for oid, olat, olng in grid.get(cell, ()):
                     if oid != sid:
                         d = distance_km(lat, lng, olat, olng)
                         if d <= max_km:
                             found.append((d, oid))
+            # Everything in ring k+1 or beyond is at least k * step_km away.
+            horizon = k * step_km
+            if horizon > max_km:
+                break
+            if len(found) >= count:
+                found.sort()
+                if found[count - 1][0] <= horizon:
+                    break
+            k += 1
         found.sort()
         result[sid] = [(oid, round(d, 1)) for d, oid in found[:count]]
     return result

@@ -304,7 +304,9 @@ class Precompressed:
 
 def _compress_one(path: Path) -> tuple[int, int, int]:
     data = path.read_bytes()
-    gz = gzip.compress(data, compresslevel=9, mtime=0)  # no timestamp, no file name
+    page = path.suffix == ".html"
+    # Pages: level 6 is ~3x faster than 9 for ~1% more bytes; there are 10,000 of them.
+    gz = gzip.compress(data, compresslevel=6 if page else 9, mtime=0)  # no name, no time
     if len(gz) >= len(data):
         return 0, 0, 0
     path.with_name(path.name + ".gz").write_bytes(gz)
@@ -312,7 +314,7 @@ def _compress_one(path: Path) -> tuple[int, int, int]:
     if brotli is not None:
         # Pages are many and small: a fast level. Shared assets are few, large and
         # fetched by every phone: the densest level.
-        quality = 5 if path.suffix == ".html" else 11
+        quality = 5 if page else 11
         br = brotli.compress(data, quality=quality)
         path.with_name(path.name + ".br").write_bytes(br)
         br_size = len(br)

@@ -21,8 +21,8 @@ import markupsafe
 
 from ..catalog import Catalog
 from ..models import KINDS, READING_KINDS, Record
+from . import qr
 from .maps import map_links
-from .qr import qr_svg
 from .richtext import markdown_to_html
 
 if TYPE_CHECKING:
@@ -175,6 +175,10 @@ def _lifespan(d: dict[str, Any]) -> str:
     return f"? — {died}" if died else ""
 
 
+def _qr_title(record: Record) -> str:
+    return f"{record.title} 页面二维码"
+
+
 def page_address(options: RenderOptions, record: Record) -> str:
     """Return the address a QR code encodes: absolute under site_url, else root-relative."""
     return (options.site_url.rstrip("/") + "/" if options.site_url else "/") + record.url
@@ -198,7 +202,7 @@ def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Pag
             readings=rel(record, "readings"), outlines=rel(record, "outlines"),
             routes=rel(record, "routes"),
             nearby=[(catalog.records[i], km) for i, km in catalog.nearby.get(record.id, [])],
-            qr=qr_svg(page_address(options, record), title=f"{record.title} 页面二维码"),
+            qr=qr.qr_svg(page_address(options, record), title=_qr_title(record)),
         )
         template = "site.html"
     elif record.kind == "people":
@@ -361,6 +365,8 @@ def site_pages(catalog: Catalog, options: RenderOptions,
     """Yield every generated page: home, listings, facet pages and (if `records`) records."""
     from .feed import updates_page  # feed.py imports this module
 
+    # Site pages and posters each carry a QR code; let a second core encode them meanwhile.
+    qr.encode_ahead([(page_address(options, s), _qr_title(s)) for s in catalog.by_kind["sites"]])
     yield home_page(catalog, options)
     yield from kind_pages(catalog)
     yield from facet_pages(catalog)
@@ -379,8 +385,9 @@ def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
     for record in catalog.by_kind["sites"]:
         page_url = page_address(options, record)
         html = template.render(record=record, page_url=page_url, site_name=options.site_name,
-                               qr=qr_svg(page_url, title=f"{record.title} 页面二维码"))
+                               qr=qr.qr_svg(page_url, title=_qr_title(record)))
         yield Asset(f"{record.url}poster.html", html)
+    qr.finish()  # posters are the last users of the codes
     from .feed import atom_feed
 
     yield atom_feed(catalog, options)  # /feed.xml: the most recently verified records
