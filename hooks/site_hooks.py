@@ -91,6 +91,26 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
+    """Give overrides/main.html a per-build store for navigation HTML shared by records."""
+    shared = config.extra.get("second_classroom", {}).get("shared_nav", True)
+    fragments: dict[str, Any] = {}
+
+    def key(page: MkPage | None, block: str) -> str:
+        if not shared or page is None or page.file.src_uri not in _state.get("records", {}):
+            return ""
+        return f"{block}:{page.file.src_uri.split('/')[0]}"
+
+    def keep(name: str, html: Any) -> Any:
+        if name:
+            fragments[name] = html
+        return html
+
+    env.globals.update(sc_key=key, sc_has=fragments.__contains__, sc_get=fragments.get,
+                       sc_keep=keep)
+    return env
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add every generated page; record pages carry only their front matter for now."""
     catalog: Catalog = _state["catalog"]

@@ -180,3 +180,21 @@ def test_a_check_error_stops_the_build_with_its_location(tmp_path: Path) -> None
     assert done.returncode != 0
     assert f"zunyi-huiyi-huizhi.yml:{lines}:1: 未知字段“kind_of”" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_shared_navigation_fragments_change_no_byte(tmp_path: Path, built_site: Path) -> None:
+    """Record pages reuse one rendering of the tabs and sidebar per folder; the pages must
+    come out exactly as if each had been rendered on its own."""
+    from conftest import site_config
+
+    config = site_config(tmp_path, REPO / "site_data", shared_nav=False,
+                         export_cache=str(REPO / ".cache" / "exports"))
+    out = tmp_path / "site"
+    done = build_site(config, out, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    pages = sorted(p.relative_to(built_site) for p in built_site.rglob("*.html"))
+    assert pages == sorted(p.relative_to(out) for p in out.rglob("*.html"))
+    different = [str(p) for p in pages if (built_site / p).read_bytes() != (out / p).read_bytes()]
+    assert different == []
+    record = (built_site / "people" / "lei-feng" / "index.html").read_text("utf-8")
+    assert record.count('class="md-tabs__link') == 8
