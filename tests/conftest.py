@@ -23,6 +23,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+# A phone as Playwright's new_context() takes it: 390x844 CSS px, touch, Chinese locale.
+PHONE_CONTEXT: dict[str, Any] = {"viewport": PHONE, "device_scale_factor": 2,
+                                 "locale": "zh-CN", "is_mobile": True, "has_touch": True}
 
 
 def build_site(config: Path, out: Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -50,6 +53,14 @@ def site_config(folder: Path, data: Path, **options: object) -> Path:
     target = folder / "mkdocs.yml"
     target.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     return target
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Any:
+    """The catalog of the bundled sample data (read-only: shared by every test)."""
+    from second_classroom.catalog import load_catalog
+
+    return load_catalog(REPO / "site_data")[0]
 
 
 @pytest.fixture(scope="session")
@@ -103,8 +114,7 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def phone(browser: object) -> Iterator[object]:
     """A fresh 390x844 phone page; closed after the test."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2,  # type: ignore[attr-defined]
-                                  locale="zh-CN", is_mobile=True, has_touch=True)
+    context = browser.new_context(**PHONE_CONTEXT)  # type: ignore[attr-defined]
     page = context.new_page()
     yield page
     context.close()

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PHONE, REPO
+from conftest import PHONE, PHONE_CONTEXT, REPO
 
-from second_classroom.catalog import Catalog, load_catalog
+from second_classroom.catalog import Catalog
 
 SIZES = {"标准": "m", "大": "l", "特大": "xl"}
 # Elements wider than the screen that are not scrolled or clipped by a parent.
@@ -35,15 +35,9 @@ OVERFLOW = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(REPO / "site_data")[0]
-
-
 @pytest.fixture
 def context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="zh-CN",
-                              is_mobile=True, has_touch=True)
+    ctx = browser.new_context(**PHONE_CONTEXT)
     yield ctx
     ctx.close()
 

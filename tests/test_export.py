@@ -53,11 +53,6 @@ def docx_text(data: bytes, tmp_path: Path) -> str:
     return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(REPO / "site_data")[0]
-
-
 # --- the document ---------------------------------------------------------------------
 
 def test_outline_document_numbers_sections_the_gongwen_way(catalog: Catalog) -> None:

@@ -11,10 +11,8 @@ import subprocess
 from pathlib import Path
 
 import docx
-import pytest
-from conftest import REPO
 
-from second_classroom.catalog import Catalog, load_catalog
+from second_classroom.catalog import Catalog
 from second_classroom.export import outline_document
 from second_classroom.export.batch import download_links
 
@@ -23,11 +21,6 @@ _LINK = re.compile(r'<a class="sc-button" href="([^"]+)" download>([^<]+)</a>')
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(REPO / "site_data")[0]
 
 
 def test_every_outline_page_links_its_downloads(built_site: Path, catalog: Catalog) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PHONE
+from conftest import PHONE, PHONE_CONTEXT
 
-from second_classroom.catalog import Catalog, load_catalog
+from second_classroom.catalog import Catalog
 from second_classroom.offline import (
     OFFLINE_URL,
     build_hash,
@@ -29,16 +29,10 @@ from second_classroom.offline import (
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(REPO / "site_data")[0]
-
-
 @pytest.fixture
 def context(browser: Any) -> Iterator[Any]:
     """A fresh phone context that accepts downloads; closed after the test."""
-    ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="zh-CN",
-                              is_mobile=True, has_touch=True, accept_downloads=True)
+    ctx = browser.new_context(**PHONE_CONTEXT, accept_downloads=True)
     yield ctx
     ctx.close()
 

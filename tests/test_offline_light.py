@@ -14,15 +14,10 @@ from typing import Any
 import pytest
 from conftest import PHONE, REPO
 
-from second_classroom.catalog import Catalog, load_catalog
+from second_classroom.catalog import Catalog
 
 sys.path.insert(0, str(REPO / "bench"))
 from light_bench import FIRST_BUDGET, REPEAT_BUDGET, measure, record_pages  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(REPO / "site_data")[0]
 
 
 def test_record_page_transfer_budget(built_site: Path, browser: Any) -> None:

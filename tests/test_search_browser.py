@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import PHONE, REPO
 
-from second_classroom.catalog import Catalog, load_catalog
+from second_classroom.catalog import Catalog
 
 CASES = yaml.safe_load((REPO / "tests" / "fixtures" / "search_queries.yml").read_text("utf-8"))
 TOP = 3
@@ -24,11 +24,6 @@ SEARCH = """async ([root, query, filters]) => {
   const found = await ui.search(root, query, filters || {});
   return {total: found.total, items: found.items, filters: found.filters};
 }"""
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(REPO / "site_data")[0]
 
 
 @pytest.fixture(scope="module")

@@ -9,22 +9,16 @@ import shutil
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import pytest
 import yaml
 from conftest import REPO, build_site
 from markupsafe import escape
 
-from second_classroom.catalog import Catalog, load_catalog
+from second_classroom.catalog import Catalog
 from second_classroom.render import FACETS
 
 MAX_RECORD_PAGE_BYTES = 60 * 1024
 _ATTR = re.compile(r'<(a|link|script|img|source|iframe)\b[^>]*?\b(href|src)="([^"]*)"', re.I)
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(REPO / "site_data")[0]
 
 
 def page_of(site: Path, url: str) -> Path:

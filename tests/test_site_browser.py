@@ -12,15 +12,10 @@ import zxingcpp
 from conftest import REPO
 from PIL import Image
 
-from second_classroom.catalog import Catalog, load_catalog
+from second_classroom.catalog import Catalog
 from second_classroom.render.maps import gcj02_to_bd09, wgs84_to_gcj02
 
 PAGES = {"home": "", "listing": "sites/", "province": "province/广西壮族自治区/"}
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(REPO / "site_data")[0]
 
 
 def _located_site(catalog: Catalog) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from ..catalog import Catalog
 from ..models import READING_KINDS, Record
-from ..render import cn_number
+from ..render import cn_number, cndate, region_text
 from ..render.richtext import markdown_to_html
 
 BlockKind = Literal["heading", "para", "item", "meta"]
@@ -101,13 +101,6 @@ class Document:
         """Return a SHA-256 of everything the document says: its exports' content key."""
         payload = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def cndate(value: Any) -> str:
-    """Return a date as 2026年11月25日 (other values as they are)."""
-    if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    return str(value)
 
 
 class _TextBlocks(HTMLParser):
@@ -321,7 +314,7 @@ def _pack_blocks(b: _Builder, catalog: Catalog, used: dict[str, list[Record]]) -
             b.h2(site.title)
             region = s["region"]
             b.meta("类型", s["kind"])
-            b.meta("地区", "".join(region.get(k, "") for k in ("province", "city", "county")))
+            b.meta("地区", region_text(region))
             b.meta("地址", s.get("address"))
             b.meta("开放时间", s.get("open_hours"))
             b.meta("预约", s.get("booking"))

@@ -119,10 +119,16 @@ def _root(url: str) -> str:
     return "../" * depth
 
 
-def _cndate(value: Any) -> str:
+def cndate(value: Any) -> str:
+    """Return a date as 2026年11月25日 (other values as they are)."""
     if isinstance(value, dt.date):
         return f"{value.year}年{value.month}月{value.day}日"
     return str(value)
+
+
+def region_text(region: dict[str, str]) -> str:
+    """Return a site's region as one name: 广西壮族自治区百色市右江区."""
+    return "".join(region.get(k, "") for k in ("province", "city", "county"))
 
 
 @cache
@@ -134,7 +140,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters["md"] = lambda text: markupsafe.Markup(markdown_to_html(text))
-    env.filters["cndate"] = _cndate
+    env.filters["cndate"] = cndate
     env.globals["facet_url"] = facet_url
     env.globals["kind_noun"] = lambda r: KINDS[r.kind].noun
     env.globals["kind_label"] = lambda r: KINDS[r.kind].label
@@ -195,7 +201,7 @@ def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Pag
         region = d["region"]
         loc = d.get("location") or {}
         ctx.update(
-            region="".join(region.get(k, "") for k in ("province", "city", "county")),
+            region=region_text(region),
             maps=map_links(record.title, loc.get("lat"), loc.get("lng"),
                            d.get("address", ""), region.get("city", "")),
             people=rel(record, "people"), relics=rel(record, "relics"),
@@ -304,14 +310,13 @@ def facet_pages(catalog: Catalog) -> Iterator[Page]:
                 intro=f"按{label}“{value}”浏览的红色资源。")
 
 
-def _facet_records(catalog: Catalog, facet: str) -> list[tuple[str, str, list[Record]]]:
-    return [(value, facet_url(facet, value), recs)
-            for value, recs in catalog.facet(FACETS[facet][1]).items()]
-
-
-def _facet_counts(catalog: Catalog, facet: str) -> list[tuple[str, str, int]]:
-    label, key, kinds = FACETS[facet]
-    return [(value, facet_url(facet, value), sum(1 for r in recs if r.kind in kinds))
+def _facet_counts(catalog: Catalog, facet: str,
+                  kinds: tuple[str, ...] | None = None) -> list[tuple[str, str, int]]:
+    """Return (value, url, count of records of `kinds`) per facet value (default: all
+    the kinds the facet's pages list)."""
+    _, key, listed = FACETS[facet]
+    counted = kinds or listed
+    return [(value, facet_url(facet, value), sum(1 for r in recs if r.kind in counted))
             for value, recs in catalog.facet(key).items()]
 
 
@@ -338,7 +343,7 @@ def kind_pages(catalog: Catalog) -> Iterator[Page]:
             lambda n, k=kind: f"{k}/index.md" if n == 1 else f"{k}/page/{n}.md",
             lambda n, k=kind: f"{k}/" if n == 1 else f"{k}/page/{n}/",
             spec.label, records, group_of, intro=SECTION_NOTES[kind],
-            facet_links=[("按主题", [(v, u, c) for v, u, c in _facet_counts(catalog, "theme")])]
+            facet_links=[("按主题", _facet_counts(catalog, "theme"))]
             if kind in ("people", "relics", "readings") else [],
         )
 
@@ -354,8 +359,7 @@ def home_page(catalog: Catalog, options: RenderOptions) -> Page:
             local = {"province": options.local_province, "records": records,
                      "url": facet_url("province", options.local_province)}
     html = _render("home.html", "", sections=sections, local=local,
-                   audiences=[(v, u, sum(1 for r in recs if r.kind == "outlines"))
-                              for v, u, recs in _facet_records(catalog, "audience")],
+                   audiences=_facet_counts(catalog, "audience", kinds=("outlines",)),
                    themes=_facet_counts(catalog, "theme"))
     return Page("index.md", "首页", html, "第二课堂：红色教育资源学习指南与分众化宣讲提纲")
 
