@@ -3,7 +3,7 @@
 Used by bench/light_bench.py, bench/lighthouse_bench.py and the offline/transfer tests
 where nginx is not wanted: text responses of 512 bytes or more are gzipped (level 5) when
 the browser asks for it, and Cache-Control follows the same rules as the nginx `map`
-(content-hashed theme assets, photos and Pagefind chunks for a year, pictures and downloads
+(content-hashed theme assets, photos and the search index's hashed folder for a year, pictures and downloads
 a day, pages and everything else 5 minutes, sw.js always revalidated). It counts the bytes it sends, so a benchmark can check what a phone
 received.
 
@@ -28,8 +28,7 @@ CACHE_RULES = (
     (re.compile(r"^/sw\.js$"), "no-cache"),
     (re.compile(r"^/assets/(stylesheets|javascripts)/.+\.[0-9a-f]{8}\.min\.(css|js)(\.map)?$"),
      "public, max-age=31536000, immutable"),
-    (re.compile(r"^/pagefind/(fragment|index|filter)/"), "public, max-age=31536000, immutable"),
-    (re.compile(r"^/pagefind/pagefind\.[^/]+\.pf_meta$"), "public, max-age=31536000, immutable"),
+    (re.compile(r"^/searchindex/[0-9a-f]{12}/"), "public, max-age=31536000, immutable"),
     (re.compile(r"^/media/.+\.[0-9a-f]{10}-\d+w\.(webp|jpg)$"),
      "public, max-age=31536000, immutable"),
     (re.compile(r"\.(png|jpe?g|webp|gif|ico|pdf|docx)$"), "public, max-age=86400"),
@@ -37,7 +36,6 @@ CACHE_RULES = (
 DEFAULT_CACHE = "public, max-age=300"
 mimetypes.add_type("application/javascript", ".js")
 mimetypes.add_type("image/webp", ".webp")
-mimetypes.add_type("application/wasm", ".wasm")
 
 
 def cache_control(path: str) -> str:

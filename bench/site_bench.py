@@ -5,7 +5,7 @@
 For each N it writes N synthetic records (bench/synth.py; never into site_data/), then
 builds, in the same run on the same machine:
   - ours:    mkdocs build with the project's hooks (records rendered straight to HTML,
-             not in the navigation); Pagefind indexing included unless --no-search;
+             not in the navigation), search index included unless --no-search;
   - vanilla: the same pages written as Markdown files (second_classroom.render.write_pages)
              in a plain Material site, records not in nav, with the built-in search plugin
              (lang zh uses jieba when it is installed).
@@ -107,7 +107,7 @@ def bench(n: int, search: bool, keep: Path | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="records (repeatable)")
-    parser.add_argument("--no-search", action="store_true", help="skip Pagefind in ours")
+    parser.add_argument("--no-search", action="store_true", help="skip the search index in ours")
     parser.add_argument("--keep", type=Path, help="copy the work trees here")
     args = parser.parse_args()
     for n in args.n or [1000]:

@@ -22,7 +22,6 @@ from second_classroom.offline import offline_page, write_service_worker
 from second_classroom.output import (
     AtomicOutput,
     WarningCounter,
-    canonical_pagefind,
     data_date,
     page_dates,
     precompress,
@@ -30,7 +29,7 @@ from second_classroom.output import (
 from second_classroom.pictures import PictureSet
 from second_classroom.problems import DataError
 from second_classroom.render import Page, RenderOptions, record_page, site_assets, site_pages
-from second_classroom.search import SearchIndexError, index_site
+from second_classroom.search import SearchIndexError, write_index
 from second_classroom.security import (
     THEME_SCOPE,
     content_security_policy,
@@ -179,15 +178,15 @@ def on_post_build(config: MkDocsConfig) -> None:
         stats = export_all(_state["catalog"], site_dir, cache, author=config.site_name)
         log.info("提纲下载：%d 个文件（新生成 %d 个），用时 %.1f 秒",
                  stats.files, stats.exported, stats.seconds)
-    # Search index over the finished HTML (also under `mkdocs serve`); `search: false` in
-    # extra.second_classroom skips it for a faster preview.
-    if config.extra.get("second_classroom", {}).get("search", True):
+    # Search index from the catalog (also under `mkdocs serve`); `search: false` in
+    # extra.second_classroom skips it.
+    if extra.get("search", True):
         try:
-            result = index_site(site_dir)
+            result = write_index(_state["catalog"], site_dir)
         except SearchIndexError as exc:
             raise PluginError(str(exc)) from None
-        log.info("搜索索引：%d 个页面，用时 %.1f 秒", result.pages, result.seconds)
-        canonical_pagefind(site_dir / "pagefind")  # fixed file order: same data, same bytes
+        log.info("搜索索引：%d 条记录，%d 个分片，%.1f MB，用时 %.1f 秒", result.records,
+                 result.shards, result.bytes / 1e6, result.seconds)
     # Record photos: resized copies only (originals stay out of the site), then the service
     # worker, written after every other file because its cache names hash them all.
     cache_root = Path(config.config_file_path).parent / ".cache"

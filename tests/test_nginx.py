@@ -81,11 +81,11 @@ def test_cache_lifetimes_follow_hashing(nginx: Nginx, built_site: Path) -> None:
     cases = {
         _file(built_site, "assets/stylesheets/main.*.min.css"): IMMUTABLE,
         _file(built_site, "assets/javascripts/bundle.*.min.js"): IMMUTABLE,
-        _file(built_site, "pagefind/fragment/*.pf_fragment"): IMMUTABLE,
-        _file(built_site, "pagefind/index/*.pf_index"): IMMUTABLE,
-        _file(built_site, "pagefind/pagefind.*.pf_meta"): IMMUTABLE,
-        "pagefind/pagefind-entry.json": SHORT,
-        "pagefind/pagefind.js": SHORT,
+        _file(built_site, "searchindex/*/t0.txt"): IMMUTABLE,
+        _file(built_site, "searchindex/*/d0.json"): IMMUTABLE,
+        _file(built_site, "searchindex/*/facets.json"): IMMUTABLE,
+        "searchindex/manifest.json": SHORT,
+        "assets/search-ui.js": SHORT,
         "assets/extra.css": SHORT,
         "": SHORT,
         "sites/": SHORT,
@@ -97,7 +97,7 @@ def test_cache_lifetimes_follow_hashing(nginx: Nginx, built_site: Path) -> None:
         assert headers["Cache-Control"] == expected, path
 
 
-@pytest.mark.parametrize("path", ["", "assets/extra.css", "pagefind/pagefind.js"])
+@pytest.mark.parametrize("path", ["", "assets/extra.css", "assets/search-ui.js"])
 def test_text_is_sent_precompressed(nginx: Nginx, built_site: Path, path: str) -> None:
     on_disk = (built_site / (path or "index.html")).read_bytes()
     status, headers, body = fetch(nginx.url + path, "gzip")
@@ -148,7 +148,7 @@ def test_no_csp_violation_in_chromium(nginx: Nginx, built_site: Path, browser: A
         for path in ("", record, "sites/", "people/", facet, "no-such-page/"):
             page.goto(nginx.url + path, wait_until="networkidle")
             assert page.evaluate("document.querySelector('.md-header') !== null"), path
-        # The search runs Pagefind's WebAssembly: needs 'wasm-unsafe-eval', nothing more.
+        # The search runs under the same policy: no eval, no WebAssembly, no other host.
         page.goto(nginx.url + "search/?q=遵义", wait_until="networkidle")
         page.locator("#sc-search-page .sc-search__results li").first.wait_for(timeout=15000)
         page.screenshot(path=str(artifacts / "nginx-search.png"))

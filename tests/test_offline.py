@@ -87,8 +87,7 @@ def test_build_hash_is_deterministic_and_follows_content(tmp_path: Path,
     assert first == build_hash(built_site) == _version(built_site)
     assert service_worker(site) == (built_site / "sw.js").read_text("utf-8")
     (site / "sw.js").write_text("changed", "utf-8")  # sw.js itself does not count
-    (site / "pagefind" / "x.txt").parent.mkdir(exist_ok=True)
-    (site / "pagefind" / "x.txt").write_text("index", "utf-8")  # nor the search index
+    (site / "searchindex" / "x.txt").write_text("index", "utf-8")  # nor the search index
     (site / "index.html.br").write_bytes(b"precompressed later")  # nor .gz/.br copies
     assert build_hash(site) == first
     page = next(site.glob("sites/*/index.html"))

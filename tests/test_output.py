@@ -22,7 +22,6 @@ from second_classroom.catalog import load_catalog
 from second_classroom.output import (
     AtomicOutput,
     WarningCounter,
-    canonical_pagefind,
     data_date,
     page_dates,
     precompress,
@@ -130,14 +129,6 @@ def test_precompress_writes_identical_gzip_and_brotli_copies(tmp_path: Path) -> 
             p.unlink()
     precompress(tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.rglob("*.*")} == first  # deterministic
-
-
-def test_canonical_pagefind_leaves_other_bundles_alone(tmp_path: Path) -> None:
-    assert canonical_pagefind(tmp_path / "missing") is False
-    (tmp_path / "pagefind-entry.json").write_text('{"languages": {"zh": {"hash": "zh_1"}}}')
-    (tmp_path / "pagefind.zh_1.pf_meta").write_bytes(gzip.compress(b"not pagefind"))
-    assert canonical_pagefind(tmp_path) is False
-    assert (tmp_path / "pagefind.zh_1.pf_meta").exists()
 
 
 # --- Real builds -----------------------------------------------------------------------

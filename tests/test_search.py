@@ -1,110 +1,213 @@
-"""The search index: Pagefind run over built HTML, with Chinese word segmentation."""
+"""The search index: Chinese character pairs, weights, shards and facet columns."""
 
 from __future__ import annotations
 
-import gzip
-import re
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import PHONE
 
+from second_classroom.catalog import Catalog
 from second_classroom.cli import main
-from second_classroom.search import SearchIndexError, index_site
+from second_classroom.search import (
+    INDEX_DIR,
+    SearchDoc,
+    SearchIndexError,
+    build_index,
+    characters,
+    encode_ids,
+    name_weight,
+    plain_text,
+    search_doc,
+    shard_of,
+    terms,
+    write_index,
+)
 
-RECORD = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{title}</title></head>
-<body><nav>首页 红色地标</nav>
-<div data-pagefind-body><h1 data-pagefind-weight="10">{title}</h1><p>{text}</p>
-<div hidden data-pagefind-ignore><span data-pagefind-filter="省份">{province}</span></div></div>
-</body></html>"""
-LISTING = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>红色地标</title></head>
-<body><h1>红色地标</h1><ul><li>西柏坡纪念馆</li><li>遵义会议会址</li></ul></body></html>"""
-
-
-def _site(root: Path) -> Path:
-    pages = {
-        "sites/xibaipo/index.html": RECORD.format(
-            title="西柏坡纪念馆", province="河北省",
-            text="西柏坡是党中央进入北平、解放全中国前的最后一个农村指挥所。"),
-        "sites/zunyi/index.html": RECORD.format(
-            title="遵义会议会址", province="贵州省",
-            text="1935年1月，中共中央政治局在遵义召开扩大会议。"),
-        "sites/index.html": LISTING,
-    }
-    for uri, html in pages.items():
-        (root / uri).parent.mkdir(parents=True, exist_ok=True)
-        (root / uri).write_text(html, encoding="utf-8")
-    return root
+# Strings whose terms Python and the browser must cut the same way.
+SAMPLES = ["遵义会议", "中共一大", "1935年1月，遵义", "ＩＳＢＮ ９７８-7-01", "《共产党宣言》",
+           "党", "Yan'an 延安", "𠀀𠀁字", "a_b", "韦拔群（1894—1932）", "长征 精神", "İstanbul"]
 
 
-def _indexed_words(bundle: Path) -> set[str]:
-    words: set[str] = set()
-    for chunk in (bundle / "index").glob("*.pf_index"):
-        text = gzip.decompress(chunk.read_bytes()).decode("utf-8", "ignore")
-        words |= set(re.findall(r"[\u4e00-\u9fff]+", text))
-    return words
+def _doc(title: str, text: str = "", *, url: str = "x/", facets: dict[str, list[str]] | None
+         = None) -> SearchDoc:
+    fields = [(name_weight(title), title)] + ([(1, text)] if text else [])
+    return SearchDoc(url, title, "红色地标", fields, text, facets or {"栏目": ["红色地标"]})
 
 
-def test_index_site_indexes_record_pages_only_with_facets(tmp_path: Path) -> None:
-    result = index_site(_site(tmp_path))
-    # The listing page has no data-pagefind-body: it would match every site's name.
-    assert (result.pages, result.filters) == (2, 1)
-    assert (tmp_path / "pagefind" / "pagefind.js").is_file()
-    assert result.bundle == tmp_path / "pagefind"
+def _lines(files: dict[str, bytes]) -> dict[str, str]:
+    """Return term -> its postings, over every shard."""
+    out = {}
+    for name, data in files.items():
+        if name.rsplit("/", 1)[-1].startswith("t"):
+            for line in data.decode("utf-8").splitlines():
+                term, _, rest = line.partition("\t")
+                out[term] = rest
+    return out
 
 
-def test_index_splits_chinese_into_words(tmp_path: Path) -> None:
-    words = _indexed_words(index_site(_site(tmp_path)).bundle)
-    # The extended build segments Chinese: 遵义 is a word of its own, not buried in a
-    # sentence-long token (the standard build's behaviour).
-    assert {"遵义", "西柏坡"} <= words
-    assert not any(len(w) > 20 for w in words)
+def test_chinese_is_indexed_as_character_pairs_and_words_whole() -> None:
+    assert terms("遵义会议") == {"遵义", "义会", "会议"}
+    assert terms("1935年1月，ＩＳＢＮ") == {"1935", "年", "1", "月", "isbn"}
+    assert terms("党") == {"党"}
+    assert characters("遵义，会议") == {"遵", "义", "会", "议"}
 
 
-def test_reindexing_replaces_the_previous_bundle(tmp_path: Path) -> None:
-    index_site(_site(tmp_path))
-    stale = tmp_path / "pagefind" / "index" / "stale.pf_index"
-    stale.write_bytes(b"old")
-    index_site(tmp_path)
+def test_markdown_becomes_plain_text() -> None:
+    assert plain_text("## 标题\n\n**遵义**会议，见[纪念馆](https://x.cn/)。\n- 一\n- 二") == \
+        "标题 遵义会议，见纪念馆。 一 二"
+
+
+def test_shorter_names_weigh_more() -> None:
+    assert name_weight("雷锋") == 9 > name_weight("焦裕禄") == 8 > name_weight("焦裕禄纪念园") == 6
+
+
+@pytest.mark.parametrize("ids", [[0], [3, 4, 40], list(range(0, 200, 2)), list(range(150))])
+def test_record_lists_are_gaps_or_bitsets_whichever_is_shorter(ids: list[int]) -> None:
+    code = encode_ids(ids, 200)
+    if code.startswith("."):
+        numbers = [int(g, 36) for g in code[1:].split(",")]
+        assert [sum(numbers[:i + 1]) for i in range(len(numbers))] == ids
+    else:
+        import base64
+        bits = base64.b64decode(code[1:])
+        assert [i for i in range(200) if bits[i >> 3] >> (i & 7) & 1] == ids
+    assert len(ids) < 100 or code.startswith("#")  # a common term costs 200 bits, not a list
+
+
+def test_a_term_is_listed_once_per_record_at_its_highest_weight() -> None:
+    files = build_index([_doc("遵义会议会址", "遵义会议在此召开"), _doc("红军", "遵义")])
+    lines = _lines(files)
+    # Record 0 has 遵义 in its name (weight 6), record 1 only in its text (weight 1).
+    assert lines["遵义"] == "6.0\t1.1"
+    # One-character lookups cover names and summaries only: 红 is record 1's name.
+    assert lines["红"] == "9.1" and "召" not in lines
+
+
+def test_index_files_are_deterministic_and_named_by_content() -> None:
+    docs = [_doc("西柏坡纪念馆", "最后一个农村指挥所"), _doc("遵义会议会址", "遵义会议")]
+    first = build_index(docs)
+    assert build_index(docs) == first
+    manifest = json.loads(first["manifest.json"])
+    assert manifest["docs"] == 2 and manifest["shards"] >= 1
+    assert all(n == "manifest.json" or n.startswith(manifest["dir"] + "/") for n in first)
+    changed = build_index([docs[0], _doc("遵义会议会址", "遵义会议旧址")])
+    assert json.loads(changed["manifest.json"])["dir"] != manifest["dir"]
+
+
+def test_every_term_is_in_the_shard_its_hash_names() -> None:
+    docs = [_doc(f"纪念馆{i}", "长征精神代代相传，" * (i % 7) + f"第{i}号") for i in range(400)]
+    files = build_index(docs)
+    manifest = json.loads(files["manifest.json"])
+    for name, data in files.items():
+        if name.rsplit("/", 1)[-1].startswith("t"):
+            k = int(name.rsplit("/t", 1)[1].removesuffix(".txt"))
+            for line in data.decode("utf-8").splitlines():
+                assert shard_of(line.split("\t")[0], manifest["shards"]) == k
+
+
+def test_facet_columns_follow_vocabulary_order() -> None:
+    docs = [_doc("甲", facets={"栏目": ["红色地标"], "主题": ["长征", "建党"]}),
+            _doc("乙", facets={"栏目": ["英烈人物"]})]
+    files = build_index(docs, order=["红色地标", "英烈人物", "建党", "长征"])
+    facets = json.loads(next(v for k, v in files.items() if k.endswith("facets.json")))
+    assert facets["values"]["主题"] == ["建党", "长征"]
+    assert facets["columns"]["主题"] == "10,"  # record 0: 长征(1) 建党(0); record 1: none
+    assert facets["columns"]["栏目"] == "0,1"
+
+
+def test_sample_record_doc_has_weights_excerpt_and_facets(catalog: Catalog) -> None:
+    doc = search_doc(catalog.get("zunyi-huiyi-huizhi"))
+    assert doc.url == "sites/zunyi-huiyi-huizhi/" and doc.kind == "红色地标"
+    assert doc.fields[0] == (name_weight("遵义会议会址"), "遵义会议会址")
+    assert doc.fields[1][0] == 3 and catalog.get("zunyi-huiyi-huizhi").data["summary"] in doc.fields[1][1]
+    assert doc.facets["省份"] == ["贵州省"] and "长征" in doc.facets["主题"]
+    assert doc.excerpt.startswith(catalog.get("zunyi-huiyi-huizhi").data["summary"])
+
+
+def test_write_index_replaces_the_previous_one_whole(tmp_path: Path, catalog: Catalog) -> None:
+    result = write_index(catalog, tmp_path)
+    folder = tmp_path / INDEX_DIR
+    assert result.records == len(catalog.records) and result.folder == folder
+    stale = folder / "stale.txt"
+    stale.write_text("old", "utf-8")
+    write_index(catalog, tmp_path)
     assert not stale.exists()
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert sorted(p.name for p in folder.iterdir()) == sorted([manifest["dir"], "manifest.json"])
+    assert not list(tmp_path.glob(".*"))  # no staging dir left behind
 
 
-def test_site_without_record_pages_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "index.html").write_text(LISTING, encoding="utf-8")
-    with pytest.raises(SearchIndexError, match="没有找到可检索的记录页面"):
-        index_site(tmp_path)
-
-
-def test_missing_site_dir_is_an_error(tmp_path: Path) -> None:
+def test_missing_site_dir_is_an_error(tmp_path: Path, catalog: Catalog) -> None:
     with pytest.raises(SearchIndexError, match="站点目录不存在"):
-        index_site(tmp_path / "nope")
-
-
-def test_failing_pagefind_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(SearchIndexError, match="退出码 1"):
-        index_site(_site(tmp_path), executable=Path("/bin/false"))
-
-
-def test_a_binary_that_is_not_the_extended_build_is_refused(tmp_path: Path) -> None:
-    fake = tmp_path / "pagefind"
-    fake.write_text("#!/bin/sh\necho 'Running Pagefind v1.5.2'\necho 'Indexed 2 pages'\n")
-    fake.chmod(0o755)
-    site = _site(tmp_path / "site")
-    with pytest.raises(SearchIndexError, match="不是 Pagefind 扩展版"):
-        index_site(site, executable=fake)
+        write_index(catalog, tmp_path / "nope")
 
 
 def test_cli_search_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["search-index", str(_site(tmp_path))]) == 0
-    assert "已建立搜索索引：2 个页面" in capsys.readouterr().out
-    assert main(["search-index", str(tmp_path / "nope")]) == 1
+    from conftest import REPO
+    assert main(["search-index", str(tmp_path), "--data", str(REPO / "site_data")]) == 0
+    assert "已建立搜索索引：" in capsys.readouterr().out
+    assert (tmp_path / INDEX_DIR / "manifest.json").is_file()
+    bad = tmp_path / "bad"
+    (bad / "sites").mkdir(parents=True)
+    (bad / "sites" / "x.yml").write_text("name: [\n", "utf-8")
+    assert main(["search-index", str(tmp_path), "--data", str(bad)]) == 1
+    assert "未建立搜索索引" in capsys.readouterr().out
 
 
 def test_built_site_has_the_index_and_no_builtin_search(built_site: Path) -> None:
-    bundle = built_site / "pagefind"
-    assert (bundle / "pagefind.js").is_file()
-    assert list((bundle / "fragment").glob("*.pf_fragment")), "no record was indexed"
+    manifest = json.loads((built_site / INDEX_DIR / "manifest.json").read_text("utf-8"))
+    assert list((built_site / INDEX_DIR / manifest["dir"]).glob("d*.json")), "nothing indexed"
     assert not (built_site / "search" / "search_index.json").exists()
     home = (built_site / "index.html").read_text(encoding="utf-8")
     # The header's search button; the engine itself is not loaded with the page.
     assert "data-sc-search" in home and "assets/search.js" in home
-    assert "pagefind" not in home
+    assert INDEX_DIR not in home and "search-ui" not in home
+
+
+# --- The browser cuts and hashes terms exactly as Python does ---------------------------
+
+PARITY = """async ([root, samples, shards]) => {
+  const ui = await import(root + "assets/search-ui.js");
+  return samples.map((s) => {
+    const t = ui.queryTerms(s);
+    return {terms: t, shards: t.map((x) => ui.shardOf(x, shards))};
+  });
+}"""
+
+
+def test_browser_terms_and_shards_match_python(browser: Any, site_url: str) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(site_url)
+    got = page.evaluate(PARITY, [site_url, SAMPLES, 256])
+    context.close()
+    for sample, browser_side in zip(SAMPLES, got, strict=True):
+        expected = terms(sample)
+        pairs = {t for t in expected if len(t) > 1 or not ("\u3400" <= t <= "\U0003134f")}
+        wanted = pairs or expected  # a lone character counts only in a query without pairs
+        assert set(browser_side["terms"]) == wanted, sample
+        assert browser_side["shards"] == [shard_of(t, 256) for t in browser_side["terms"]]
+
+
+DECODE = """async ([root, lines, total]) => {
+  const ui = await import(root + "assets/search-ui.js");
+  return lines.map((l) => [...ui.decodePostings(l, total)]);
+}"""
+
+
+def test_browser_decodes_what_python_encodes(browser: Any, site_url: str) -> None:
+    cases = [[0, 5, 77], list(range(0, 300, 3)), list(range(290))]
+    lines = [f"{w}{encode_ids(ids, 300)}" for w, ids in zip((9, 3, 1), cases, strict=True)]
+    lines.append("\t".join(lines[:2]))  # a term in names of some records, text of others
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(site_url)
+    got = page.evaluate(DECODE, [site_url, lines, 300])
+    context.close()
+    assert got[0] == [[i, 9] for i in cases[0]]
+    assert got[1] == [[i, 3] for i in cases[1]]
+    assert got[2] == [[i, 1] for i in cases[2]]
+    assert dict(got[3]) == {**{i: 3 for i in cases[1]}, **{i: 9 for i in cases[0]}}

@@ -1,86 +1,139 @@
-// Second Classroom search: a dialog (or the 搜索 page) over Pagefind's chunked index.
+// Second Classroom search: a dialog (or the 搜索 page) over the site's chunked index.
 //
-// Loaded only when the visitor opens search. It fetches /pagefind/pagefind.js, which in turn
-// fetches only the index chunks and result fragments a query needs.
+// Loaded only when the visitor opens search. The index (written by second_classroom/search.py;
+// its docstring describes the files) is fetched piece by piece: a tiny manifest, the shard of
+// each query term, one small file per result shown, and the facet columns only once 筛选 is
+// opened or a filter is set.
 
 const FACETS = ["栏目", "省份", "类型", "主题", "时期", "对象"];
 const STEP = 10; // results shown at a time
-const RERANK = 10; // first results whose names are compared with the query (one fetch each)
-// Pagefind's title boost over-counts Chinese titles (each run of characters in a title is
-// one more "matched term"), so it is kept low; `rerank` handles name matches instead.
-const RANKING = { metaWeights: { title: 1 }, pageLength: 0.5 };
-const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+const RERANK = 10; // first results whose names are compared with the query
+const EXCERPT = 90; // characters of text around the first match
+// The same character classes as search.py: Chinese runs, and runs of other letters/digits.
+const CJK = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
+const RUN = new RegExp(`([${CJK}]+)|((?:(?![${CJK}])[\\p{L}\\p{N}])+)`, "gu");
 const SEPARATORS = /[\p{P}\p{S}\s]+/gu;
 
-let pagefindReady = null;
-
-/** Load Pagefind once, for the site whose root URL is `root`. */
-export function pagefind(root) {
-  if (!pagefindReady) pagefindReady = load(root);
-  return pagefindReady;
-}
-
-async function load(root) {
-  const pf = await import(root + "pagefind/pagefind.js");
-  // noWorker: a query takes milliseconds on the main thread, and the worker would be a
-  // second copy of the engine to download (40 KB) before the first result.
-  pf.options({
-    basePath: root + "pagefind/", baseUrl: new URL(root).pathname, ranking: RANKING, noWorker: true,
-  });
-  // Pagefind re-segments Chinese queries with the browser's own dictionary (Intl.Segmenter),
-  // which disagrees with the one that indexed the site: 西柏坡 becomes 西柏 + 坡 and finds
-  // nothing (upstream issue #1237). Pagefind reads the page language once, when it starts;
-  // started while it reads "zxx" (no linguistic content) it takes the terms from `queries`
-  // as they are. The attribute is restored within the same task, before any rendering.
-  const html = document.documentElement;
-  const lang = html.getAttribute("lang");
-  html.setAttribute("lang", "zxx");
-  let started;
-  try {
-    started = pf.init();
-  } finally {
-    if (lang === null) html.removeAttribute("lang");
-    else html.setAttribute("lang", lang);
-  }
-  await started;
-  return pf;
+/** Full-width letters and digits as ASCII, lower case: how search.py folds text. */
+export function fold(text) {
+  return text.replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .toLowerCase();
 }
 
 /**
- * Load the facet lists, once. Until then results carry no facet counts: the first query
+ * Return the index terms of a query: Chinese character pairs and whole words, as search.py
+ * makes them (遵义会议 → 遵义 义会 会议). Single Chinese characters count only when the query
+ * has nothing longer: they are looked up in names and summaries.
+ */
+export function queryTerms(query) {
+  const pairs = new Set();
+  const singles = new Set();
+  for (const m of fold(query).matchAll(RUN)) {
+    if (m[2]) {
+      pairs.add(Array.from(m[2]).slice(0, 30).join(""));
+      continue;
+    }
+    const chars = Array.from(m[1]);
+    if (chars.length === 1) singles.add(chars[0]);
+    for (let i = 0; i + 1 < chars.length; i++) pairs.add(chars[i] + chars[i + 1]);
+  }
+  return [...(pairs.size ? pairs : singles)];
+}
+
+/** Return the shard holding `term`: the same hash as search.py's `shard_of`. */
+export function shardOf(term, shards) {
+  let h = 0;
+  for (const ch of term) h = (Math.imul(h, 31) + ch.codePointAt(0)) >>> 0;
+  return h % shards;
+}
+
+const cache = new Map(); // url -> Promise of the parsed file
+
+function fetched(url, parse) {
+  if (!cache.has(url)) {
+    const loading = fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`${r.status} ${url}`);
+      return parse(r);
+    });
+    loading.catch(() => cache.delete(url)); // a failed fetch is tried again next time
+    cache.set(url, loading);
+  }
+  return cache.get(url);
+}
+
+/** Load the index manifest, once per page. */
+export function index(root) {
+  return fetched(root + "searchindex/manifest.json", async (r) => {
+    const m = await r.json();
+    return { ...m, base: `${root}searchindex/${m.dir}/` };
+  });
+}
+
+function shard(idx, k) {
+  return fetched(`${idx.base}t${k}.txt`, async (r) => {
+    const lines = new Map();
+    for (const line of (await r.text()).split("\n")) {
+      const tab = line.indexOf("\t");
+      if (tab > 0) lines.set(line.slice(0, tab), line.slice(tab + 1));
+    }
+    return lines;
+  });
+}
+
+/** Decode a term's record lists: Map record number -> weight. */
+export function decodePostings(line, total) {
+  const found = new Map();
+  if (!line) return found;
+  for (const group of line.split("\t")) {
+    const weight = Number(group[0]);
+    const body = group.slice(2);
+    if (group[1] === "#") {
+      const bytes = atob(body);
+      for (let i = 0; i < bytes.length; i++) {
+        const byte = bytes.charCodeAt(i);
+        for (let bit = 0; byte && bit < 8; bit++) {
+          const n = i * 8 + bit;
+          if (byte & (1 << bit) && n < total && !found.has(n)) found.set(n, weight);
+        }
+      }
+    } else {
+      let n = 0;
+      for (const gap of body.split(",")) {
+        n += parseInt(gap, 36);
+        if (!found.has(n)) found.set(n, weight);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Load the facet columns, once. Until then results carry no facet counts: the first query
  * stays light, and the filter lists are fetched when the visitor opens 筛选.
  */
 export async function loadFilters(root) {
-  const pf = await pagefind(root);
-  return pf.filters();
+  const idx = await index(root);
+  return fetched(idx.base + "facets.json", async (r) => {
+    const data = await r.json();
+    const columns = {};
+    for (const facet of data.facets) {
+      // Record i's values: one character per value, records separated by commas.
+      const code = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+      columns[facet] = data.columns[facet].split(",").map(
+        (cell) => Array.from(cell, (c) => data.values[facet][code.indexOf(c)]));
+    }
+    idx.facets = columns;
+    return columns;
+  });
+}
+
+function doc(idx, n) {
+  return fetched(`${idx.base}d${n}.json`, (r) => r.json());
 }
 
 /** Return the query as words: punctuation (《》“”，) and spaces separate them. */
 export function words(query) {
   return query.normalize("NFKC").toLowerCase().split(SEPARATORS).filter(Boolean);
-}
-
-function segment(word) {
-  if (!CJK.test(word) || typeof Intl.Segmenter === "undefined") return [word];
-  const segmenter = new Intl.Segmenter("zh", { granularity: "word" });
-  return Array.from(segmenter.segment(word)).filter((s) => s.isWordLike).map((s) => s.segment);
-}
-
-/**
- * Return the Pagefind queries to run, most precise first.
- *
- * Pagefind matches each term as a word prefix. The index holds words as the indexer's
- * dictionary cut them (焦裕禄, 西柏坡, 遵义 + 会议), which the visitor cannot know, so:
- * 1. each typed word whole: finds names the indexer kept as one word (西柏坡, 赵一曼);
- * 2. each word cut by the browser's dictionary: finds phrases the indexer split
- *    (遵义会议 → 遵义 会议, 抗日战争纪念馆 → 抗日 战争 纪念 馆).
- */
-export function queries(query) {
-  const typed = words(query);
-  if (!typed.length) return [];
-  const whole = typed.join(" ");
-  const split = typed.flatMap(segment).join(" ");
-  return split === whole ? [whole] : [whole, split];
 }
 
 function squash(text) {
@@ -103,7 +156,7 @@ export function nameMatch(title, query) {
 /**
  * Order results so a record named by the query comes before records that mention it:
  * the name itself, then names starting with, containing, or containing every word of the
- * query (shorter names first: the query is more of them), then Pagefind's order.
+ * query (shorter names first: the query is more of them), then the index's order.
  */
 export function rerank(items, query) {
   return items
@@ -114,55 +167,117 @@ export function rerank(items, query) {
     .map((x) => x.item);
 }
 
-async function details(result) {
-  const data = await result.data();
-  const kind = (data.filters && data.filters["栏目"] && data.filters["栏目"][0]) || "";
-  return { url: data.url, title: data.meta.title || data.url, excerpt: data.excerpt, kind };
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Return an HTML excerpt of `text` around the first place the query's terms occur, each
+ * occurrence in <mark>; the text itself is escaped.
+ */
+export function excerpt(text, query, size = EXCERPT) {
+  const chars = Array.from(text);
+  const folded = chars.map(fold);
+  const marked = new Uint8Array(chars.length);
+  let first = -1;
+  for (const term of queryTerms(query)) {
+    const needle = Array.from(term);
+    for (let i = 0; i + needle.length <= chars.length; i++) {
+      if (needle.every((c, j) => folded[i + j] === c)) {
+        marked.fill(1, i, i + needle.length);
+        if (first < 0 || i < first) first = i;
+      }
+    }
+  }
+  const start = Math.max(0, Math.min(first - 20, chars.length - size));
+  const end = Math.min(chars.length, start + size);
+  let html = start > 0 ? "…" : "";
+  for (let i = start; i < end;) {
+    let j = i;
+    while (j < end && marked[j] === marked[i]) j++;
+    const piece = escapeHtml(chars.slice(i, j).join(""));
+    html += marked[i] ? `<mark>${piece}</mark>` : piece;
+    i = j;
+  }
+  return end < chars.length ? html + "…" : html;
+}
+
+async function details(idx, root, n, query) {
+  const d = await doc(idx, n);
+  return { url: new URL(d.u, root).href, title: d.t, kind: d.k, excerpt: excerpt(d.x, query) };
+}
+
+function passes(idx, n, filters, except) {
+  for (const [facet, values] of Object.entries(filters)) {
+    if (facet === except || !values.length) continue;
+    const have = idx.facets[facet][n] || [];
+    if (!values.some((v) => have.includes(v))) return false;
+  }
+  return true;
+}
+
+/** Count, per facet value, the results that would remain with that value ticked. */
+function facetCounts(idx, matched, filters) {
+  const counts = {};
+  for (const facet of FACETS) {
+    const tally = {};
+    for (const n of matched) {
+      if (!passes(idx, n, filters, facet)) continue;
+      for (const v of idx.facets[facet][n] || []) tally[v] = (tally[v] || 0) + 1;
+    }
+    counts[facet] = tally;
+  }
+  return counts;
 }
 
 /**
  * Search: return {total, items, more(), filters} for `query` narrowed by `filters`
  * ({facet: [values]}: values of one facet are alternatives, facets combine).
- * `items` are the first results with url, title, excerpt (with <mark>) and kind.
+ * `items` are the first results with url, title, excerpt (with <mark>) and kind;
+ * `filters` has the facet counts once the facets are loaded (`loadFilters`).
  */
 export async function search(root, query, filters = {}) {
-  const pf = await pagefind(root);
-  const pfFilters = {};
-  for (const [facet, values] of Object.entries(filters)) {
-    if (values.length) pfFilters[facet] = { any: values };
+  const idx = await index(root);
+  const chosen = Object.fromEntries(Object.entries(filters).filter(([, v]) => v.length));
+  const filtering = Object.keys(chosen).length > 0;
+  if (filtering) await loadFilters(root);
+  const terms = queryTerms(query);
+  if (!terms.length && !filtering) return { total: 0, items: [], more: async () => [], filters: {} };
+  // Every record must hold every term; its score adds term weight x rarity.
+  let scores = null;
+  if (terms.length) {
+    const shards = await Promise.all(terms.map((t) => shard(idx, shardOf(t, idx.shards))));
+    for (const [i, term] of terms.entries()) {
+      const postings = decodePostings(shards[i].get(term), idx.docs);
+      const rarity = Math.log(1 + idx.docs / Math.max(1, postings.size));
+      const next = new Map();
+      for (const [n, weight] of postings) {
+        if (scores && !scores.has(n)) continue;
+        next.set(n, (scores ? scores.get(n) : 0) + weight * rarity);
+      }
+      scores = next;
+      if (!scores.size) break;
+    }
+  } else {
+    // No words but a facet ticked: list everything in it, in the index's order.
+    scores = new Map(Array.from({ length: idx.docs }, (_, n) => [n, 0]));
   }
-  // Run every query (see `queries`). Pagefind quietly falls back to the longest indexed
-  // prefix of a term it does not know (中共一大 → 中共), so the whole-word results alone
-  // can be far too broad: pages matched by both queries come first, in the order of the
-  // more specific (split) query, then pages only one of them found.
-  const runs = [];
-  for (const q of queries(query)) runs.push(await pf.search(q, { filters: pfFilters }));
-  // No words but a facet ticked: list everything in it (Pagefind's filter-only search).
-  if (!runs.length && Object.keys(pfFilters).length) runs.push(await pf.search(null, { filters: pfFilters }));
-  if (!runs.length) return { total: 0, items: [], more: async () => [], filters: {} };
-  const whole = runs[0].results;
-  const split = runs.at(-1).results;
-  const inWhole = new Set(whole.map((r) => r.id));
-  const inSplit = new Set(split.map((r) => r.id));
-  const results = [
-    ...split.filter((r) => inWhole.has(r.id)),
-    ...whole.filter((r) => !inSplit.has(r.id)),
-    ...split.filter((r) => !inWhole.has(r.id)),
-  ];
-  // Facet counts: those of the split query, unless it found nothing.
-  const counts = (split.length ? runs.at(-1) : runs[0]).filters || {};
-  const head = rerank(await Promise.all(results.slice(0, RERANK).map(details)), query);
+  let matched = [...scores.keys()];
+  const counts = idx.facets ? facetCounts(idx, matched, chosen) : {};
+  if (filtering) matched = matched.filter((n) => passes(idx, n, chosen, null));
+  matched.sort((a, b) => scores.get(b) - scores.get(a) || a - b);
+  const head = rerank(await Promise.all(
+    matched.slice(0, RERANK).map((n) => details(idx, root, n, query))), query);
   let shown = 0;
-  const rest = results.slice(RERANK);
   const more = async () => {
     let batch;
     if (shown < head.length) batch = head.slice(shown, shown + STEP);
-    else batch = await Promise.all(rest.slice(shown - head.length, shown - head.length + STEP).map(details));
+    else batch = await Promise.all(matched.slice(shown, shown + STEP).map((n) => details(idx, root, n, query)));
     shown += batch.length;
     return batch;
   };
   const items = await more();
-  return { total: results.length, items, more, filters: counts };
+  return { total: matched.length, items, more, filters: counts };
 }
 
 // ---- UI ------------------------------------------------------------------------------
@@ -249,7 +364,7 @@ function build(root, container, { onClose, syncUrl } = {}) {
       if (item.kind) link.append(el("span", { class: "sc-search__kind", text: item.kind }));
       link.append(el("strong", { text: item.title }));
       const excerpt = el("p", { class: "sc-search__excerpt" });
-      excerpt.innerHTML = item.excerpt; // Pagefind's excerpt: escaped text with <mark>
+      excerpt.innerHTML = item.excerpt; // escaped text with <mark> (see `excerpt`)
       list.append(el("li", {}, link, excerpt));
     }
   }
@@ -265,7 +380,15 @@ function build(root, container, { onClose, syncUrl } = {}) {
       return;
     }
     container.setAttribute("aria-busy", "true");
-    const found = await search(root, query, chosenFilters());
+    let found;
+    try {
+      found = await search(root, query, chosenFilters());
+    } catch {
+      if (mine !== token) return;
+      container.removeAttribute("aria-busy");
+      status.textContent = "搜索暂时无法使用：请检查网络后再试";
+      return;
+    }
     if (mine !== token) return; // a newer query is running
     current = found;
     container.removeAttribute("aria-busy");
@@ -310,8 +433,8 @@ function build(root, container, { onClose, syncUrl } = {}) {
       else if (event.key === "ArrowUp") (at > 0 ? links[at - 1] : input).focus();
     }
   });
-  // Start loading Pagefind while the visitor types.
-  pagefind(root);
+  // Fetch the manifest while the visitor types.
+  index(root).catch(() => {});
   return { input, run };
 }
 

@@ -1,6 +1,6 @@
 /* Second Classroom: open the search dialog on demand.
  *
- * Loaded on every page, so it stays tiny: nothing of the search UI or the Pagefind index is
+ * Loaded on every page, so it stays tiny: nothing of the search UI or the search index is
  * fetched until the visitor taps the search button or presses "/" (or "s").
  */
 (function () {

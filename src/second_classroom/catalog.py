@@ -57,7 +57,8 @@ class Catalog:
 _VOCAB_OF_FACET = {"province": "provinces"}  # other facets share their vocabulary's name
 
 
-def _facet_values(record: Record) -> dict[str, list[str]]:
+def facet_values(record: Record) -> dict[str, list[str]]:
+    """Return facet name -> the record's values (province, kinds, designations, themes…)."""
     values: dict[str, list[str]] = {}
     for name in FACET_FIELDS:
         if isinstance(record.data.get(name), list):
@@ -82,7 +83,7 @@ def build_catalog(records: list[Record], vocab: Vocab) -> Catalog:
         for ref in record.refs:
             if ref.id in published:
                 backlinks[ref.id][record.kind].add(record.id)
-        for name, values in _facet_values(record).items():
+        for name, values in facet_values(record).items():
             for value in values:
                 facets[name][value].append(record.id)
     catalog = Catalog(

@@ -88,7 +88,7 @@ def shell_urls(site_dir: Path) -> list[str]:
 # Left out of the build hash: sw.js itself, the search index (derived from the pages: any
 # change to it comes with changed pages) and the precompressed .gz/.br copies of files,
 # which are written after sw.js.
-HASH_EXCLUDE = (SW_URI, "pagefind/")
+HASH_EXCLUDE = (SW_URI, "searchindex/")
 DERIVED_SUFFIXES = (".gz", ".br")
 
 

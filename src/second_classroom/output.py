@@ -7,8 +7,7 @@ staging directory it leaves behind is removed by the next build.
 
 Deterministic: the same data gives the same bytes. Page dates (the sitemap's `lastmod`,
 and the timestamp inside `sitemap.xml.gz`) come from the records' `verified` dates,
-never from the clock; Pagefind's filter files, written in hash-map order that changes
-from run to run, are put in a fixed order (`canonical_pagefind`).
+never from the clock.
 
 Precompressed: every text file gets `.gz` and `.br` siblings (`precompress`), so the web
 server sends compressed bytes without compressing per request (see deploy/nginx.conf).
@@ -20,15 +19,12 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import gzip
-import hashlib
-import json
 import logging
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .catalog import Catalog
 
@@ -157,132 +153,6 @@ def page_dates(catalog: Catalog) -> dict[str, str]:
         if isinstance(verified, dt.date):
             out[f"{record.kind}/{record.id}.md"] = verified.isoformat()
     return out
-
-
-# --- Pagefind's filter files in a fixed order -------------------------------------------
-# Pagefind (1.x) writes each filter's values in Rust hash-map order, which differs on every
-# run, and names each file by a hash of its bytes; the language's metadata file lists the
-# filter files by name and is itself named by hash in pagefind-entry.json. Sorting the
-# values and the list, then renaming along the chain, makes the bundle reproducible.
-# Files are "pagefind_dcd" + CBOR, gzipped. Only the CBOR subset Pagefind uses is handled;
-# anything else leaves the bundle as it is.
-
-_PF_MAGIC = b"pagefind_dcd"
-
-
-class _CborError(ValueError):
-    pass
-
-
-def _cbor_decode(data: bytes, i: int = 0) -> tuple[Any, int]:
-    head = data[i]
-    major, info = head >> 5, head & 31
-    i += 1
-    if info < 24:
-        n = info
-    elif info <= 27:
-        size = 1 << (info - 24)
-        n = int.from_bytes(data[i:i + size], "big")
-        i += size
-    else:
-        raise _CborError(f"unsupported CBOR item {head:#x}")
-    if major == 0:
-        return n, i
-    if major == 1:
-        return -1 - n, i
-    if major == 3:
-        return data[i:i + n].decode("utf-8"), i + n
-    if major == 4:
-        items = []
-        for _ in range(n):
-            item, i = _cbor_decode(data, i)
-            items.append(item)
-        return items, i
-    raise _CborError(f"unsupported CBOR major type {major}")
-
-
-def _cbor_head(major: int, n: int) -> bytes:
-    if n < 24:
-        return bytes([major << 5 | n])
-    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if n < 1 << (8 * size):
-            return bytes([major << 5 | info]) + n.to_bytes(size, "big")
-    raise _CborError("integer too large")
-
-
-def _cbor_encode(value: Any) -> bytes:
-    if isinstance(value, bool) or value is None:
-        raise _CborError("unsupported value")
-    if isinstance(value, int):
-        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
-    if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return _cbor_head(3, len(raw)) + raw
-    if isinstance(value, list):
-        return _cbor_head(4, len(value)) + b"".join(_cbor_encode(v) for v in value)
-    raise _CborError(f"unsupported value {type(value).__name__}")
-
-
-def _pf_read(path: Path) -> Any:
-    raw = gzip.decompress(path.read_bytes())
-    if not raw.startswith(_PF_MAGIC):
-        raise _CborError(f"{path.name}: not a Pagefind file")
-    body = raw[len(_PF_MAGIC):]
-    value, end = _cbor_decode(body)
-    if end != len(body) or _cbor_encode(value) != body:
-        raise _CborError(f"{path.name}: does not round-trip")  # unknown encoding: hands off
-    return value
-
-
-def _pf_bytes(value: Any) -> bytes:
-    return gzip.compress(_PF_MAGIC + _cbor_encode(value), compresslevel=9, mtime=0)
-
-
-def _pf_name(lang: str, payload: bytes, digits: int) -> str:
-    return f"{lang}_{hashlib.sha256(payload).hexdigest()[:digits]}"
-
-
-def canonical_pagefind(bundle: Path) -> bool:
-    """Rewrite a Pagefind bundle's filter files and metadata in a fixed order.
-
-    Returns False (and changes nothing) when the bundle is absent or not in the
-    expected format.
-    """
-    entry_path = bundle / "pagefind-entry.json"
-    if not entry_path.is_file():
-        return False
-    entry = json.loads(entry_path.read_text("utf-8"))
-    old_files: set[Path] = set()
-    new_files: dict[Path, bytes] = {}
-    try:
-        for lang, info in entry["languages"].items():
-            meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
-            meta = _pf_read(meta_path)
-            listed = []
-            for name, old_hash in meta[3]:  # [filter name, file hash] pairs
-                old = bundle / "filter" / f"{old_hash}.pf_filter"
-                content = _pf_read(old)  # [filter name, [[value, [page numbers]], ...]]
-                content[1] = sorted(([value, sorted(pages)] for value, pages in content[1]),
-                                    key=lambda pair: str(pair[0]))
-                data = _pf_bytes(content)
-                new_hash = _pf_name(lang, data, 7)
-                old_files.add(old)
-                new_files[bundle / "filter" / f"{new_hash}.pf_filter"] = data
-                listed.append([name, new_hash])
-            meta[3] = sorted(listed)
-            meta_bytes = _pf_bytes(meta)
-            info["hash"] = _pf_name(lang, meta_bytes, 10)
-            old_files.add(meta_path)
-            new_files[bundle / f"pagefind.{info['hash']}.pf_meta"] = meta_bytes
-    except (_CborError, KeyError, IndexError, TypeError, ValueError, OSError):
-        return False
-    for path in old_files - set(new_files):
-        path.unlink()
-    for path, data in new_files.items():
-        path.write_bytes(data)
-    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
-                          encoding="utf-8")
-    return True
 
 
 # --- Precompressed copies for the web server -----------------------------------------------

@@ -1,139 +1,378 @@
-"""Build the site's search index: Pagefind run over the finished HTML.
+"""Build the site's search index: a chunked Chinese full-text index, written from the catalog.
 
-Pagefind writes a chunked index under `<site>/pagefind/`: a visitor's browser fetches only
-the chunks a query needs (a few hundred KB at 10,000 records), instead of one whole-site
-JSON file. The extended build of Pagefind is required: it segments Chinese text into words
-(the standard build leaves a whole sentence as one token, so 遵义 would find nothing).
+A visitor's phone fetches only what a query needs: a tiny manifest, the one or two shards
+holding the query's terms, and a small file per result shown. No whole-site JSON, no
+WebAssembly engine; the browser side is `docs/assets/search-ui.js` (about 5 KB gzipped).
 
-What gets indexed is decided in the record templates, not here:
-- only pages with a `data-pagefind-body` element are indexed, i.e. the record pages. Home,
-  listing and facet pages carry none: they consist of record names, so they would match
-  almost every query and push the records themselves down; the facet filters cover them.
-- the record's name (h1) has weight 10 and its one-line summary weight 3, so a record whose
-  name is the query outranks records that only mention it in their text;
-- hidden `data-pagefind-filter` spans carry the facets 栏目/省份/类型/主题/时期/对象.
+Chinese has no spaces, and a dictionary segmenter (jieba, Pagefind extended) is what made
+indexing slow and memory-hungry at 10,000 records. Terms are therefore overlapping character
+pairs (遵义会议 → 遵义 义会 会议), the classic CJK bigram scheme: no dictionary, every name
+is findable by any two adjacent characters of it, and a query matches a record only when
+the record holds all of its pairs. Letters and digits form whole words (1935, isbn).
+A query of one Chinese character looks it up in names and summaries only.
 
-Nothing here knows about MkDocs: any engine that writes HTML can call `index_site`, and
-`classroom search-index SITE` does the same from the command line.
+Weights make a record's name outrank a mention elsewhere: 6–9 for the name (shorter names
+weigh more, so 焦裕禄 beats 焦裕禄纪念园 for the query 焦裕禄), 3 for the one-line summary or
+role, 1 for every other text field and vocabulary term. Facets (栏目 省份 类型 主题 时期 对象)
+are columns of value numbers per record, fetched only when the visitor opens 筛选.
+
+Layout under `<site>/searchindex/` (the format is read by search-ui.js; keep them in step):
+- `manifest.json`: {"version", "docs", "shards", "dir"}; short-lived, fetched first;
+- `<dir>/t<k>.txt`: shard k of the terms. A line is `term`, then tab-separated groups
+  `<weight>.<ids>` (ids in base 36, each after the first as a gap from the previous) or
+  `<weight>#<bitset>` (base64, bit i = record i; used when shorter, i.e. common terms);
+  a term's shard is its hash (see `shard_of`) modulo the shard count;
+- `<dir>/d<i>.json`: record i for the result list: url, title, 栏目, excerpt text;
+- `<dir>/facets.json`: facet names, their values, and one column per facet.
+`<dir>` is a hash of the content, so everything in it can be cached for good.
+
+Nothing here knows about MkDocs; `classroom search-index SITE` writes the same index.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import json
 import os
 import re
 import shutil
-import subprocess
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-BUNDLE_DIR = "pagefind"  # under the site root; the search UI loads /pagefind/pagefind.js
-LANGUAGE = "zh"  # one index for the whole site, segmented as Chinese
+from .catalog import Catalog, facet_values, load_catalog
+from .models import KINDS, READING_KINDS, ListOf, Markdown, Record, Struct, Term, Text
+from .problems import DataError
+
+INDEX_DIR = "searchindex"  # under the site root; search-ui.js reads <root>searchindex/
+VERSION = 1
+NAME_WEIGHTS = range(6, 10)  # 9 for the shortest names, 6 for long ones
+LEAD_WEIGHT = 3
+TEXT_WEIGHT = 1
+LEAD_FIELDS = ("summary", "role")
+SKIPPED_FIELDS = ("sources", "images")  # citations and photo credits are not content
+EXCERPT_CHARS = 1200  # of a record's text kept for result excerpts
+SHARD_BYTES = 16_384  # aim for shards about this size (before gzip)
+# Facets as the search UI names them, and where a record's values come from.
+FACET_LABELS = {"栏目": "", "省份": "province", "类型": "kinds", "主题": "themes",
+                "时期": "periods", "对象": "audiences"}
+_DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_VALUE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_INLINE = re.compile(r"[*_`\\]+")  # emphasis and code marks sit inside words: drop them
+_MD_BLOCK = re.compile(r"^\s*(?:#+|>|[-+]|\d+[.)])\s+|\|", re.M)
+_SPACE = re.compile(r"\s+")
 
 
 class SearchIndexError(Exception):
-    """Pagefind is missing or failed; the message is in Chinese and says what to do."""
+    """The index cannot be written; the message is in Chinese and says why."""
+
+
+# Runs of Chinese characters (CJK Unified Ideographs, Extension A, compatibility and the
+# supplementary planes), or of other letters and digits. search-ui.js has the same classes.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUN = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+
+
+# Full-width letters and digits (ＡＢＣ１２３) read as ASCII. Only these: full NFKC would
+# cost more than the rest of indexing (Chinese punctuation is never normalised text).
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+
+
+def fold(text: str) -> str:
+    """Return `text` with full-width ASCII made plain, as queries are folded too."""
+    return text.translate(_FULL_WIDTH)
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """Return (chinese run, word run) pairs: exactly one of the two is non-empty."""
+    return _RUN.findall(fold(text).lower())
+
+
+def terms(text: str) -> set[str]:
+    """Return the index terms of `text`: Chinese character pairs and whole words.
+
+    A Chinese run of one character gives that character; `search-ui.js` splits queries
+    with the same rules.
+    """
+    out: set[str] = set()
+    for run, word in _runs(text):
+        if word:
+            out.add(word[:30])
+        elif len(run) == 1:
+            out.add(run)
+        else:
+            out.update([run[i:i + 2] for i in range(len(run) - 1)])
+    return out
+
+
+def characters(text: str) -> set[str]:
+    """Return the single Chinese characters of `text` (looked up by one-character queries)."""
+    return set("".join(run for run, _ in _runs(text)))
+
+
+def shard_of(term: str, shards: int) -> int:
+    """Return the shard holding `term`: a 31-multiplier hash of its code points."""
+    h = 0
+    for ch in term:
+        h = (h * 31 + ord(ch)) & 0xFFFFFFFF
+    return h % shards
+
+
+def plain_text(markdown: str) -> str:
+    """Return Markdown as one line of plain text (for terms and excerpts; never rendered)."""
+    text = _MD_INLINE.sub("", _MD_LINK.sub(r"\1", markdown))
+    return _SPACE.sub(" ", _MD_BLOCK.sub(" ", text)).strip()
+
+
+def _texts(schema: Struct, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Yield (field name, text) for every text and vocabulary value, nested ones included."""
+    for f in schema.fields:
+        if f.name in SKIPPED_FIELDS or f.name not in data:
+            continue
+        yield from ((f.name, t) for t in _values(f.type, data[f.name]))
+
+
+def _values(kind: Any, value: Any) -> Iterator[str]:
+    if isinstance(kind, ListOf):
+        for item in value:
+            yield from _values(kind.item, item)
+    elif isinstance(kind, Struct):
+        yield from (t for _, t in _texts(kind, value))
+    elif isinstance(kind, Markdown):
+        yield plain_text(value)
+    elif isinstance(kind, Text | Term):
+        yield READING_KINDS.get(value, value) if isinstance(value, str) else str(value)
+
+
+@dataclass
+class SearchDoc:
+    """One record as the index sees it: where it is, what it says, its facets."""
+
+    url: str
+    title: str
+    kind: str  # the 栏目, e.g. 红色地标
+    fields: list[tuple[int, str]]  # (weight, text), one text per weight
+    excerpt: str
+    facets: dict[str, list[str]] = field(default_factory=dict)
+
+
+def name_weight(title: str) -> int:
+    """Return the weight of a name's terms: shorter names weigh more (9 down to 6)."""
+    size = max(1, len(terms(title)))
+    return max(NAME_WEIGHTS.start, NAME_WEIGHTS.stop - size)
+
+
+def search_doc(record: Record) -> SearchDoc:
+    """Return what the index holds of `record`."""
+    kind = KINDS[record.kind]
+    fields: list[tuple[int, str]] = [(name_weight(record.title), record.title)]
+    lead: list[str] = []
+    rest: list[str] = []
+    for name, text in _texts(kind.schema, record.data):
+        if name == kind.title_field:
+            continue
+        (lead if name in LEAD_FIELDS else rest).append(text)
+    # One text per weight: the terms are the same, and each text costs a normalisation.
+    fields += [(w, "\n".join(texts)) for w, texts in ((LEAD_WEIGHT, lead), (TEXT_WEIGHT, rest))
+               if texts]
+    excerpt = " ".join(lead + rest)[:EXCERPT_CHARS]
+    values = facet_values(record)
+    facets = {"栏目": [kind.label]}
+    for label, source in FACET_LABELS.items():
+        if source and values.get(source):
+            facets[label] = list(values[source])
+    return SearchDoc(record.url, record.title, kind.label, fields, excerpt, facets)
+
+
+def search_docs(catalog: Catalog) -> list[SearchDoc]:
+    """Return every published record as a search document, in a fixed order (kind, id)."""
+    return [search_doc(r) for k in KINDS for r in catalog.by_kind[k]]
+
+
+def _b36(n: int) -> str:
+    out = ""
+    while True:
+        n, digit = divmod(n, 36)
+        out = _DIGITS36[digit] + out
+        if not n:
+            return out
+
+
+def encode_ids(ids: list[int], total: int) -> str:
+    """Return increasing record numbers as gaps in base 36, or as a bitset when shorter."""
+    listed = ",".join(_b36(i - prev) for prev, i in zip([0, *ids], ids, strict=False))
+    if len(listed) * 3 <= total // 2:  # a bitset's base64 is ~total/6 chars: skip trying
+        return "." + listed
+    bits = bytearray((total + 7) // 8)
+    for i in ids:
+        bits[i >> 3] |= 1 << (i & 7)
+    packed = base64.b64encode(bytes(bits)).decode("ascii")
+    return "#" + packed if len(packed) < len(listed) else "." + listed
+
+
+def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, list[int]]]:
+    """Return weight → term → record numbers (increasing) holding the term at that weight.
+
+    A record is listed once per term, under the highest weight it has the term at.
+    """
+    postings: dict[int, dict[str, list[int]]] = {}
+    for number, doc in enumerate(docs):
+        by_weight: dict[int, set[str]] = {}
+        for weight, text in doc.fields:
+            found = terms(text)
+            if weight >= LEAD_WEIGHT:  # one-character queries look in names and summaries
+                found |= characters(text)
+            by_weight.setdefault(weight, set()).update(found)
+        seen: set[str] = set()
+        for weight in sorted(by_weight, reverse=True):
+            fresh = by_weight[weight] - seen
+            seen |= fresh
+            table = postings.setdefault(weight, {})
+            for term in fresh:
+                if term in table:
+                    table[term].append(number)
+                else:
+                    table[term] = [number]
+    return postings
+
+
+def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
+    """Return facet names, values and one column per facet: record i's values at i."""
+    values: dict[str, list[str]] = {}
+    for label in FACET_LABELS:
+        seen = {v for d in docs for v in d.facets.get(label, [])}
+        values[label] = sorted(seen, key=lambda v: (v not in order, order.get(v, 0), v))
+    columns = {}
+    for label, names in values.items():
+        if len(names) > len(_VALUE_CHARS):
+            raise SearchIndexError(f"筛选项“{label}”有 {len(names)} 个取值，搜索索引最多支持 "
+                                   f"{len(_VALUE_CHARS)} 个")
+        code = {v: _VALUE_CHARS[i] for i, v in enumerate(names)}
+        columns[label] = ",".join("".join(code[v] for v in d.facets.get(label, [])) for d in docs)
+    return {"facets": list(FACET_LABELS), "values": values, "columns": columns}
+
+
+def build_index(docs: list[SearchDoc], order: Iterable[str] = ()) -> dict[str, bytes]:
+    """Return the index files (path under searchindex/ → bytes) for `docs`.
+
+    `order` lists facet values in the order the filters should show them (vocabularies).
+    The same docs always give the same bytes.
+    """
+    total = len(docs)
+    groups: dict[str, list[str]] = {}
+    for weight, table in sorted(_postings(docs).items(), reverse=True):
+        for term, ids in table.items():
+            groups.setdefault(term, []).append(f"{weight}{encode_ids(ids, total)}")
+    lines = [(term, term + "\t" + "\t".join(groups[term])) for term in sorted(groups)]
+    size = sum(len(line.encode("utf-8")) + 1 for _, line in lines)
+    shards = 1
+    while size / shards > SHARD_BYTES and shards < 4096:
+        shards *= 2
+    texts: list[list[str]] = [[] for _ in range(shards)]
+    for term, line in lines:
+        texts[shard_of(term, shards)].append(line)
+    files = {f"t{k}.txt": ("\n".join(t) + "\n").encode("utf-8") for k, t in enumerate(texts)}
+    for number, doc in enumerate(docs):
+        files[f"d{number}.json"] = _json({"u": doc.url, "t": doc.title, "k": doc.kind,
+                                          "x": doc.excerpt})
+    files["facets.json"] = _json(_facet_file(docs, {v: i for i, v in enumerate(order)}))
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name])
+    folder = digest.hexdigest()[:12]
+    out = {f"{folder}/{name}": data for name, data in files.items()}
+    out["manifest.json"] = _json({"version": VERSION, "docs": total, "shards": shards,
+                                  "dir": folder})
+    return out
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True)
 class IndexResult:
-    """What one Pagefind run indexed, and how long it took."""
+    """What one indexing run wrote, and how long it took."""
 
-    pages: int
-    words: int
-    filters: int
+    records: int
+    terms: int
+    shards: int
+    bytes: int
     seconds: float
-    bundle: Path
+    folder: Path
 
 
-def pagefind_executable() -> Path:
-    """Return the Pagefind binary: the extended build from the `pagefind[extended]` package.
+def facet_order(catalog: Catalog) -> list[str]:
+    """Return every facet value in vocabulary order (kinds of record first)."""
+    order = [k.label for k in KINDS.values()]
+    for name in ("provinces", "kinds", "themes", "periods", "audiences"):
+        order += catalog.vocab.terms(name)
+    return order
 
-    `PAGEFIND_BINARY_PATH` overrides it (the same variable the `pagefind` package honours).
+
+def write_index(catalog: Catalog, site_dir: Path) -> IndexResult:
+    """Write the search index of `catalog` into `<site_dir>/searchindex/`.
+
+    The new index is written beside the old one and swapped in by renaming, so a failed
+    run leaves the previous index whole.
     """
-    override = os.environ.get("PAGEFIND_BINARY_PATH")
-    if override:
-        return Path(override)
-    try:
-        from pagefind_bin_extended import get_executable
-
-        return Path(get_executable())
-    except (ImportError, FileNotFoundError):
-        pass
-    found = shutil.which("pagefind_extended")
-    if found:
-        return Path(found)
-    raise SearchIndexError(
-        "找不到 Pagefind 扩展版（中文分词需要它）。请安装：pip install 'pagefind[extended]'"
-    )
-
-
-def _count(pattern: str, output: str) -> int:
-    match = re.search(pattern, output)
-    return int(match.group(1)) if match else 0
-
-
-def index_site(site_dir: Path, *, executable: Path | None = None) -> IndexResult:
-    """Index the built site at `site_dir` with Pagefind; return what was indexed.
-
-    Raises SearchIndexError if Pagefind is missing, is not the extended build, fails, or
-    finds no record page to index.
-    """
+    start = time.perf_counter()
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise SearchIndexError(f"{site_dir}: 站点目录不存在，无法建立搜索索引")
-    binary = executable or pagefind_executable()
-    bundle = site_dir / BUNDLE_DIR
-    # Pagefind rewrites the bundle in place; drop the previous one so no stale chunk is left
-    # (chunk names are content hashes, so old ones would otherwise pile up on every rebuild).
-    shutil.rmtree(bundle, ignore_errors=True)
-    # Only pages (…/index.html) can be records; skipping the sites' poster.html files saves
-    # Pagefind parsing thousands of files it would not index (~15% of its time at 10,000).
-    cmd = [str(binary), "--site", str(site_dir), "--output-subdir", BUNDLE_DIR,
-           "--force-language", LANGUAGE, "--glob", "**/index.html"]
-    start = time.perf_counter()
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-    except OSError as exc:
-        raise SearchIndexError(f"无法运行 Pagefind（{binary}）：{exc}") from None
-    seconds = time.perf_counter() - start
-    output = done.stdout + done.stderr
-    if done.returncode != 0:
-        raise SearchIndexError(f"Pagefind 建立索引失败（退出码 {done.returncode}）：\n{output}")
-    if "(Extended)" not in output:
-        raise SearchIndexError(
-            f"{binary} 不是 Pagefind 扩展版，无法对中文分词。请安装：pip install 'pagefind[extended]'"
-        )
-    if "Found a data-pagefind-body element" not in output:
-        # Without any marked record, Pagefind indexes every page whole, listings included.
-        raise SearchIndexError(f"{site_dir}: 没有找到可检索的记录页面（data-pagefind-body）")
-    result = IndexResult(
-        pages=_count(r"Indexed (\d+) pages?", output),
-        words=_count(r"Indexed (\d+) words?", output),
-        filters=_count(r"Indexed (\d+) filters?", output),
-        seconds=seconds,
-        bundle=bundle,
-    )
-    if result.pages == 0:
-        raise SearchIndexError(f"{site_dir}: 没有找到可检索的记录页面（data-pagefind-body）")
-    return result
+    docs = search_docs(catalog)
+    if not docs:
+        raise SearchIndexError(f"{site_dir}: 没有可检索的记录（全部是草稿或数据目录为空）")
+    files = build_index(docs, facet_order(catalog))
+    target = site_dir / INDEX_DIR
+    staging = site_dir / f".{INDEX_DIR}.new"
+    shutil.rmtree(staging, ignore_errors=True)
+    for name, data in files.items():
+        path = staging / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    old = site_dir / f".{INDEX_DIR}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+    manifest = json.loads(files["manifest.json"])
+    term_count = sum(data.count(b"\n") for name, data in files.items()
+                     if name.rsplit("/", 1)[-1].startswith("t"))
+    return IndexResult(records=len(docs), terms=term_count, shards=manifest["shards"],
+                       bytes=sum(len(d) for d in files.values()),
+                       seconds=time.perf_counter() - start, folder=target)
 
 
 def cmd_search_index(args: argparse.Namespace) -> int:
-    """Index a built site (for engines that do not run the MkDocs hook)."""
+    """Write the search index into a built site (for engines that do not run the hook)."""
     try:
-        result = index_site(Path(args.site))
+        catalog, _ = load_catalog(Path(args.data))
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem.format())
+        print(f"检查未通过：发现 {len(exc.problems)} 个错误，未建立搜索索引。")
+        return 1
+    try:
+        written = write_index(catalog, Path(args.site))
     except SearchIndexError as exc:
         print(f"classroom: {exc}")
         return 1
-    print(f"已建立搜索索引：{result.pages} 个页面，{result.words} 个词，"
-          f"{result.filters} 个筛选项，用时 {result.seconds:.1f} 秒 → {result.bundle}")
+    print(f"已建立搜索索引：{written.records} 条记录，{written.terms} 个检索词，"
+          f"{written.shards} 个分片，共 {written.bytes / 1024:.0f} KB，"
+          f"用时 {written.seconds:.1f} 秒 → {written.folder}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `search-index` subcommand."""
-    parser = sub.add_parser("search-index", help="为已生成的站点建立中文全文搜索索引（Pagefind）")
+    parser = sub.add_parser("search-index", help="为已生成的站点建立中文全文搜索索引")
     parser.add_argument("site", help="已生成的站点目录，如 site")
+    parser.add_argument("--data", default="site_data", help="数据目录（默认 site_data）")
     parser.set_defaults(func=cmd_search_index)

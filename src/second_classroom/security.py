@@ -37,8 +37,7 @@ THEME_SCOPE = "/"
 
 _DIRECTIVES: tuple[tuple[str, str], ...] = (
     ("default-src", "'self'"),
-    # 'wasm-unsafe-eval' lets Pagefind compile its WebAssembly; it allows no JS eval.
-    ("script-src", "'self' 'wasm-unsafe-eval'"),
+    ("script-src", "'self'"),
     # Inline styles cannot run code; the standalone poster pages carry a <style> block.
     ("style-src", "'self' 'unsafe-inline'"),
     # data: for the icons Material's stylesheet embeds; no image from another host.

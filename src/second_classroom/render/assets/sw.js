@@ -20,7 +20,7 @@ var OFFLINE = new URL("__OFFLINE__", BASE).href;
 var PRECACHE = __PRECACHE__.map(function (u) { return new URL(u, BASE).href; });
 var TIMEOUT = 6000; // ms: on a weak signal, show the saved copy instead of waiting longer
 // Files named by their content never change: the saved copy is always right.
-var IMMUTABLE = /\.[0-9a-f]{8}\.min\.(css|js)$|\/pagefind\/(fragment|index|filter)\/|\/media\/.+\.[0-9a-f]{10}-\d+w\.(webp|jpg)$/;
+var IMMUTABLE = /\.[0-9a-f]{8}\.min\.(css|js)$|\/searchindex\/[0-9a-f]{12}\/|\/media\/.+\.[0-9a-f]{10}-\d+w\.(webp|jpg)$/;
 
 function sameOrigin(url) { return url.indexOf(self.location.origin + "/") === 0; }
 
