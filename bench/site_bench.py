@@ -9,7 +9,8 @@ builds, in the same run on the same machine:
   - vanilla: the same pages written as Markdown files (second_classroom.render.write_pages)
              in a plain Material site, records not in nav, with the built-in search plugin
              (lang zh uses jieba when it is installed).
-It prints both times, the ratio, peak memory and the size of the largest record page.
+It prints both times, the ratio, peak memory (the build's process tree added up: worker
+processes count) and the size of the largest record page.
 Targets at 10,000: ours at most half of vanilla's time, under 1 GB, record page < 60 KB.
 """
 

@@ -7,7 +7,9 @@ converter never sees them and memory stays flat as the number of records grows.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,8 @@ from second_classroom.export.batch import download_links, export_all
 from second_classroom.offline import offline_page, write_service_worker
 from second_classroom.output import (
     AtomicOutput,
+    PageCompressor,
+    Precompressed,
     WarningCounter,
     data_date,
     page_dates,
@@ -29,7 +33,7 @@ from second_classroom.output import (
 from second_classroom.pictures import PictureSet
 from second_classroom.problems import DataError
 from second_classroom.render import Page, RenderOptions, record_page, site_assets, site_pages
-from second_classroom.search import SearchIndexError, write_index
+from second_classroom.search import SearchIndexError, index_ahead
 from second_classroom.security import (
     THEME_SCOPE,
     content_security_policy,
@@ -127,6 +131,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         pages[uri] = None
         files.append(File.generated(config, uri, content=stub.as_markdown()))
     _state["pages"], _state["records"] = pages, records
+    # The search index is written meanwhile (by a worker on the second core for large
+    # sites); `search: false` in extra.second_classroom skips it.
+    if config.extra.get("second_classroom", {}).get("search", True):
+        _state["search"] = index_ahead(catalog, Path(config.site_dir))
     return files
 
 
@@ -155,12 +163,17 @@ def on_page_content(html: str, page: MkPage, **_: Any) -> str | None:
 
 
 def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
-    """Stop the build if a page carries an inline script the CSP would block."""
+    """Stop the build if a page carries an inline script the CSP would block; else start
+    its precompressed copies (clean builds only, as `_publish`)."""
     if unlisted := unlisted_inline_scripts(output):
         raise PluginError(
             f"{page.file.src_uri}：页面含有内容安全策略（CSP）未允许的内联脚本 "
             f"{', '.join(unlisted)}；核对脚本后把哈希加入 second_classroom/security.py "
             "与 deploy/nginx.conf")
+    if _state.get("command") == "build":
+        if "compressor" not in _state:
+            _state["compressor"] = PageCompressor()
+        _state["compressor"].add(Path(page.file.abs_dest_path), output.encode("utf-8"))
     return None
 
 
@@ -178,11 +191,10 @@ def on_post_build(config: MkDocsConfig) -> None:
         stats = export_all(_state["catalog"], site_dir, cache, author=config.site_name)
         log.info("提纲下载：%d 个文件（新生成 %d 个），用时 %.1f 秒",
                  stats.files, stats.exported, stats.seconds)
-    # Search index from the catalog (also under `mkdocs serve`); `search: false` in
-    # extra.second_classroom skips it.
-    if extra.get("search", True):
+    # The search index started in on_files (also under `mkdocs serve`).
+    if (job := _state.pop("search", None)) is not None:
         try:
-            result = write_index(_state["catalog"], site_dir)
+            result = job.result()
         except SearchIndexError as exc:
             raise PluginError(str(exc)) from None
         log.info("搜索索引：%d 条记录，%d 个分片，%.1f MB，用时 %.1f 秒", result.records,
@@ -198,9 +210,14 @@ def on_post_build(config: MkDocsConfig) -> None:
 def _publish(config: MkDocsConfig) -> None:
     """Write precompressed copies for the web server, then swap the finished site in."""
     if _state.get("command") == "build":  # not for `mkdocs serve` previews
-        packed = precompress(Path(config.site_dir))
-        log.info("预压缩：%d 个文本文件，%.1f MB → gzip %.1f MB、brotli %.1f MB", packed.files,
-                 packed.original_bytes / 1e6, packed.gzip_bytes / 1e6, packed.brotli_bytes / 1e6)
+        start = time.perf_counter()
+        packed = Precompressed()
+        if "compressor" in _state:  # the pages' copies, made while they were rendered
+            packed = _state.pop("compressor").wait()
+        packed += precompress(Path(config.site_dir))  # every other text file
+        log.info("预压缩：%d 个文本文件，%.1f MB → gzip %.1f MB、brotli %.1f MB，用时 %.1f 秒",
+                 packed.files, packed.original_bytes / 1e6, packed.gzip_bytes / 1e6,
+                 packed.brotli_bytes / 1e6, time.perf_counter() - start)
     output: AtomicOutput | None = _state.get("output")
     if output is None:
         return
@@ -214,6 +231,12 @@ def _publish(config: MkDocsConfig) -> None:
 
 def on_build_error(error: Exception) -> None:
     """Drop the unfinished staging dir: the previous site stays as it was."""
+    if (job := _state.pop("search", None)) is not None:
+        with contextlib.suppress(Exception):
+            job.result()  # the index worker writes into the staging dir: let it finish first
+    if (compressor := _state.pop("compressor", None)) is not None:
+        with contextlib.suppress(Exception):
+            compressor.wait()  # so does the page compressor
     if (output := _state.pop("output", None)) is not None:
         output.discard()
 

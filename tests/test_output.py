@@ -21,6 +21,7 @@ from conftest import REPO, build_site, site_config
 from second_classroom.catalog import load_catalog
 from second_classroom.output import (
     AtomicOutput,
+    PageCompressor,
     WarningCounter,
     data_date,
     page_dates,
@@ -104,6 +105,37 @@ def test_page_dates_come_from_verified_dates() -> None:
     assert dates[f"{record.kind}/{record.id}.md"] == record.data["verified"].isoformat()
     latest = data_date(catalog)
     assert latest == max(r.data["verified"] for r in catalog.records.values())
+
+
+def test_precompress_leaves_small_per_record_files_to_the_server(tmp_path: Path) -> None:
+    text = ("旧址遗迹是教室，文物史料是教材，英烈模范是教师。" * 40).encode()
+    files = ["sites/x/index.html", "sites/x/poster.html", "searchindex/0a1b2c/d7.json",
+             "searchindex/0a1b2c/t3.txt", "searchindex/manifest.json"]
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(text)
+    assert precompress(tmp_path).files == 3
+    copied = {p.relative_to(tmp_path).as_posix().removesuffix(".gz")
+              for p in tmp_path.rglob("*.gz")}
+    assert copied == {"sites/x/index.html", "searchindex/0a1b2c/t3.txt",
+                      "searchindex/manifest.json"}
+
+
+def test_page_compressor_writes_what_precompress_would(tmp_path: Path) -> None:
+    pages = {f"p{i}/index.html": f"<p>第{i}页：旧址遗迹是教室。</p>\n".encode() * 60
+             for i in range(150)}  # more than one batch
+    compressor = PageCompressor()
+    for name, data in pages.items():
+        compressor.add(tmp_path / "early" / name, data)  # before the page itself exists
+        (tmp_path / "late" / name).parent.mkdir(parents=True)
+        (tmp_path / "late" / name).write_bytes(data)
+    assert compressor.wait().files == len(pages)
+    assert precompress(tmp_path / "late").files == len(pages)
+    early = {p.relative_to(tmp_path / "early"): p.read_bytes()
+             for p in (tmp_path / "early").rglob("*.*")}
+    late = {p.relative_to(tmp_path / "late"): p.read_bytes()
+            for p in (tmp_path / "late").rglob("*.*") if p.suffix in (".gz", ".br")}
+    assert early == late and len(early) == 2 * len(pages)
 
 
 def test_precompress_writes_identical_gzip_and_brotli_copies(tmp_path: Path) -> None:

@@ -211,3 +211,20 @@ def test_browser_decodes_what_python_encodes(browser: Any, site_url: str) -> Non
     assert got[1] == [[i, 3] for i in cases[1]]
     assert got[2] == [[i, 1] for i in cases[2]]
     assert dict(got[3]) == {**{i: 3 for i in cases[1]}, **{i: 9 for i in cases[0]}}
+
+
+def test_index_ahead_writes_the_same_index_in_a_worker(tmp_path: Path, catalog: Catalog,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import second_classroom.search as search
+
+    inline, worker = tmp_path / "inline", tmp_path / "worker"
+    inline.mkdir()
+    worker.mkdir()
+    assert search.index_ahead(catalog, inline).result().records == len(catalog.records)
+    monkeypatch.setattr(search, "AHEAD_MIN", 1)  # sample-sized site, worker path anyway
+    assert search.index_ahead(catalog, worker).result().records == len(catalog.records)
+    files = {p.relative_to(inline): p.read_bytes() for p in inline.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(worker): p.read_bytes() for p in worker.rglob("*")
+                     if p.is_file()}
+    with pytest.raises(SearchIndexError, match="站点目录不存在"):
+        search.index_ahead(catalog, tmp_path / "nope").result()

@@ -6,6 +6,7 @@ search box does: it fetches the index files second_classroom/search.py wrote.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,51 @@ def test_search_page_reads_the_query_from_the_address(phone: Any, site_url: str,
     first.wait_for()
     assert first.locator("strong").inner_text() == "焦裕禄"
     phone.screenshot(path=str(artifacts / "search-page.png"), full_page=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_search_works_under_mkdocs_serve(tmp_path: Path, browser: Any) -> None:
+    """The preview an editor runs (`mkdocs serve`) has the same search as the built site."""
+    import os
+    import subprocess
+    import time
+    import urllib.request
+
+    from conftest import site_config
+
+    config = site_config(tmp_path, REPO / "site_data", downloads=False)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}",
+         "--no-livereload"], cwd=tmp_path, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(url + "searchindex/manifest.json", timeout=2):
+                    break
+            except OSError as exc:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    output = server.stdout.read() if server.stdout else ""
+                    raise AssertionError(f"mkdocs serve did not come up:\n{output}") from exc
+                time.sleep(0.5)
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        page = context.new_page()
+        page.goto(url + "search/?q=西柏坡", wait_until="networkidle")
+        first = page.locator("#sc-search-page .sc-search__results li").first
+        first.wait_for(timeout=15000)
+        assert first.locator("strong").inner_text() == "西柏坡纪念馆"
+        context.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -35,11 +35,13 @@ import argparse
 import base64
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,7 @@ LEAD_FIELDS = ("summary", "role")
 SKIPPED_FIELDS = ("sources", "images")  # citations and photo credits are not content
 EXCERPT_CHARS = 1200  # of a record's text kept for result excerpts
 SHARD_BYTES = 16_384  # aim for shards about this size (before gzip)
+AHEAD_MIN = 2000  # records; below this a worker process costs more than it saves
 # Facets as the search UI names them, and where a record's values come from.
 FACET_LABELS = {"栏目": "", "省份": "province", "类型": "kinds", "主题": "themes",
                 "时期": "periods", "对象": "audiences"}
@@ -321,14 +324,17 @@ def write_index(catalog: Catalog, site_dir: Path) -> IndexResult:
     The new index is written beside the old one and swapped in by renaming, so a failed
     run leaves the previous index whole.
     """
+    return write_docs(search_docs(catalog), facet_order(catalog), Path(site_dir))
+
+
+def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> IndexResult:
+    """Write the index of `docs` into `<site_dir>/searchindex/` (see `write_index`)."""
     start = time.perf_counter()
-    site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise SearchIndexError(f"{site_dir}: 站点目录不存在，无法建立搜索索引")
-    docs = search_docs(catalog)
     if not docs:
         raise SearchIndexError(f"{site_dir}: 没有可检索的记录（全部是草稿或数据目录为空）")
-    files = build_index(docs, facet_order(catalog))
+    files = build_index(docs, order)
     target = site_dir / INDEX_DIR
     staging = site_dir / f".{INDEX_DIR}.new"
     shutil.rmtree(staging, ignore_errors=True)
@@ -348,6 +354,29 @@ def write_index(catalog: Catalog, site_dir: Path) -> IndexResult:
     return IndexResult(records=len(docs), terms=term_count, shards=manifest["shards"],
                        bytes=sum(len(d) for d in files.values()),
                        seconds=time.perf_counter() - start, folder=target)
+
+
+def index_ahead(catalog: Catalog, site_dir: Path) -> Future[IndexResult]:
+    """Start writing the index of `catalog` into `site_dir`; return the pending result.
+
+    Page rendering is single-threaded: on a large site a worker process writes the index
+    on the second core meanwhile. Small sites, or one core, are indexed right here. Wait
+    for the result before touching `site_dir` again (publishing or discarding it).
+    """
+    docs = search_docs(catalog)
+    order = facet_order(catalog)
+    if len(docs) < AHEAD_MIN or (os.cpu_count() or 1) < 2:
+        done: Future[IndexResult] = Future()
+        try:
+            done.set_result(write_docs(docs, order, Path(site_dir)))
+        except SearchIndexError as exc:
+            done.set_exception(exc)
+        return done
+    # forkserver: the worker starts clean, not as a copy of a process with threads.
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+    future = pool.submit(write_docs, docs, order, Path(site_dir))
+    pool.shutdown(wait=False)  # the worker exits once the index is written
+    return future
 
 
 def cmd_search_index(args: argparse.Namespace) -> int:
