@@ -11,6 +11,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import NoReturn
 
+from .catalog import Catalog
 from .check import check_tree
 from .models import KINDS, SLUG
 
@@ -27,6 +28,23 @@ class _Parser(argparse.ArgumentParser):
 
 class UsageError(Exception):
     """A mistake in how the command was called (exit 2)."""
+
+
+def checked_catalog(root: Path, not_done: str) -> Catalog | None:
+    """Return the catalog of `root`; or print every problem and what was `not_done`
+    (e.g. "未生成页面") and return None, when the data does not pass the check."""
+    from .catalog import load_catalog
+    from .problems import DataError
+
+    try:
+        catalog, _ = load_catalog(root)
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem.format())
+        print(f"检查未通过：发现 {len(exc.problems)} 个错误，{not_done}。"
+              "请先运行 classroom check 修正。")
+        return None
+    return catalog
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -96,16 +114,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_pages(args: argparse.Namespace) -> int:
     """Write every generated page as Markdown (front matter + HTML) for any site engine."""
-    from .catalog import load_catalog
-    from .problems import DataError
     from .render import RenderOptions, write_pages
 
-    try:
-        catalog, _ = load_catalog(Path(args.data))
-    except DataError as exc:
-        for problem in exc.problems:
-            print(problem.format())
-        print(f"检查未通过：发现 {len(exc.problems)} 个错误，未生成页面。")
+    catalog = checked_catalog(Path(args.data), "未生成页面")
+    if catalog is None:
         return 1
     from .pictures import PictureSet  # record photos: resized copies written with the pages
 

@@ -46,9 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog, facet_values, load_catalog
+from .catalog import Catalog, facet_values
 from .models import KINDS, READING_KINDS, ListOf, Markdown, Record, Struct, Term, Text
-from .problems import DataError
 
 INDEX_DIR = "searchindex"  # under the site root; search-ui.js reads <root>searchindex/
 VERSION = 1
@@ -381,12 +380,10 @@ def index_ahead(catalog: Catalog, site_dir: Path) -> Future[IndexResult]:
 
 def cmd_search_index(args: argparse.Namespace) -> int:
     """Write the search index into a built site (for engines that do not run the hook)."""
-    try:
-        catalog, _ = load_catalog(Path(args.data))
-    except DataError as exc:
-        for problem in exc.problems:
-            print(problem.format())
-        print(f"检查未通过：发现 {len(exc.problems)} 个错误，未建立搜索索引。")
+    from .cli import checked_catalog
+
+    catalog = checked_catalog(Path(args.data), "未建立搜索索引")
+    if catalog is None:
         return 1
     try:
         written = write_index(catalog, Path(args.site))

@@ -7,7 +7,6 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from ..problems import DataError
 from . import FORMATS, FontNotFound, export_outline
 from .batch import PACK_SUFFIX, export_all
 
@@ -34,20 +33,15 @@ def register(sub: Any) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export one outline, or all of them; return the exit status."""
-    from ..catalog import load_catalog
-    from ..cli import UsageError
+    from ..cli import UsageError, checked_catalog
 
     root = Path(args.data)
     if not root.is_dir():
         raise UsageError(f"找不到数据目录 {root}")
     if not args.all and not args.outline:
         raise UsageError("请给出提纲编号，或用 --all 导出全部提纲")
-    try:
-        catalog, _ = load_catalog(root)
-    except DataError as exc:
-        for problem in exc.problems:
-            print(problem.format())
-        print(f"数据检查未通过（{len(exc.problems)} 个错误），未导出。请先运行 classroom check 修正。")
+    catalog = checked_catalog(root, "未导出")
+    if catalog is None:
         return 1
     try:
         if args.all:
