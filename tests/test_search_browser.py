@@ -23,7 +23,8 @@ SEARCH = """async ([root, query, filters]) => {
   const ui = await import(root + "assets/search-ui.js");
   if (filters) await ui.loadFilters(root);
   const found = await ui.search(root, query, filters || {});
-  return {total: found.total, items: found.items, filters: found.filters};
+  return {total: found.total, items: found.items, filters: found.filters,
+          partial: found.partial};
 }"""
 
 
@@ -67,6 +68,20 @@ def test_a_name_outranks_mentions_of_it(search_page: Any, site_url: str) -> None
     # 焦裕禄's own page comes before the memorial park and the relic named after him.
     found = _search(search_page, site_url, "焦裕禄")
     assert _path(found["items"][0]["url"], site_url) == "people/jiao-yulu/"
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("毛泽东故居纪念馆", "sites/shaoshan-mao-zedong-guju/"),
+    ("西柏坡中共中央旧址纪念馆", "sites/xibaipo-jinianguan/"),
+])
+def test_a_query_no_record_holds_whole_shows_partial_matches(
+        query: str, expected: str, search_page: Any, site_url: str) -> None:
+    found = _search(search_page, site_url, query)
+    assert found["partial"] is True
+    top = [_path(i["url"], site_url) for i in found["items"][:TOP]]
+    assert expected in top, top
+    # A query some record holds whole is never partial.
+    assert _search(search_page, site_url, "遵义会议")["partial"] is False
 
 
 def test_only_record_pages_are_indexed(search_page: Any, site_url: str) -> None:
@@ -162,6 +177,14 @@ def test_search_page_reads_the_query_from_the_address(phone: Any, site_url: str,
     first.wait_for()
     assert first.locator("strong").inner_text() == "焦裕禄"
     phone.screenshot(path=str(artifacts / "search-page.png"), full_page=True)
+
+
+def test_search_page_says_when_results_hold_only_part_of_the_query(phone: Any,
+                                                                   site_url: str) -> None:
+    phone.goto(site_url + "search/?q=毛泽东故居纪念馆", wait_until="networkidle")
+    phone.locator("#sc-search-page .sc-search__results li").first.wait_for()
+    status = phone.locator("#sc-search-page .sc-search__status").inner_text()
+    assert "没有同时含有" in status and "一部分" in status, status
 
 
 def _free_port() -> int:

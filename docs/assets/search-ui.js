@@ -234,7 +234,8 @@ function facetCounts(idx, matched, filters) {
  * Search: return {total, items, more(), filters} for `query` narrowed by `filters`
  * ({facet: [values]}: values of one facet are alternatives, facets combine).
  * `items` are the first results with url, title, excerpt (with <mark>) and kind;
- * `filters` has the facet counts once the facets are loaded (`loadFilters`).
+ * `filters` has the facet counts once the facets are loaded (`loadFilters`); `partial` is
+ * true when no record holds the whole query and records holding part of it are shown.
  */
 export async function search(root, query, filters = {}) {
   const idx = await index(root);
@@ -243,20 +244,17 @@ export async function search(root, query, filters = {}) {
   if (filtering) await loadFilters(root);
   const terms = queryTerms(query);
   if (!terms.length && !filtering) return { total: 0, items: [], more: async () => [], filters: {} };
-  // Every record must hold every term; its score adds term weight x rarity.
-  let scores = null;
+  let scores;
+  let partial = false;
   if (terms.length) {
     const shards = await Promise.all(terms.map((t) => shard(idx, shardOf(t, idx.shards))));
-    for (const [i, term] of terms.entries()) {
-      const postings = decodePostings(shards[i].get(term), idx.docs);
-      const rarity = Math.log(1 + idx.docs / Math.max(1, postings.size));
-      const next = new Map();
-      for (const [n, weight] of postings) {
-        if (scores && !scores.has(n)) continue;
-        next.set(n, (scores ? scores.get(n) : 0) + weight * rarity);
-      }
-      scores = next;
-      if (!scores.size) break;
+    const lists = terms.map((t, i) => decodePostings(shards[i].get(t), idx.docs));
+    scores = rank(lists, idx.docs, lists.length);
+    // Nothing holds every term (遵义会议纪念馆 when the record says 遵义会议会址): show
+    // records holding at least half of them, most terms first, and say so.
+    if (!scores.size && lists.length > 2) {
+      scores = rank(lists, idx.docs, Math.ceil(lists.length / 2));
+      partial = scores.size > 0;
     }
   } else {
     // No words but a facet ticked: list everything in it, in the index's order.
@@ -277,7 +275,28 @@ export async function search(root, query, filters = {}) {
     return batch;
   };
   const items = await more();
-  return { total: matched.length, items, more, filters: counts };
+  return { total: matched.length, items, more, filters: counts, partial };
+}
+
+/**
+ * Score the records holding at least `need` of the terms (`lists`: one Map record ->
+ * weight per term). A record's score adds weight x rarity over the terms it holds; with
+ * `need` below all of them, each term held counts first.
+ */
+function rank(lists, total, need) {
+  const held = new Map();
+  const sums = new Map();
+  for (const postings of lists) {
+    const rarity = Math.log(1 + total / Math.max(1, postings.size));
+    for (const [n, weight] of postings) {
+      held.set(n, (held.get(n) || 0) + 1);
+      sums.set(n, (sums.get(n) || 0) + weight * rarity);
+    }
+  }
+  const scores = new Map();
+  const bonus = need < lists.length ? 1000 : 0;
+  for (const [n, count] of held) if (count >= need) scores.set(n, sums.get(n) + bonus * count);
+  return scores;
 }
 
 // ---- UI ------------------------------------------------------------------------------
@@ -395,9 +414,13 @@ function build(root, container, { onClose, syncUrl } = {}) {
     list.replaceChildren();
     renderItems(found.items);
     renderFilters(found.filters);
-    status.textContent = found.total
-      ? `找到 ${found.total} 条${query ? `与“${query}”相关的` : ""}结果`
-      : `没有找到与“${query}”相关的结果，换个说法或减少筛选条件试试`;
+    if (found.partial) {
+      status.textContent = `没有同时含有“${query}”全部文字的记录，以下 ${found.total} 条含有其中一部分`;
+    } else {
+      status.textContent = found.total
+        ? `找到 ${found.total} 条${query ? `与“${query}”相关的` : ""}结果`
+        : `没有找到与“${query}”相关的结果，换个说法或减少筛选条件试试`;
+    }
     moreButton.hidden = list.children.length >= found.total;
   }
 

@@ -8,7 +8,8 @@ Chinese has no spaces, and a dictionary segmenter (jieba, Pagefind extended) is 
 indexing slow and memory-hungry at 10,000 records. Terms are therefore overlapping character
 pairs (遵义会议 → 遵义 义会 会议), the classic CJK bigram scheme: no dictionary, every name
 is findable by any two adjacent characters of it, and a query matches a record only when
-the record holds all of its pairs. Letters and digits form whole words (1935, isbn).
+the record holds all of its pairs (failing that, records holding at least half of them are
+shown, and the search says so). Letters and digits form whole words (1935, isbn).
 A query of one Chinese character looks it up in names and summaries only.
 
 Weights make a record's name outrank a mention elsewhere: 6–9 for the name (shorter names
