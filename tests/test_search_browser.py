@@ -233,3 +233,41 @@ def test_search_works_under_mkdocs_serve(tmp_path: Path, browser: Any) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+SEARCH_FIRST = """async ([root, query]) => {
+  const ui = await import(root + "assets/search-ui.js");  // the same module on every call
+  return (await ui.search(root, query)).items[0].title;
+}"""
+
+
+def test_search_survives_a_rebuild_while_the_page_is_open(tmp_path: Path, browser: Any,
+                                                          built_site: Path) -> None:
+    """A phone that read the manifest before a deploy finds the new index folder."""
+    import json
+    import os
+    import shutil
+    import time
+
+    from conftest import serve
+
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    index = site / "searchindex"
+    server, url = serve(site)
+    try:
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        page = context.new_page()
+        page.goto(url)
+        assert page.evaluate(SEARCH_FIRST, [url, "遵义"]) == "遵义会议会址"
+        # A new deploy: the same data in a folder with another name; the old one is gone.
+        manifest = json.loads((index / "manifest.json").read_text("utf-8"))
+        (index / manifest["dir"]).rename(index / "0123456789ab")
+        manifest["dir"] = "0123456789ab"
+        (index / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+        later = time.time() + 10  # a later Last-Modified, as a deploy minutes later has
+        os.utime(index / "manifest.json", (later, later))
+        assert page.evaluate(SEARCH_FIRST, [url, "西柏坡"]) == "西柏坡纪念馆"
+        context.close()
+    finally:
+        server.shutdown()

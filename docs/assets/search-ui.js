@@ -49,9 +49,9 @@ export function shardOf(term, shards) {
 
 const cache = new Map(); // url -> Promise of the parsed file
 
-function fetched(url, parse) {
+function fetched(url, parse, init = undefined) {
   if (!cache.has(url)) {
-    const loading = fetch(url).then((r) => {
+    const loading = fetch(url, init).then((r) => {
       if (!r.ok) throw new Error(`${r.status} ${url}`);
       return parse(r);
     });
@@ -61,12 +61,14 @@ function fetched(url, parse) {
   return cache.get(url);
 }
 
-/** Load the index manifest, once per page. */
-export function index(root) {
-  return fetched(root + "searchindex/manifest.json", async (r) => {
+/** Load the index manifest, once per page; `fresh`: again, past every cache. */
+export function index(root, fresh = false) {
+  const url = root + "searchindex/manifest.json";
+  if (fresh) cache.delete(url);
+  return fetched(url, async (r) => {
     const m = await r.json();
     return { ...m, base: `${root}searchindex/${m.dir}/` };
-  });
+  }, fresh ? { cache: "no-cache" } : undefined);
 }
 
 function shard(idx, k) {
@@ -111,7 +113,10 @@ export function decodePostings(line, total) {
  * Load the facet columns, once. Until then results carry no facet counts: the first query
  * stays light, and the filter lists are fetched when the visitor opens 筛选.
  */
+let facetsWanted = false; // once the visitor has opened 筛选, every result carries counts
+
 export async function loadFilters(root) {
+  facetsWanted = true;
   const idx = await index(root);
   return fetched(idx.base + "facets.json", async (r) => {
     const data = await r.json();
@@ -238,10 +243,19 @@ function facetCounts(idx, matched, filters) {
  * true when no record holds the whole query and records holding part of it are shown.
  */
 export async function search(root, query, filters = {}) {
-  const idx = await index(root);
+  try {
+    return await searchIn(await index(root), root, query, filters);
+  } catch {
+    // The site may have been rebuilt since the manifest was read (it is cached for a few
+    // minutes; the files it names are gone): read it again and retry once.
+    return searchIn(await index(root, true), root, query, filters);
+  }
+}
+
+async function searchIn(idx, root, query, filters) {
   const chosen = Object.fromEntries(Object.entries(filters).filter(([, v]) => v.length));
   const filtering = Object.keys(chosen).length > 0;
-  if (filtering) await loadFilters(root);
+  if (filtering || facetsWanted) await loadFilters(root);
   const terms = queryTerms(query);
   if (!terms.length && !filtering) return { total: 0, items: [], more: async () => [], filters: {} };
   let scores;
