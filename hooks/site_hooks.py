@@ -114,8 +114,15 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
     return env
 
 
+# Material's lunr and search worker serve its built-in search, which is off here
+# (second_classroom.search replaces it): over 1 MB that no page loads.
+UNUSED_THEME_FILES = ("assets/javascripts/lunr/", "assets/javascripts/workers/search.")
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add every generated page; record pages carry only their front matter for now."""
+    for unused in [f for f in files if f.src_uri.startswith(UNUSED_THEME_FILES)]:
+        files.remove(unused)
     catalog: Catalog = _state["catalog"]
     options: RenderOptions = _state["options"]
     records = {f"{r.kind}/{r.id}.md": r for r in catalog.records.values()}

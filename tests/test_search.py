@@ -228,3 +228,11 @@ def test_index_ahead_writes_the_same_index_in_a_worker(tmp_path: Path, catalog: 
                      if p.is_file()}
     with pytest.raises(SearchIndexError, match="站点目录不存在"):
         search.index_ahead(catalog, tmp_path / "nope").result()
+
+
+def test_built_site_leaves_out_material_s_own_search_engine(built_site: Path) -> None:
+    js = built_site / "assets" / "javascripts"
+    assert list(js.glob("bundle.*.min.js")), "Material's own bundle must stay"
+    leftovers = [p.relative_to(js).as_posix() for p in js.rglob("*")
+                 if p.is_file() and ("lunr" in p.parts or p.name.startswith("search."))]
+    assert leftovers == []
