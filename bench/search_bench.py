@@ -4,9 +4,11 @@
     python bench/search_bench.py --n 500          # quick check
 
 In one run, on N synthetic records (bench/synth.py; never into site_data/):
-  - ours:    mkdocs build with the project's hooks, with the search index and without:
-             the difference is the index's share of the build (second_classroom.search);
-             the index is also written once more on its own, in this process, and timed;
+  - ours:    the index (second_classroom.search.write_index) written on its own, in this
+             process, and timed: that is the figure compared with vanilla's plugin. The
+             site is also built with the index and without; the difference (the index's
+             share of the build's wall time) is printed too, but the index is written on
+             the second core while pages render, so it is mostly noise around zero;
   - vanilla: the same pages as Markdown in a plain Material site, records not in nav,
              built with the built-in search plugin and again without it: the difference is
              the plugin's share of the build.
@@ -145,7 +147,7 @@ def bench(n: int, asked: list[str], keep: Path | None) -> dict[str, Any]:
         o_plain_s, _ = build(our_config(work, data, search=False), work / "ours-plain")
         shutil.rmtree(work / "ours-plain")
         ours_s, _ = build(our_config(work, data, search=True), work / "ours-site")
-        share_s = max(ours_s - o_plain_s, 1e-9)
+        share_s = ours_s - o_plain_s
         alone = work / "index-alone"
         alone.mkdir()
         indexed = write_index(catalog, alone)  # the same index, timed on its own
@@ -178,7 +180,7 @@ def bench(n: int, asked: list[str], keep: Path | None) -> dict[str, Any]:
             "index_share_s": share_s, "index_alone_s": indexed.seconds,
             "index_records": indexed.records, "index_bytes": indexed.bytes,
             "vanilla_build_with_search_s": v_search_s, "vanilla_build_without_search_s": v_plain_s,
-            "vanilla_search_plugin_s": plugin_s, "index_time_ratio": share_s / plugin_s,
+            "vanilla_search_plugin_s": plugin_s, "index_time_ratio": indexed.seconds / plugin_s,
             "vanilla_index_bytes": index_json.stat().st_size if index_json.exists() else 0,
             "ours": asdict(ours_visit), "ours_queries": dict(zip(queries, map(asdict, visits), strict=True)),
             "vanilla": asdict(theirs),
@@ -191,7 +193,8 @@ def bench(n: int, asked: list[str], keep: Path | None) -> dict[str, Any]:
               f"{indexed.bytes / 1e6:.1f} MB in {indexed.shards} shards + one file per record)")
         print(f"  built-in search plugin   : {plugin_s:7.1f} s  "
               f"(vanilla build {v_search_s:.1f} s with, {v_plain_s:.1f} s without)")
-        print(f"  ratio ours/vanilla       : {share_s / plugin_s:7.2f}  (target < 0.33)")
+        print(f"  ratio ours/vanilla       : {indexed.seconds / plugin_s:7.2f}  "
+              "(index alone / plugin's share; target < 0.33)")
         print(f"  vanilla search_index.json: {figures['vanilla_index_bytes'] / 1e6:7.1f} MB")
         print("bytes to the first result (as served | with gzip), after the page load")
         for name, visit in (("ours", ours_visit), ("vanilla", theirs)):
