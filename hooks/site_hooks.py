@@ -196,8 +196,8 @@ def on_post_build(config: MkDocsConfig) -> None:
     if extra.get("downloads", True):
         cache = Path(config.config_file_path).parent / extra.get("export_cache", ".cache/exports")
         stats = export_all(_state["catalog"], site_dir, cache, author=config.site_name)
-        log.info("提纲下载：%d 个文件（新生成 %d 个），用时 %.1f 秒",
-                 stats.files, stats.exported, stats.seconds)
+        log.info("提纲下载：%d 个文件（新生成 %d 个，清理 %d 个三十天未用的缓存），"
+                 "用时 %.1f 秒", stats.files, stats.exported, stats.pruned, stats.seconds)
     # The search index started in on_files (also under `mkdocs serve`).
     if (job := _state.pop("search", None)) is not None:
         try:

@@ -353,3 +353,23 @@ def test_cli_unknown_outline_suggests_the_close_one(capsys: pytest.CaptureFixtur
 def test_cli_without_outline_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["export", "--data", str(REPO / "site_data")]) == 2
     assert "请给出提纲编号" in capsys.readouterr().err
+
+
+def test_prune_cache_drops_only_long_unused_files(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from second_classroom.export.batch import CACHE_DAYS, prune_cache
+
+    old = time.time() - (CACHE_DAYS + 1) * 86400
+    files = {name: tmp_path / name[:2] / f"{name}.pdf" for name in ("aa1", "bb2", "cc3")}
+    for path in files.values():
+        path.parent.mkdir()
+        path.write_bytes(b"%PDF")
+        os.utime(path, (old, old))
+    recent = tmp_path / "dd" / "dd4.docx"  # another branch's file, built last week
+    recent.parent.mkdir()
+    recent.write_bytes(b"PK")
+    assert prune_cache(tmp_path, {files["aa1"]}) == 2
+    assert sorted(p.name for p in tmp_path.rglob("*.*")) == ["aa1.pdf", "dd4.docx"]
+    assert files["aa1"].stat().st_mtime > old + 86400  # used now: kept for another 30 days

@@ -230,3 +230,13 @@ def test_without_service_workers_nothing_breaks(how: str, browser: Any, gzip_sit
         assert errors == []
     finally:
         ctx.close()
+
+
+def test_offline_page_is_built_but_not_in_the_sitemap(built_site: Path) -> None:
+    import gzip
+
+    assert (built_site / "offline" / "index.html").is_file()
+    sitemap = (built_site / "sitemap.xml").read_text("utf-8")
+    assert sitemap.startswith("<?xml") and "/sites/zunyi-huiyi-huizhi/</loc>" in sitemap
+    assert "/offline/" not in sitemap
+    assert gzip.decompress((built_site / "sitemap.xml.gz").read_bytes()).decode() == sitemap

@@ -45,7 +45,8 @@ OFFLINE_HTML = """<div class="sc-offline">
 
 def offline_page() -> Page:
     """Return the Chinese offline page (离线页面) shown for pages not saved on the phone."""
-    return Page(OFFLINE_URI, OFFLINE_TITLE, OFFLINE_HTML, "没有网络时显示的页面")
+    # Not in sitemap.xml: it is shown by the service worker, not meant to be found.
+    return Page(OFFLINE_URI, OFFLINE_TITLE, OFFLINE_HTML, "没有网络时显示的页面", listed=False)
 
 
 class _Assets(HTMLParser):

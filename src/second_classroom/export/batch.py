@@ -89,6 +89,7 @@ class ExportStats:
 
     exported: int = 0  # files written by an exporter
     reused: int = 0  # files copied from the cache
+    pruned: int = 0  # cached files deleted: no outline needs them and unused for long
     bytes: int = 0  # total size of the files placed
     seconds: float = 0.0
     missing: dict[str, list[str]] = field(default_factory=dict)  # file -> chars shown as 〓
@@ -180,5 +181,27 @@ def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "
         stats.bytes += target.stat().st_size
         if cached in missing_of:
             stats.missing[target.name] = missing_of[cached]
+    if wanted is None:  # a full run knows every file the data needs today
+        stats.pruned = prune_cache(cache_dir, {cached for cached, _ in places})
     stats.seconds = time.perf_counter() - start
     return stats
+
+
+CACHE_DAYS = 30
+
+
+def prune_cache(cache_dir: Path, used: set[Path], days: int = CACHE_DAYS) -> int:
+    """Delete cached exports not in `used` and unused for `days`; return how many.
+
+    Files in `used` are marked as used now (their modification time), so an outline that
+    is edited back and forth, or built from another branch, keeps its files for a while.
+    """
+    now = time.time()
+    for path in used:
+        os.utime(path, (now, now))
+    removed = 0
+    for path in cache_dir.glob("*/*.*"):
+        if path not in used and path.stat().st_mtime < now - days * 86400:
+            path.unlink()
+            removed += 1
+    return removed

@@ -57,6 +57,7 @@ class Page:
     title: str
     html: str
     description: str = ""
+    listed: bool = True  # False: left out of sitemap.xml (e.g. the offline page)
 
     @property
     def url(self) -> str:
@@ -68,9 +69,11 @@ class Page:
 
     def as_markdown(self) -> str:
         """Return the page as Markdown: JSON front matter (valid YAML) and raw HTML."""
-        meta = {"title": self.title}
+        meta: dict[str, object] = {"title": self.title}
         if self.description:
             meta["description"] = self.description
+        if not self.listed:
+            meta["sitemap"] = False
         front = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in meta.items())
         return f"---\n{front}\n---\n\n{self.html}\n"
 
