@@ -39,7 +39,6 @@ import json
 import multiprocessing
 import os
 import re
-import shutil
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -334,26 +333,26 @@ def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> Index
         raise SearchIndexError(f"{site_dir}: 站点目录不存在，无法建立搜索索引")
     if not docs:
         raise SearchIndexError(f"{site_dir}: 没有可检索的记录（全部是草稿或数据目录为空）")
+    from .output import AtomicOutput  # not at the top: output.py imports INDEX_DIR from here
+
     files = build_index(docs, order)
-    target = site_dir / INDEX_DIR
-    staging = site_dir / f".{INDEX_DIR}.new"
-    shutil.rmtree(staging, ignore_errors=True)
-    for name, data in files.items():
-        path = staging / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    old = site_dir / f".{INDEX_DIR}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.rename(target, old)
-    os.rename(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
+    out = AtomicOutput(site_dir / INDEX_DIR)
+    staging = out.begin()
+    try:
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    except BaseException:
+        out.discard()
+        raise
+    out.commit()
     manifest = json.loads(files["manifest.json"])
     term_count = sum(data.count(b"\n") for name, data in files.items()
                      if name.rsplit("/", 1)[-1].startswith("t"))
     return IndexResult(records=len(docs), terms=term_count, shards=manifest["shards"],
                        bytes=sum(len(d) for d in files.values()),
-                       seconds=time.perf_counter() - start, folder=target)
+                       seconds=time.perf_counter() - start, folder=out.target)
 
 
 def index_ahead(catalog: Catalog, site_dir: Path) -> Future[IndexResult]:
