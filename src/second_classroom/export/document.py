@@ -175,6 +175,11 @@ class _Builder:
         if clean(text):
             self.blocks.append(Block("para", clean(text)))
 
+    def markdown(self, text: str) -> None:
+        """Append record Markdown as plain paragraphs."""
+        for paragraph in markdown_paragraphs(text):
+            self.para(paragraph)
+
     def meta(self, label: str, value: Any) -> None:
         if value not in (None, "", []):
             self.blocks.append(Block("meta", one_line(f"{label}：{value}")))
@@ -320,8 +325,7 @@ def _pack_blocks(b: _Builder, catalog: Catalog, used: dict[str, list[Record]]) -
             b.meta("预约", s.get("booking"))
             b.meta("命名", "、".join(s.get("designations", [])))
             b.para(str(s["summary"]))
-            for paragraph in markdown_paragraphs(str(s.get("body", ""))):
-                b.para(paragraph)
+            b.markdown(str(s.get("body", "")))
     if used["people"]:
         b.h1("人物介绍")
         for person in used["people"]:
@@ -331,8 +335,7 @@ def _pack_blocks(b: _Builder, catalog: Catalog, used: dict[str, list[Record]]) -
             b.meta("籍贯", p.get("native_place"))
             b.meta("身份", p["role"])
             b.para(str(p["summary"]))
-            for paragraph in markdown_paragraphs(str(p.get("body", ""))):
-                b.para(paragraph)
+            b.markdown(str(p.get("body", "")))
     if used["relics"]:
         b.h1("文物史料")
         for relic in used["relics"]:
@@ -344,8 +347,7 @@ def _pack_blocks(b: _Builder, catalog: Catalog, used: dict[str, list[Record]]) -
             b.meta("类别", r.get("category"))
             b.meta("收藏单位", r.get("holder"))
             b.meta("级别", r.get("grade"))
-            for paragraph in markdown_paragraphs(str(r["description"])):
-                b.para(paragraph)
+            b.markdown(str(r["description"]))
     if used["readings"]:
         b.h1("学习书目")
         for reading in used["readings"]:
