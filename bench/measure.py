@@ -26,6 +26,9 @@ class Run:
     largest_mb: float = 0.0
 
 
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
 def _tree_rss_kb(root: int) -> int:
     """Return the resident memory of `root` and all its descendants, in KB (from /proc)."""
     parents: dict[int, int] = {}
@@ -37,7 +40,7 @@ def _tree_rss_kb(root: int) -> int:
             with open(f"/proc/{entry}/stat", "rb") as f:
                 fields = f.read().rsplit(b")", 1)[1].split()
             parents[int(entry)] = int(fields[1])
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+            rss[int(entry)] = int(fields[21]) * _PAGE_KB
         except (OSError, IndexError, ValueError):
             continue  # the process ended meanwhile
     tree = {root}

@@ -13,6 +13,8 @@ const EXCERPT = 90; // characters of text around the first match
 const CJK = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
 const RUN = new RegExp(`([${CJK}]+)|((?:(?![${CJK}])[\\p{L}\\p{N}])+)`, "gu");
 const SEPARATORS = /[\p{P}\p{S}\s]+/gu;
+// Facet value numbers as characters in facets.json: search.py's _VALUE_CHARS.
+const VALUE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
 
 /** Full-width letters and digits as ASCII, lower case: how search.py folds text. */
 export function fold(text) {
@@ -123,9 +125,8 @@ export async function loadFilters(root) {
     const columns = {};
     for (const facet of data.facets) {
       // Record i's values: one character per value, records separated by commas.
-      const code = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
       columns[facet] = data.columns[facet].split(",").map(
-        (cell) => Array.from(cell, (c) => data.values[facet][code.indexOf(c)]));
+        (cell) => Array.from(cell, (c) => data.values[facet][VALUE_CHARS.indexOf(c)]));
     }
     idx.facets = columns;
     return columns;

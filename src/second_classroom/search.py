@@ -63,7 +63,7 @@ AHEAD_MIN = 2000  # records; below this a worker process costs more than it save
 FACET_LABELS = {"栏目": "", "省份": "province", "类型": "kinds", "主题": "themes",
                 "时期": "periods", "对象": "audiences"}
 _DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-_VALUE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+_VALUE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"  # search-ui.js too
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_INLINE = re.compile(r"[*_`\\]+")  # emphasis and code marks sit inside words: drop them
 _MD_BLOCK = re.compile(r"^\s*(?:#+|>|[-+]|\d+[.)])\s+|\|", re.M)
