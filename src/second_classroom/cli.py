@@ -113,18 +113,27 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_pages(args: argparse.Namespace) -> int:
-    """Write every generated page as Markdown (front matter + HTML) for any site engine."""
-    from .render import RenderOptions, write_pages
+    """Write the whole site for any engine: Markdown pages (front matter + HTML) and every
+    other file the MkDocs build has besides the theme (search index, downloads, sw.js…)."""
+    from .build import BuildOptions, SiteBuild, write_site
+    from .problems import DataError
+    from .search import SearchIndexError
 
-    catalog = checked_catalog(Path(args.data), "未生成页面")
-    if catalog is None:
+    options = BuildOptions(data=args.data, local_province=args.local_province)
+    try:
+        build = SiteBuild.start(Path.cwd(), options, site_url=args.site_url)
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        print(f"检查未通过：发现 {len(exc.problems)} 个错误，未生成页面。"
+              "请先运行 classroom check 修正。", file=sys.stderr)
         return 1
-    from .pictures import PictureSet  # record photos: resized copies written with the pages
-
-    options = RenderOptions(site_url=args.site_url, local_province=args.local_province,
-                            pictures=PictureSet(Path(args.data)))
-    count = write_pages(catalog, options, Path(args.out))
-    print(f"已写入 {count} 个页面到 {args.out}/")
+    try:
+        count, _ = write_site(build, Path(args.out))
+    except SearchIndexError as exc:
+        print(f"classroom: {exc}", file=sys.stderr)
+        return 1
+    print(f"已写入 {count} 个页面及搜索索引、下载文件、sw.js 到 {args.out}/")
     return 0
 
 
