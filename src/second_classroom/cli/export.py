@@ -1,39 +1,41 @@
-"""The `classroom export` subcommand (registered with the CLI through cli._EXTRA_COMMANDS)."""
+"""`classroom export OUTLINE_ID | --all`: outlines for lecturers as DOCX, PDF or Markdown."""
 
 from __future__ import annotations
 
 import argparse
 import difflib
 from pathlib import Path
-from typing import Any
 
-from . import FORMATS, FontNotFound, export_outline
-from .batch import PACK_SUFFIX, export_all
+from ..export import FORMATS
+from .common import Subcommands, UsageError, add_data_option, checked_catalog
 
 DEFAULT_CACHE = Path(".cache/exports")
 
 
-def register(sub: Any) -> None:
-    """Add `export` to the subcommands of the `classroom` parser."""
-    export = sub.add_parser(
+def register(sub: Subcommands) -> None:
+    """Add `export` to the subcommands."""
+    parser = sub.add_parser(
         "export", help="导出宣讲提纲：Word（可编辑）、PDF（打印）或 Markdown",
         description="导出一份宣讲提纲（或其讲解包），或用 --all 导出全部提纲的全部格式。")
-    export.add_argument("outline", nargs="?", metavar="OUTLINE_ID", help="提纲编号（文件名）")
-    export.add_argument("--format", choices=FORMATS, default="docx",
+    parser.add_argument("outline", nargs="?", metavar="OUTLINE_ID", help="提纲编号（文件名）")
+    parser.add_argument("--format", choices=FORMATS, default="docx",
                         help="输出格式（默认 docx）")
-    export.add_argument("--pack", action="store_true",
+    parser.add_argument("--pack", action="store_true",
                         help="导出讲解包：提纲加所涉旧址、人物、文物介绍和书目")
-    export.add_argument("--out", help="输出文件（默认 编号.格式）；--all 时为输出目录")
-    export.add_argument("--data", default="site_data", help="数据目录（默认 site_data）")
-    export.add_argument("--all", action="store_true", help="导出全部提纲的全部下载文件")
-    export.add_argument("--cache", default=str(DEFAULT_CACHE),
-                        help="--all 时的导出缓存目录（默认 .cache/exports）")
-    export.set_defaults(func=cmd_export)
+    parser.add_argument("--out", help="输出文件（默认 编号.格式）；--all 时为输出目录")
+    add_data_option(parser)
+    parser.add_argument("--all", action="store_true", help="导出全部提纲的全部下载文件")
+    parser.add_argument("--cache", default=str(DEFAULT_CACHE),
+                        help=f"--all 时的导出缓存目录（默认 {DEFAULT_CACHE}）")
+    parser.set_defaults(func=run)
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Export one outline, or all of them; return the exit status."""
-    from ..cli import UsageError, checked_catalog
+    # Not at the top: the writers load python-docx, fpdf2, fontTools, Jinja2 and Markdown.
+    from ..export import export_outline
+    from ..export.batch import PACK_SUFFIX, export_all
+    from ..export.fonts import FontNotFound
 
     root = Path(args.data)
     if not root.is_dir():

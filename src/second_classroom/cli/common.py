@@ -1,0 +1,54 @@
+"""What every `classroom` subcommand shares: the parser class, the data folder default,
+usage errors and the checked catalog."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+
+DEFAULT_DATA = Path("site_data")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its complaints in Chinese and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: 用法错误：{message}\n")
+
+
+# What each command module's `register` receives (a string: argparse's class is not generic
+# at run time).
+Subcommands: TypeAlias = "argparse._SubParsersAction[Parser]"
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit 2)."""
+
+
+def add_data_option(parser: argparse.ArgumentParser, help: str = "数据目录") -> None:
+    """Give `parser` the `--data DIR` option every command that reads records takes."""
+    parser.add_argument("--data", default=str(DEFAULT_DATA), metavar="DIR",
+                        help=f"{help}（默认 {DEFAULT_DATA}）")
+
+
+def checked_catalog(root: Path, not_done: str) -> Catalog | None:
+    """Return the catalog of `root`; or print every problem and what was `not_done`
+    (e.g. "未生成页面") and return None, when the data does not pass the check."""
+    from ..catalog import load_catalog
+    from ..problems import DataError
+
+    try:
+        catalog, _ = load_catalog(root)
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem.format())
+        print(f"检查未通过：发现 {len(exc.problems)} 个错误，{not_done}。"
+              "请先运行 classroom check 修正。")
+        return None
+    return catalog
