@@ -137,6 +137,46 @@ def test_strict_on_clean_tree_exits_0() -> None:
     assert proc.returncode == 0
 
 
+# --- what `check` loads -----------------------------------------------------------------
+
+HEAVY = ("jinja2", "segno", "markdown")
+PROBE = f"""
+import json, sys
+from second_classroom.cli import main
+for name in sys.argv[1:-1]:
+    __import__(name)
+status = main(json.loads(sys.argv[-1]))
+loaded = [m for m in {HEAVY!r} if m in sys.modules]
+sys.stderr.write(json.dumps([status, loaded]))
+"""
+
+
+def loaded_after(args: list[str], *imports: str) -> tuple[int, list[str]]:
+    """Run `main(args)` in a fresh interpreter; return its status and which of HEAVY it loaded."""
+    proc = subprocess.run([sys.executable, "-c", PROBE, *imports, json.dumps(args)],
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    status, loaded = json.loads(proc.stderr.splitlines()[-1])
+    return status, loaded
+
+
+@pytest.mark.parametrize("args", [
+    ["check", str(REPO / "site_data")],
+    ["check", str(CASES / "unknown-ref"), "--format", "json"],
+    ["check", str(CASES / "duplicate-key"), "--strict"],
+])
+def test_check_loads_no_page_rendering_libraries(args: list[str]) -> None:
+    """`classroom check` runs on every commit (pre-commit, CI): no Jinja2, segno, Markdown."""
+    status, loaded = loaded_after(args)
+    assert status in (0, 1)
+    assert loaded == []
+
+
+def test_the_probe_sees_rendering_libraries() -> None:
+    """The probe above can fail: once the renderer is imported, it reports all three."""
+    status, loaded = loaded_after(["check", str(REPO / "site_data")], "second_classroom.render")
+    assert (status, loaded) == (0, list(HEAVY))
+
+
 # --- JSON output and ordering --------------------------------------------------------
 
 def test_json_output_is_the_same_list(capsys: pytest.CaptureFixture[str],

@@ -16,9 +16,9 @@ from conftest import REPO
 
 from second_classroom import cli
 from second_classroom.catalog import Catalog, load_catalog
-from second_classroom.export import export_document, export_outline, fonts, outline_document
+from second_classroom.export import export_document, export_outline, fonts
 from second_classroom.export.batch import download_links, export_all
-from second_classroom.export.document import SOURCES_HEADING, used_records
+from second_classroom.export.document import SOURCES_HEADING, outline_document, used_records
 from second_classroom.export.to_markdown import escape
 
 OUTLINE = "budui-guanbing-dang-zhihui-qiang"  # uses sites, people and readings
