@@ -346,8 +346,9 @@ def test_cli_exports_one_outline(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_cli_unknown_outline_suggests_the_close_one(capsys: pytest.CaptureFixture[str]) -> None:
     status = cli.main(["export", "budui-guanbing", "--data", str(REPO / "site_data")])
     assert status == 1
-    assert capsys.readouterr().out.strip() == (
-        f"找不到编号为“budui-guanbing”的宣讲提纲，是否指“{OUTLINE}”？")
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"找不到编号为“budui-guanbing”的宣讲提纲，是否指“{OUTLINE}”？\n"
 
 
 def test_cli_without_outline_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -272,7 +272,7 @@ def _status(a: Entry | None, b: Entry | None) -> str:
     return "added" if a is None else "removed" if b is None else "changed"
 
 
-def diff_revisions(repo: Path, base: str, head: str, data: str = "site_data") -> Summary:
+def diff_revisions(repo: Path, base: str, head: str, data: str) -> Summary:
     """Compare the data folder at two git revisions."""
     data = data.strip("/") or "."
     repo = Path(_git(repo, "rev-parse", "--show-toplevel").decode().strip())

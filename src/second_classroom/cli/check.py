@@ -14,14 +14,16 @@ from pathlib import Path
 
 from ..check import check_tree
 from ..models import KINDS
-from .common import DEFAULT_DATA, Subcommands, UsageError
+from .common import DEFAULT_DATA, Subcommands, UsageError, add_data_option, data_root
 
 
 def register(sub: Subcommands) -> None:
     """Add `check` to the subcommands."""
     parser = sub.add_parser("check", help="检查全部记录，列出所有问题")
-    parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA),
-                        help=f"数据目录（默认 {DEFAULT_DATA}）")
+    parser.add_argument("folder", nargs="?", metavar="DATA",
+                        help=f"数据目录（同 --data，默认 {DEFAULT_DATA}）")
+    add_data_option(parser)
+    parser.set_defaults(data=None)  # to tell `--data` given from its default
     parser.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
     parser.add_argument("--strict", action="store_true", help="警告也视为错误")
     parser.add_argument("--today", help=argparse.SUPPRESS)  # fixed date for reproducible tests
@@ -30,9 +32,11 @@ def register(sub: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every record; print problems and a summary. Exit 1 on errors (or warnings)."""
-    root = Path(args.data)
-    if not root.is_dir():
-        raise UsageError(f"找不到数据目录 {root}")
+    given = {Path(p) for p in (args.folder, args.data) if p is not None}
+    if len(given) > 1:
+        raise UsageError(f"数据目录给了两个：{args.folder} 与 --data {args.data}，请只给一个")
+    args.data = str(given.pop()) if given else str(DEFAULT_DATA)
+    root = data_root(args)
     today = dt.date.fromisoformat(args.today) if args.today else None
     result = check_tree(root, today)
     failing = result.errors or (args.strict and result.warnings)

@@ -1,5 +1,10 @@
-"""What every `classroom` subcommand shares: the parser class, the data folder default,
-usage errors and the checked catalog."""
+"""What every `classroom` subcommand shares: the parser class, the data folder option,
+usage errors and the checked catalog.
+
+Conventions of every command: results go to stdout; usage errors, and the messages and
+problem lists that explain a failure, go to stderr. Exit status 0 means done, 1 failed
+(data errors, a file that could not be written), 2 a usage error (how it was called).
+"""
 
 from __future__ import annotations
 
@@ -37,9 +42,22 @@ def add_data_option(parser: argparse.ArgumentParser, help: str = "数据目录")
                         help=f"{help}（默认 {DEFAULT_DATA}）")
 
 
+def data_root(args: argparse.Namespace) -> Path:
+    """Return the data folder named by `--data`; a usage error when it does not exist."""
+    root = Path(args.data)
+    if not root.is_dir():
+        raise UsageError(f"找不到数据目录 {root}")
+    return root
+
+
+def error(message: str) -> None:
+    """Print a message that explains a failure (to stderr)."""
+    print(message, file=sys.stderr)
+
+
 def checked_catalog(root: Path, not_done: str) -> Catalog | None:
     """Return the catalog of `root`; or print every problem and what was `not_done`
-    (e.g. "未生成页面") and return None, when the data does not pass the check."""
+    (e.g. "未生成页面") to stderr and return None, when the data does not pass the check."""
     from ..catalog import load_catalog
     from ..problems import DataError
 
@@ -47,8 +65,8 @@ def checked_catalog(root: Path, not_done: str) -> Catalog | None:
         catalog, _ = load_catalog(root)
     except DataError as exc:
         for problem in exc.problems:
-            print(problem.format())
-        print(f"检查未通过：发现 {len(exc.problems)} 个错误，{not_done}。"
+            error(problem.format())
+        error(f"检查未通过：发现 {len(exc.problems)} 个错误，{not_done}。"
               "请先运行 classroom check 修正。")
         return None
     return catalog

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import DEFAULT_DATA, Subcommands
+from .common import DEFAULT_DATA, Subcommands, UsageError
 
 
 def register(sub: Subcommands) -> None:
@@ -28,9 +28,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         summary = diff_revisions(Path(args.repo), args.base, args.head, args.data)
-    except GitError as exc:
-        print(f"classroom diff: {exc}", file=sys.stderr)
-        return 2
+    except GitError as exc:  # an unknown revision, or --repo is not a git repository
+        raise UsageError(str(exc)) from exc
     text = to_markdown(summary)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

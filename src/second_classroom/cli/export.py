@@ -7,7 +7,7 @@ import difflib
 from pathlib import Path
 
 from ..export import FORMATS
-from .common import Subcommands, UsageError, add_data_option, checked_catalog
+from .common import Subcommands, UsageError, add_data_option, checked_catalog, data_root, error
 
 DEFAULT_CACHE = Path(".cache/exports")
 
@@ -37,9 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from ..export.batch import PACK_SUFFIX, export_all
     from ..export.fonts import FontNotFound
 
-    root = Path(args.data)
-    if not root.is_dir():
-        raise UsageError(f"找不到数据目录 {root}")
+    root = data_root(args)
     if not args.all and not args.outline:
         raise UsageError("请给出提纲编号，或用 --all 导出全部提纲")
     catalog = checked_catalog(root, "未导出")
@@ -53,18 +51,18 @@ def run(args: argparse.Namespace) -> int:
                   f"沿用缓存 {stats.reused} 个），共 {stats.bytes / 1024:.0f} KB，"
                   f"用时 {stats.seconds:.1f} 秒")
             for name, chars in sorted(stats.missing.items()):
-                print(f"{name}: 注意：没有字体含有字符 {'、'.join(chars)}，PDF 中以“〓”代替")
+                error(f"{name}: 注意：没有字体含有字符 {'、'.join(chars)}，PDF 中以“〓”代替")
             return 0
         outline = catalog.records.get(args.outline)
         if outline is None or outline.kind != "outlines":
             ids = [r.id for r in catalog.by_kind["outlines"]]
             close = difflib.get_close_matches(args.outline, ids, n=1, cutoff=0.6)
             hint = f"，是否指“{close[0]}”？" if close else ""
-            print(f"找不到编号为“{args.outline}”的宣讲提纲{hint}")
+            error(f"找不到编号为“{args.outline}”的宣讲提纲{hint}")
             return 1
         result = export_outline(catalog, outline.id, args.format, args.pack)
     except FontNotFound as exc:
-        print(str(exc))
+        error(str(exc))
         return 1
     suffix = PACK_SUFFIX if args.pack else ""
     target = Path(args.out or f"{outline.id}{suffix}.{args.format}")
@@ -73,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     what = "讲解包" if args.pack else "提纲"
     print(f"已导出{what}“{outline.title}”到 {target}（{len(result.data) / 1024:.0f} KB）")
     if result.missing:
-        print(f"注意：没有字体含有字符 {'、'.join(result.missing)}，PDF 中以“〓”代替"
+        error(f"注意：没有字体含有字符 {'、'.join(result.missing)}，PDF 中以“〓”代替"
               "（安装含该字的字体即可补全，如 fonts-hanazono）")
     if result.fallback_fonts:
         print(f"生僻字使用了字体：{'、'.join(result.fallback_fonts)}")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..fieldref import DEFAULT_FILE, field_reference, replace_section
-from .common import Subcommands
+from .common import Subcommands, UsageError, error
 
 
 def register(sub: Subcommands) -> None:
@@ -23,19 +22,18 @@ def run(args: argparse.Namespace) -> int:
     """Write (or with --check, verify) the field reference section of the file."""
     file = Path(args.file)
     if not file.is_file():
-        print(f"{file}: 找不到文件", file=sys.stderr)
-        return 1
+        raise UsageError(f"找不到文件 {file}")
     current = file.read_text(encoding="utf-8")
     try:
         wanted = replace_section(current, field_reference())
     except ValueError as exc:
-        print(f"{file}:1:1: {exc}", file=sys.stderr)
+        error(f"{file}:1:1: {exc}")
         return 1
     if current == wanted:
         print(f"{file} 中的字段说明已是最新")
         return 0
     if args.check:
-        print(f"{file}: 字段说明与 models.py 不一致，请运行 classroom fieldref 更新", file=sys.stderr)
+        error(f"{file}: 字段说明与 models.py 不一致，请运行 classroom fieldref 更新")
         return 1
     tmp = file.with_name(file.name + ".tmp")
     tmp.write_text(wanted, encoding="utf-8")

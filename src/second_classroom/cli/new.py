@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..models import KINDS, SLUG
 from ..scaffold import record_template
-from .common import Subcommands, UsageError, add_data_option
+from .common import Subcommands, UsageError, add_data_option, error
 
 
 def register(sub: Subcommands) -> None:
@@ -21,14 +20,14 @@ def register(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write a commented template for a new record."""
+    """Write a commented template for a new record (the data folder is made if missing)."""
     if args.kind not in KINDS:
         raise UsageError(f"未知记录类型“{args.kind}”，可用：" + "、".join(KINDS))
     if not SLUG.match(args.id):
         raise UsageError(f"编号“{args.id}”不合规：只能用小写字母、数字和连字符，如 zunyi-huiyi-huizhi")
     target = Path(args.data) / args.kind / f"{args.id}.yml"
     if target.exists():
-        print(f"{target}: 文件已存在，未做任何修改", file=sys.stderr)
+        error(f"{target}: 文件已存在，未做任何修改")
         return 1
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(record_template(args.kind), encoding="utf-8")

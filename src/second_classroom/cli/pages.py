@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import Subcommands, add_data_option, checked_catalog
+from .common import Subcommands, add_data_option, checked_catalog, data_root
 
 
 def register(sub: Subcommands) -> None:
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from ..pictures import PictureSet  # record photos: resized copies written with the pages
     from ..render import RenderOptions, write_pages  # Jinja2, segno, Markdown: not for `check`
 
-    root = Path(args.data)
+    root = data_root(args)
     catalog = checked_catalog(root, "未生成页面")
     if catalog is None:
         return 1

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..check import load_vocab
 from ..models import KINDS
 from ..schema import record_schema
-from .common import Subcommands, add_data_option
+from .common import Subcommands, add_data_option, data_root, error
 
 
 def register(sub: Subcommands) -> None:
@@ -22,10 +22,11 @@ def register(sub: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write one JSON Schema file per record kind."""
-    vocab, problems = load_vocab(Path(args.data))
+    vocab, problems = load_vocab(data_root(args))
     if problems:
         for problem in problems:
-            print(problem.format())
+            error(problem.format())
+        error(f"词表有 {len(problems)} 个错误，未写入 JSON Schema。")
         return 1
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

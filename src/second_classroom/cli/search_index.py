@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import Subcommands, add_data_option, checked_catalog
+from .common import Subcommands, UsageError, add_data_option, checked_catalog, data_root, error
 
 
 def register(sub: Subcommands) -> None:
@@ -21,13 +21,16 @@ def run(args: argparse.Namespace) -> int:
     """Write the search index into a built site."""
     from ..search import SearchIndexError, write_index
 
-    catalog = checked_catalog(Path(args.data), "未建立搜索索引")
+    site = Path(args.site)
+    if not site.is_dir():
+        raise UsageError(f"找不到站点目录 {site}（请先生成站点）")
+    catalog = checked_catalog(data_root(args), "未建立搜索索引")
     if catalog is None:
         return 1
     try:
-        written = write_index(catalog, Path(args.site))
+        written = write_index(catalog, site)
     except SearchIndexError as exc:
-        print(f"classroom: {exc}")
+        error(f"classroom: {exc}")
         return 1
     print(f"已建立搜索索引：{written.records} 条记录，{written.terms} 个检索词，"
           f"{written.shards} 个分片，共 {written.bytes / 1024:.0f} KB，"
