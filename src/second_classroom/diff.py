@@ -14,7 +14,6 @@ import difflib
 import json
 import subprocess
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -481,11 +480,4 @@ def to_markdown(summary: Summary) -> str:
         lines += ["", "### 其他文件", ""]
         lines += [f"- {_STATUS[status]} {_code(path)}" for status, path in summary.other]
     return "\n".join(lines) + "\n"
-
-
-def iter_changed_paths(summary: Summary) -> Iterator[str]:
-    """Yield the path of every record file that was added or changed (for targeted checks)."""
-    for record in summary.records:
-        if record.status != "removed":
-            yield record.path
 

@@ -606,11 +606,6 @@ class Vocab:
             return [p for group in self.regions.values() for p in group]
         return self.lists.get(name, [])
 
-    def region_of(self, province: str) -> str:
-        """Return the region a province belongs to."""
-        return next((r for r, ps in self.regions.items() if province in ps), "")
-
-
 # --- Reusable field groups ------------------------------------------------------------
 
 SOURCE = Struct(fields=(

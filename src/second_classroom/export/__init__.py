@@ -2,8 +2,9 @@
 
 An outline becomes a `Document` (document.py), which each writer lays out; the lecturer
 pack (讲解包) is the same outline followed by the profiles of the sites, people and relics
-it uses and its reading list. `site.py` exports every outline at build time, reusing the
-files of outlines whose content did not change.
+it uses and its reading list. batch.py exports every outline in every format at build time
+(and for `classroom export --all`), reusing the cached files of outlines whose content did
+not change; cli/export.py is the command.
 """
 
 from __future__ import annotations
