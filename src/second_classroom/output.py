@@ -31,7 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import Catalog
-from .search import INDEX_DIR
+
+# The search index's folder under the site root: search.py writes it, search-ui.js reads
+# <root>searchindex/. Declared here, not in search.py, because the compression rules below
+# depend on it and search.py writes through AtomicOutput (no import cycle).
+INDEX_DIR = "searchindex"
 
 try:  # optional: without it only .gz copies are written
     import brotli

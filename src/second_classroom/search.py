@@ -47,8 +47,9 @@ from typing import Any
 
 from .catalog import Catalog, facet_values
 from .models import KINDS, READING_KINDS, ListOf, Markdown, Record, Struct, Term, Text
+from .output import INDEX_DIR as INDEX_DIR  # re-exported: where the index goes
+from .output import AtomicOutput
 
-INDEX_DIR = "searchindex"  # under the site root; search-ui.js reads <root>searchindex/
 VERSION = 1
 NAME_WEIGHTS = range(6, 10)  # 9 for the shortest names, 6 for long ones
 LEAD_WEIGHT = 3
@@ -332,8 +333,6 @@ def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> Index
         raise SearchIndexError(f"{site_dir}: 站点目录不存在，无法建立搜索索引")
     if not docs:
         raise SearchIndexError(f"{site_dir}: 没有可检索的记录（全部是草稿或数据目录为空）")
-    from .output import AtomicOutput  # not at the top: output.py imports INDEX_DIR from here
-
     files = build_index(docs, order)
     out = AtomicOutput(site_dir / INDEX_DIR)
     staging = out.begin()
