@@ -6,7 +6,7 @@ For each N it writes N synthetic records (bench/synth.py; never into site_data/)
 builds, in the same run on the same machine:
   - ours:    mkdocs build with the project's hooks (records rendered straight to HTML,
              not in the navigation), search index included unless --no-search;
-  - vanilla: the same pages written as Markdown files (second_classroom.render.write_pages)
+  - vanilla: the same pages written as Markdown files (SiteBuild.pages(), written as .md)
              in a plain Material site, records not in nav, with the built-in search plugin
              (lang zh uses jieba when it is installed).
 It prints both times, the ratio, peak memory (the build's process tree added up: worker

@@ -22,14 +22,13 @@ from typing import Any
 
 from .catalog import Catalog, load_catalog
 from .export.batch import ExportStats, download_links, export_all
+from .layout import DEFAULT_DATA
 from .offline import offline_page, write_service_worker
 from .output import AtomicOutput, PageCompressor, Precompressed, data_date, page_dates, precompress
 from .pictures import PictureSet
 from .problems import Problem
 from .render import Page, RenderOptions, record_page, site_assets, site_pages
 from .search import IndexResult, index_ahead
-
-DEFAULT_DATA = "site_data"
 
 
 class OptionsError(Exception):

@@ -32,7 +32,6 @@ Nothing here knows about MkDocs; `classroom search-index SITE` writes the same i
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import json
@@ -367,28 +366,3 @@ def index_ahead(catalog: Catalog, site_dir: Path) -> Future[IndexResult]:
     pool.shutdown(wait=False)  # the worker exits once the index is written
     return future
 
-
-def cmd_search_index(args: argparse.Namespace) -> int:
-    """Write the search index into a built site (for engines that do not run the hook)."""
-    from .cli import checked_catalog
-
-    catalog = checked_catalog(Path(args.data), "未建立搜索索引")
-    if catalog is None:
-        return 1
-    try:
-        written = write_index(catalog, Path(args.site))
-    except SearchIndexError as exc:
-        print(f"classroom: {exc}")
-        return 1
-    print(f"已建立搜索索引：{written.records} 条记录，{written.terms} 个检索词，"
-          f"{written.shards} 个分片，共 {written.bytes / 1024:.0f} KB，"
-          f"用时 {written.seconds:.1f} 秒 → {written.folder}")
-    return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `search-index` subcommand."""
-    parser = sub.add_parser("search-index", help="为已生成的站点建立中文全文搜索索引")
-    parser.add_argument("site", help="已生成的站点目录，如 site")
-    parser.add_argument("--data", default="site_data", help="数据目录（默认 site_data）")
-    parser.set_defaults(func=cmd_search_index)
