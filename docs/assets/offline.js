@@ -1,8 +1,9 @@
 /* Second Classroom: reading without a network.
  *
  * Registers the service worker (sw.js at the site root), shows the "离线保存本线路" button on
- * route pages and lists the saved pages on the offline page. In a browser without service
- * workers (some in-app browsers) nothing here runs and every page still works online.
+ * route pages and "离线保存本读书班" on 读书班 pages, and lists the saved pages on the offline
+ * page. In a browser without service workers (some in-app browsers) nothing here runs and
+ * every page still works online.
  */
 (function () {
   "use strict";
@@ -36,22 +37,30 @@
     });
   }
 
-  // Route pages: save the route and every stop for reading offline.
+  // Route pages: save the route and every stop for reading offline; 读书班 pages: the plan
+  // and every page of this site it links to (readings, outlines, sites, routes).
   function routeButton() {
-    var box = document.querySelector("[data-sc-save-route]");
+    saveButton("[data-sc-save-route]", ".sc-stoplist a[href]", "本线路");
+    saveButton("[data-sc-save-plan]", ".sc-schedule a[href]", "本读书班");
+  }
+
+  function saveButton(boxSelector, linkSelector, what) {
+    var box = document.querySelector(boxSelector);
     if (!box) return;
     var button = box.querySelector("button");
     var status = box.querySelector("[role=status]");
     var page = location.href.split("#")[0];
     var urls = [page];
-    document.querySelectorAll(".sc-stoplist a[href]").forEach(function (a) {
+    document.querySelectorAll(linkSelector).forEach(function (a) {
       var url = a.href.split("#")[0];
+      // Only this site's pages: map apps and downloads are left to the visitor.
+      if (url.indexOf(root) !== 0 || !/\/$/.test(url)) return;
       if (urls.indexOf(url) < 0) urls.push(url);
     });
     box.hidden = false;
     savedUrls().then(function (have) {
       if (urls.every(function (u) { return have[u]; })) {
-        status.textContent = "本线路已离线保存，共 " + urls.length + " 个页面。";
+        status.textContent = what + "已离线保存，共 " + urls.length + " 个页面。";
       }
     });
     button.addEventListener("click", function () {
@@ -61,7 +70,7 @@
       ask({ type: "save", urls: urls }).then(function (result) {
         status.textContent = result.failed
           ? "已保存 " + result.saved + " 个页面，" + result.failed + " 个未能保存，请在网络较好时再试。"
-          : "已离线保存本线路的 " + result.saved + " 个页面，没有网络时也能打开。";
+          : "已离线保存" + what + "的 " + result.saved + " 个页面，没有网络时也能打开。";
         button.disabled = false;
       });
     });

@@ -10,7 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import Mapping, Node, Scalar, Sequence, load_yaml_file
-from .models import KINDS, SLUG, VOCABULARIES, Context, ListOf, Record, Ref, Vocab
+from .models import (
+    KINDS,
+    OPTIONAL_VOCABULARIES,
+    SLUG,
+    VOCABULARIES,
+    Context,
+    ListOf,
+    Record,
+    Ref,
+    RefUse,
+    Vocab,
+)
 from .problems import Mark, Problem
 
 STALE_AFTER_DAYS = 730  # `verified` older than two years earns a warning
@@ -75,7 +86,7 @@ def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
             problems.append(Problem(path, key.mark.line, key.mark.column, "unknown-field",
                                     f"未知词表“{key.text}”，可用：" + "、".join(VOCABULARIES)))
     for name in VOCABULARIES:
-        if not vocab.terms(name):
+        if not vocab.terms(name) and name not in OPTIONAL_VOCABULARIES:
             problems.append(Problem(path, 1, 1, "missing-vocab", f"词表缺少 {name}"))
     return vocab, problems
 
@@ -97,6 +108,8 @@ def read_record(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record
     problems += ctx.problems
     if not isinstance(data, dict):
         return None, problems
+    for mark, code, message in KINDS[kind].rules(data, ctx.marks):
+        problems.append(Problem(path, mark.line, mark.column, code, message))
     return Record(kind, record_id, path, data, ctx.marks, ctx.refs), problems
 
 
@@ -152,8 +165,29 @@ def cross_check(records: list[Record], today: dt.date) -> list[Problem]:
             elif target.draft and not record.draft:
                 problems.append(_at(record, ref.mark, "ref-to-draft",
                                     f"字段 {ref.field}：“{ref.id}”是草稿，已发布的记录不能引用草稿"))
+            elif ref.part:
+                problems += _part_problems(record, ref, target)
         problems += _warnings(record, today)
     return problems
+
+
+def _part_problems(record: Record, ref: RefUse, target: Record) -> list[Problem]:
+    """Check that the part a reference names (a chapter) is one its target lists."""
+    spec = target.spec
+    mark = ref.part_mark or ref.mark
+    where = ref.part_field or ref.field
+    title = spec.display_title(target.title)
+    parts = [str(p["id"]) for p in target.data.get(spec.parts, [])] if spec.parts else []
+    if not parts:
+        return [_at(record, mark, "unknown-part",
+                    f"字段 {where}：{title}（{target.path}）没有列出篇目（contents），"
+                    f"不能指定篇目“{ref.part}”；请指定整本，或先为它补上有来源的篇目")]
+    if ref.part in parts:
+        return []
+    close = difflib.get_close_matches(ref.part, parts, n=1, cutoff=0.5)
+    hint = f"，是否指“{close[0]}”？" if close else "，可用：" + "、".join(parts[:20])
+    return [_at(record, mark, "unknown-part",
+                f"字段 {where}：{title}中找不到编号为“{ref.part}”的篇目{hint}")]
 
 
 def _at(record: Record, mark: Mark, code: str, message: str,

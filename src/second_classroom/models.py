@@ -15,7 +15,7 @@ import difflib
 import re
 from collections.abc import Callable
 from collections.abc import Mapping as MappingOf
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +43,9 @@ class RefUse:
     id: str
     field: str
     mark: Mark
+    part: str = ""  # one part of the target (a reading's chapter id), "" = the whole
+    part_field: str = ""  # where the part was written: sessions[2].readings[1].chapter
+    part_mark: Mark | None = None
 
 
 @dataclass
@@ -615,9 +618,113 @@ def node_keys(node: Mapping) -> set[str]:
     return {key.text for key, _ in node.items}
 
 
+_DURATION = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(分钟|小时)?$")
+
+
+@dataclass
+class Duration(FieldType):
+    """A positive length of time: `90` or `90分钟` (minutes), `2小时` or `2.5小时`; kept as
+    whole minutes."""
+
+    maximum: int = 24 * 60
+    name: str = "时长（如 90分钟、3小时）"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        text = scalar.text.strip()
+        match = _DURATION.match(text)
+        minutes = None
+        if match:
+            number = float(match.group(1))
+            value = number * 60 if match.group(2) == "小时" else number
+            if value == int(value):
+                minutes = int(value)
+        if minutes is None or not 0 < minutes <= self.maximum:
+            ctx.report(scalar.mark, "bad-duration",
+                       f"字段 {where} 应为大于零的时长（整数分钟），如“90分钟”“3小时”，"
+                       f"最长 {self.maximum // 60} 小时，实际是“{text}”")
+            return MISSING
+        return minutes
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": ["string", "integer"], "pattern": _DURATION.pattern, "minimum": 1}
+
+    def example(self) -> str:
+        return "3小时"
+
+    def display(self, value: Any) -> str:
+        return minutes_text(int(value))
+
+
+def minutes_text(minutes: int) -> str:
+    """Return a duration as Chinese: 90 分钟, 3 小时, 2.5 小时."""
+    if minutes % 60 == 0:
+        return f"{minutes // 60} 小时"
+    if minutes > 60 and minutes % 30 == 0:
+        return f"{minutes / 60:g} 小时"
+    return f"{minutes} 分钟"
+
+
+@dataclass
+class PartRef(Struct):
+    """A reference to a whole record (`id`) or to one of its parts
+    (`{reading: id, chapter: part-id}`); the part is checked against the target's declared
+    parts (`RecordKind.parts`) once all records are read."""
+
+    ref_field: str = "reading"
+    part_field: str = "chapter"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        ref = self.by_name()[self.ref_field]
+        if isinstance(node, Scalar):
+            value = ref.type.convert(node, ctx, where)
+            return MISSING if value is MISSING else {self.ref_field: value}
+        before = len(ctx.refs)
+        values = super().convert(node, ctx, where)
+        if values is MISSING or self.part_field not in values or len(ctx.refs) == before:
+            return values
+        part_where = f"{where}.{self.part_field}"
+        ctx.refs[before] = replace(ctx.refs[before], part=str(values[self.part_field]),
+                                   part_field=part_where, part_mark=ctx.marks.get(part_where))
+        return values
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"oneOf": [self.by_name()[self.ref_field].type.json_schema(),
+                          super().json_schema()]}
+
+    def example(self) -> str:
+        return "some-id"
+
+
+@dataclass
+class Parts(ListOf):
+    """A list of parts (id and title) whose ids are unique: a book's 篇目 or 章节."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        values = super().convert(node, ctx, where)
+        if values is MISSING or not isinstance(node, Sequence):
+            return values
+        seen: set[str] = set()
+        for child in node.items:
+            for key, value in child.items if isinstance(child, Mapping) else ():
+                if key.text == "id" and isinstance(value, Scalar):
+                    part = value.text.strip()
+                    if part in seen:
+                        ctx.report(value.mark, "duplicate-item",
+                                   f"字段 {where} 中编号“{part}”重复出现")
+                    seen.add(part)
+        return values
+
+
+
 # --- Vocabularies ---------------------------------------------------------------------
 
-VOCABULARIES = ("kinds", "designations", "audiences", "themes", "periods", "provinces")
+VOCABULARIES = ("kinds", "designations", "audiences", "themes", "periods", "provinces",
+                "session_forms")
+# Vocabularies a data folder may leave out (then no record can use a value from them).
+OPTIONAL_VOCABULARIES = ("session_forms",)
 
 
 @dataclass
@@ -718,6 +825,14 @@ def _no_facts(data: dict[str, Any]) -> list[str]:
     return []
 
 
+#: A rule across a record's fields: (where, problem code, message) for each problem.
+Rule = Callable[[dict[str, Any], MappingOf[str, Mark]], list[tuple[Mark, str, str]]]
+
+
+def _no_rules(data: dict[str, Any], marks: MappingOf[str, Mark]) -> list[tuple[Mark, str, str]]:
+    return []
+
+
 @dataclass(frozen=True)
 class RecordKind:
     """One kind of record: everything specific to it, declared in one place.
@@ -750,6 +865,8 @@ class RecordKind:
     pack_fields: tuple[str, ...] = ()  # fields of its profile in a pack, in order
     qr: bool = False  # its pages carry a QR code and a printable poster
     suggested: tuple[str, ...] = ()  # optional fields the check reminds editors of
+    parts: str = ""  # field listing parts ({id, title}) that references may name: chapters
+    rules: Rule = _no_rules  # checks across fields, after each field converted
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -902,6 +1019,13 @@ class ReadingKind(Text):
         return READING_KINDS.get(value, str(value))
 
 
+CONTENT = Struct(fields=(
+    Field("id", Text(max_chars=40, pattern=SLUG.pattern,
+                     pattern_hint="只能用小写字母、数字和连字符，如 3 或 part-3"),
+          "编号", "读书班用它指定篇目，如 3", required=True),
+    Field("title", Text(max_chars=120), "标题", "与目录一字不差", required=True),
+))
+
 READINGS = RecordKind("readings", "学习书目", "书目", "title", Struct(fields=(
     Field("title", Text(max_chars=120), "书名或篇名", "不加书名号", required=True),
     Field("kind", ReadingKind(), "类型", "book、article 或 speech", required=True),
@@ -915,6 +1039,8 @@ READINGS = RecordKind("readings", "学习书目", "书目", "title", Struct(fiel
     Field("url", Url(), "网址"),
     Field("summary", Text(max_chars=300), "简介", required=True),
     Field("chapters", ListOf(Text(max_chars=120), max_items=80, unique=False), "主要篇章"),
+    Field("contents", Parts(CONTENT, max_items=200, unique=False), "篇目",
+          "可供读书班按篇指定的篇目或章节：编号和标题，须以出版者或新华社公布的目录为据"),
     Field("audiences", _terms("audiences"), "适用对象"),
     Field("themes", _terms("themes"), "主题"),
     *COMMON_TAIL,
@@ -922,7 +1048,7 @@ READINGS = RecordKind("readings", "学习书目", "书目", "title", Struct(fiel
     facets={"theme": "themes", "audience": "audiences"}, listing_facets=("theme",),
     facts=_reading_facts, title_marks="《》", pack_heading="学习书目",
     pack_fields=("kind", "author", "publisher", "issue", "year", "isbn", "url", "summary",
-                 "chapters"))
+                 "chapters"), parts="contents")
 
 SECTION = Struct(fields=(
     Field("heading", Text(max_chars=80), "标题", required=True),
@@ -977,8 +1103,78 @@ ROUTES = RecordKind("routes", "红色线路", "线路", "name", Struct(fields=(
     facets={"theme": "themes", "audience": "audiences"},
     facts=lambda d: [f"{d['days']} 天", f"{len(d['stops'])} 站"])
 
+READING_REF = PartRef(fields=(
+    Field("reading", Ref(kind="readings"), "书目", required=True),
+    Field("chapter", Text(max_chars=40), "篇目", "书目 contents 中的编号；不填表示整本"),
+))
+SESSION = Struct(fields=(
+    Field("order", Integer(1, 200), "次序", "第几次学习，在本读书班中不能重复", required=True),
+    Field("day", Integer(1, 60), "第几天"),
+    Field("time", Text(max_chars=40), "时段", "如“上午”“下午”“14:30—17:30”"),
+    Field("title", Text(max_chars=80), "标题", required=True),
+    Field("duration", Duration(), "时长", "如“3小时”“90分钟”", required=True),
+    Field("form", Term(vocabulary="session_forms"), "形式", "词表 session_forms 中的值",
+          required=True),
+    Field("readings", ListOf(READING_REF, max_items=20, unique=False), "学习篇目",
+          "书目编号，或 {reading: 书目编号, chapter: 篇目编号}"),
+    Field("outline", Ref(kind="outlines"), "宣讲提纲"),
+    Field("site", Ref(kind="sites"), "现场教学旧址"),
+    Field("route", Ref(kind="routes"), "现场教学线路"),
+    Field("questions", ListOf(Text(max_chars=300), max_items=12), "研讨题"),
+    Field("reflection", Text(max_chars=300), "心得提示", "学员写心得时思考的问题"),
+    Field("note", Text(max_chars=300), "说明"),
+))
+
+
+def _plan_rules(d: dict[str, Any], marks: MappingOf[str, Mark]) -> list[tuple[Mark, str, str]]:
+    found: list[tuple[Mark, str, str]] = []
+    start, end = d.get("start"), d.get("end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        found.append((marks.get("end", Mark(1, 1)), "end-before-start",
+                      f"结束日期 {end} 早于开始日期 {start}"))
+    first: dict[int, int] = {}
+    for n, session in enumerate(d.get("sessions", []), start=1):
+        order = session.get("order")
+        if order is None:
+            continue
+        if order in first:
+            found.append((marks.get(f"sessions[{n}].order", Mark(1, 1)), "duplicate-order",
+                          f"字段 sessions[{n}].order：次序 {order} 与 sessions[{first[order]}] "
+                          "重复，每次学习的次序必须不同"))
+        else:
+            first[order] = n
+    return found
+
+
+def _plan_facts(d: dict[str, Any]) -> list[str]:
+    sessions = d["sessions"]
+    minutes = sum(s.get("duration", 0) for s in sessions)
+    return [str(d["audience"]), f"{len(sessions)} 次学习", f"共 {minutes_text(minutes)}"]
+
+
+STUDYPLANS = RecordKind("studyplans", "读书班", "读书班", "title", Struct(fields=(
+    Field("title", Text(max_chars=80), "名称", required=True),
+    Field("organiser", Text(max_chars=80), "组织单位", "单位名称，不写个人姓名", required=True),
+    Field("audience", Term(vocabulary="audiences"), "学习对象", required=True),
+    Field("start", Date(), "开始日期"),
+    Field("end", Date(), "结束日期"),
+    Field("sample", Boolean(), "示例", "true 表示这是供参考的模板，日期仅为示例"),
+    Field("summary", Text(max_chars=300), "简介", required=True),
+    Field("sessions", ListOf(SESSION, min_items=1, max_items=60, unique=False), "学习安排",
+          "每次学习一项，按 order 排序", required=True),
+    Field("themes", _terms("themes"), "主题"),
+    Field("sources", ListOf(SOURCE, min_items=1, max_items=30), "来源",
+          "读书班本身是安排，不是史实；引用的依据（如通知）写在这里"),
+    Field("verified", Date(), "核实日期", "最近一次核对所引书目、提纲与线路的日期",
+          required=True),
+    Field("draft", Boolean(), "草稿", "true 表示只检查不发布"),
+)), note="专题读书班：日程、篇目、研讨题，进度只存本机", template="studyplan.html",
+    facets={"theme": "themes", "audience": "audience"}, group_by="audience",
+    facts=_plan_facts, rules=_plan_rules)
+
 KINDS: dict[str, RecordKind] = {k.name: k for k in
-                                (SITES, PEOPLE, RELICS, READINGS, OUTLINES, ROUTES)}
+                                (SITES, PEOPLE, RELICS, READINGS, OUTLINES, ROUTES,
+                                 STUDYPLANS)}
 
 
 @dataclass

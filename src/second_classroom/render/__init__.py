@@ -16,7 +16,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..cnformat import cn_number, cndate, lifespan, region_text
 from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record
-from . import qr
+from . import qr, studyplan
 from .environment import card_note, environment, render
 from .feed import atom_feed, updates_page
 from .maps import map_links
@@ -104,6 +104,14 @@ class _RecordView:
 
     def lifespan(self, data: dict[str, Any]) -> str:
         return lifespan(data.get("born"), data.get("died"))
+
+    def plan(self, record: Record) -> studyplan.PlanView:
+        """Return a 读书班's sessions by day with the records they use (studyplan.html)."""
+        return studyplan.plan_view(self.catalog, record, self.options.downloads)
+
+    def plan_progress(self, record: Record) -> str:
+        """Return the progress keys of a 读书班, for pages that show its progress bar."""
+        return studyplan.progress_spec(record.data)
 
     def display(self, record: Record, name: str) -> str:
         """Return field `name` of `record` as its declaration prints it."""
