@@ -37,6 +37,7 @@ DEFAULT_FILE = Path("CONTRIBUTING.md")
 _VOCAB_NAMES = {
     "kinds": "类型", "designations": "命名与认定", "audiences": "适用对象",
     "themes": "主题", "periods": "历史时期", "provinces": "省级行政区",
+    "session_forms": "读书班学习形式",
 }
 
 

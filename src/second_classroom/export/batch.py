@@ -1,4 +1,4 @@
-"""Export every outline for the site's download links, reusing unchanged files.
+"""Export every outline and 读书班 for the site's download links, reusing unchanged files.
 
 Each file is cached under a key made of: the exporter version and a hash of this
 package's source, the format, the SHA-256 of the outline's `Document` (which holds
@@ -14,14 +14,14 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from ..catalog import Catalog
-from ..models import OUTLINES, Record
+from ..models import OUTLINES, STUDYPLANS, Record
 from ..render import Download
 from . import EXPORTER_VERSION, export_document
 from .document import Document, outline_document, used_records
@@ -32,15 +32,17 @@ PACK_SUFFIX = "-jiangjiebao"
 
 @dataclass(frozen=True)
 class Variant:
-    """One download offered on an outline page."""
+    """One download offered on a record's page (an outline's, a 读书班's)."""
 
     fmt: str
     pack: bool
     label: str
+    part: str = ""  # which document of the record ("" = the record itself)
 
-    def filename(self, outline_id: str) -> str:
-        """Return the file name, placed next to the outline page."""
-        return f"{outline_id}{PACK_SUFFIX if self.pack else ''}.{self.fmt}"
+    def filename(self, record_id: str) -> str:
+        """Return the file name, placed next to the record's page."""
+        suffix = PACK_SUFFIX if self.pack else f"-{self.part}" if self.part else ""
+        return f"{record_id}{suffix}.{self.fmt}"
 
 
 VARIANTS = (
@@ -58,11 +60,53 @@ def variants_for(catalog: Catalog, outline: Record) -> list[Variant]:
     return [v for v in VARIANTS if has_pack or not v.pack]
 
 
+# A 读书班's documents (export/plan.py). PDFs take seconds each (font subsetting), so one
+# PDF binds all four documents for printing; each also comes as DOCX to edit.
+PLAN_VARIANTS = (
+    Variant("docx", False, "日程表 Word", "richeng"),
+    Variant("md", False, "日程表 Markdown", "richeng"),
+    Variant("docx", False, "签到表 Word", "qiandao"),
+    Variant("docx", False, "学习记录 Word", "jilu"),
+    Variant("docx", False, "研讨题 Word", "yantao"),
+    Variant("md", False, "研讨题 Markdown", "yantao"),
+    Variant("pdf", False, "日程表、签到表、学习记录、研讨题 PDF（打印）", "quanbu"),
+)
+
+
+def plan_variants(catalog: Catalog, plan: Record) -> list[Variant]:
+    """Return the downloads of a 读书班."""
+    return list(PLAN_VARIANTS)
+
+
+def _outline_doc(catalog: Catalog, record_id: str, variant: Variant, author: str) -> Document:
+    return outline_document(catalog, record_id, variant.pack, author)
+
+
+def _plan_doc(catalog: Catalog, record_id: str, variant: Variant, author: str) -> Document:
+    from .plan import plan_document
+
+    return plan_document(catalog, record_id, variant.part, author)
+
+
+@dataclass(frozen=True)
+class Exports:
+    """The downloads of one kind of record: which files, and the document of each."""
+
+    variants: Callable[[Catalog, Record], list[Variant]]
+    document: Callable[[Catalog, str, Variant, str], Document]
+
+
+EXPORTS: dict[str, Exports] = {
+    OUTLINES.name: Exports(variants_for, _outline_doc),
+    STUDYPLANS.name: Exports(plan_variants, _plan_doc),
+}
+
+
 def download_links(catalog: Catalog) -> dict[str, list[Download]]:
-    """Return outline id -> download links, with hrefs relative to the outline page."""
-    return {outline.id: [Download(v.label, v.filename(outline.id))
-                         for v in variants_for(catalog, outline)]
-            for outline in catalog.by_kind[OUTLINES.name]}
+    """Return record id -> download links, with hrefs relative to the record's page."""
+    return {record.id: [Download(v.label, v.filename(record.id))
+                        for v in exports.variants(catalog, record)]
+            for kind, exports in EXPORTS.items() for record in catalog.by_kind[kind]}
 
 
 @cache
@@ -126,16 +170,16 @@ def _run(job: tuple[Document, str]) -> tuple[bytes, list[str]]:
 def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "第二课堂",
                workers: int | None = None, outline_ids: Iterable[str] | None = None,
                layout: str = "site") -> ExportStats:
-    """Export every outline's downloads under `out_dir`, reusing cached files.
+    """Export every outline's and 读书班's downloads under `out_dir`, reusing cached files.
 
     Args:
         catalog: the published records.
-        out_dir: the built site (files go to outlines/<id>/<file>, next to the page) or,
+        out_dir: the built site (files go to <kind>/<id>/<file>, next to the page) or,
             with layout="flat", a folder that receives all files directly.
         cache_dir: where exported files are kept by content key between builds.
         author: the site name, shown as the documents' author.
         workers: processes for exports that miss the cache (default: CPU count).
-        outline_ids: only these outlines (default: all).
+        outline_ids: only the records with these ids (default: all).
         layout: "site" or "flat".
     """
     start = time.perf_counter()
@@ -144,18 +188,20 @@ def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "
     jobs: list[tuple[Document, str]] = []
     places: list[tuple[Path, Path]] = []  # cached file -> target
     pending: dict[Path, int] = {}
-    for outline in catalog.by_kind[OUTLINES.name]:
-        if wanted is not None and outline.id not in wanted:
+    records = [(r, e) for kind, e in EXPORTS.items() for r in catalog.by_kind[kind]]
+    for record, exports in records:
+        if wanted is not None and record.id not in wanted:
             continue
-        docs: dict[bool, Document] = {}
-        for variant in variants_for(catalog, outline):
-            if variant.pack not in docs:
-                docs[variant.pack] = outline_document(catalog, outline.id, variant.pack, author)
-            doc = docs[variant.pack]
+        docs: dict[tuple[bool, str], Document] = {}
+        for variant in exports.variants(catalog, record):
+            which = (variant.pack, variant.part)
+            if which not in docs:
+                docs[which] = exports.document(catalog, record.id, variant, author)
+            doc = docs[which]
             key = export_key(doc, variant.fmt)
             cached = cache_dir / key[:2] / f"{key}.{variant.fmt}"
-            name = variant.filename(outline.id)
-            target = out_dir / name if layout == "flat" else out_dir / "outlines" / outline.id / name
+            name = variant.filename(record.id)
+            target = out_dir / name if layout == "flat" else out_dir / record.url / name
             places.append((cached, target))
             if cached.is_file() or cached in pending:
                 stats.reused += 1

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from ..cnformat import cn_number, cndate
 from ..models import KINDS, OUTLINES, ListOf, Markdown, Record, Ref, Struct
 from ..render.richtext import markdown_to_html
 
-BlockKind = Literal["heading", "para", "item", "meta"]
+BlockKind = Literal["heading", "para", "item", "meta", "table", "page"]
 
 # Characters XML 1.0 (DOCX) cannot hold; the loader rejects most, exports drop any left.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -41,13 +41,16 @@ def one_line(text: str) -> str:
 
 @dataclass(frozen=True)
 class Block:
-    """One paragraph-level piece: a numbered heading, a body paragraph, a list item or a
-    short fact line. `label` is its number as printed (`一、`, `（一）`, `1.`)."""
+    """One paragraph-level piece: a numbered heading, a body paragraph, a list item, a
+    short fact line, a table (`rows`, the first is the header; `text` is its caption) or
+    a new page headed by `text` (documents bound together, as a 读书班's printout).
+    `label` is its number as printed (`一、`, `（一）`, `1.`)."""
 
     kind: BlockKind
     text: str
     level: int = 0
     label: str = ""
+    rows: tuple[tuple[str, ...], ...] = ()
 
     @property
     def full(self) -> str:
@@ -95,7 +98,8 @@ class Document:
 
     def text(self) -> str:
         """Return all the text, one block a line (used for glyph coverage and tests)."""
-        lines = [self.title, self.subtitle, *(b.full for b in self.blocks)]
+        lines = [self.title, self.subtitle, *(b.full for b in self.blocks),
+                 *("\t".join(row) for b in self.blocks for row in b.rows)]
         return "\n".join(line for line in lines if line)
 
     def digest(self) -> str:
@@ -184,6 +188,12 @@ class _Builder:
     def meta(self, label: str, value: Any) -> None:
         if value not in (None, "", []):
             self.blocks.append(Block("meta", one_line(f"{label}：{value}")))
+
+    def table(self, caption: str, header: tuple[str, ...],
+              rows: Sequence[tuple[str, ...]]) -> None:
+        """Append a table: `header` then `rows` (blank strings leave cells to fill in)."""
+        cells = tuple(tuple(one_line(c) for c in row) for row in (header, *rows))
+        self.blocks.append(Block("table", one_line(caption), rows=cells))
 
     def items(self, texts: list[str]) -> None:
         for n, text in enumerate((t for t in texts if clean(t)), start=1):

@@ -143,6 +143,24 @@ def _normalize_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _table(document: object, caption: str, rows: tuple[tuple[str, ...], ...]) -> None:
+    """Append a bordered table (header row in bold) with its caption above it; blank cells
+    are left for writing in, so their rows are tall enough to write on."""
+    if caption:
+        document.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER  # type: ignore[attr-defined]
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))  # type: ignore[attr-defined]
+    table.style = "Table Grid"
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            cell = table.cell(r, c)
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.first_line_indent = Pt(0)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if r == 0 else WD_ALIGN_PARAGRAPH.LEFT
+            run = paragraph.add_run(text)
+            run.font.size = Pt(14)  # 四号 in tables
+            run.bold = r == 0
+
+
 def to_docx(doc: Document) -> bytes:
     """Return the document as DOCX bytes; identical input gives identical bytes."""
     document = new_docx()
@@ -160,6 +178,11 @@ def to_docx(doc: Document) -> bytes:
     for block in doc.blocks:
         if block.kind == "heading":
             document.add_paragraph(block.full, style=styles[f"h{block.level}"])
+        elif block.kind == "table":
+            _table(document, block.text, block.rows)
+        elif block.kind == "page":
+            document.add_page_break()  # type: ignore[no-untyped-call]
+            document.add_paragraph(block.text, style=styles["subtitle"])
         elif block.kind == "meta":
             label, _, value = block.text.partition("：")
             paragraph = document.add_paragraph()
@@ -185,7 +208,7 @@ def to_docx(doc: Document) -> bytes:
     props.last_modified_by = doc.author
     props.keywords = "、".join(doc.keywords)
     props.comments = "由第二课堂生成，可自由修改后使用。"
-    props.category = "讲解包" if doc.pack else "宣讲提纲"
+    props.category = "讲解包" if doc.pack else (doc.subtitle or "宣讲提纲")
     props.language = "zh-CN"
     props.created = when
     props.modified = when

@@ -36,6 +36,15 @@ def to_markdown(doc: Document) -> bytes:
             out.append(f"{'#' * (block.level + 1)} {block.label}{text}")
         elif block.kind == "item":
             out.append(f"{block.label}{text}")  # "1. " starts an ordered list item
+        elif block.kind == "table":
+            rows = [[escape(c) or " " for c in row] for row in block.rows]
+            lines = [f"**{text}**"] if text else []
+            lines.append("| " + " | ".join(rows[0]) + " |")
+            lines.append("|" + "---|" * len(rows[0]))
+            lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+            out.append("\n".join(lines))
+        elif block.kind == "page":
+            out.append(f"---\n\n**{text}**")
         elif block.kind == "meta":
             label, _, value = block.text.partition("：")
             out.append(f"**{escape(label)}**：{escape(value)}" if value else text)

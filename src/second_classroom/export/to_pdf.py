@@ -55,7 +55,9 @@ _STYLES = {
     "para": _Style("body", BODY_PT),
     "item": _Style("body", BODY_PT),
     "meta": _Style("body", BODY_PT),
+    "caption": _Style("strong", BODY_PT, 0.0, "C", 0.25),
 }
+TABLE_PT = 12.0
 
 
 class _Pdf(FPDF):
@@ -188,11 +190,69 @@ def to_pdf(doc: Document) -> PdfResult:
             y += line_h
         pdf.set_y(y)
 
+    def draw_table(block: Block) -> None:
+        """Draw a bordered table; rows never split across pages; the header repeats."""
+        if block.text:
+            draw(block.text, _STYLES["caption"])
+        size = TABLE_PT
+        pdf.set_font("body", "", size)
+        pad = 1.5
+        line_h = size * PT * 1.5
+        rows = [[_replace_missing(c, missing) for c in row] for row in block.rows]
+        cols = len(rows[0])
+        natural = [max(pdf.get_string_width(row[c]) for row in rows) + 2 * pad + 1
+                   for c in range(cols)]
+        blank = [all(not row[c] for row in rows[1:]) for c in range(cols)]
+        total = sum(natural)
+        if total > width:  # wrap: the widest columns give way
+            widths = [w * width / total for w in natural]
+        else:  # spare room goes to columns left blank for writing in (or all)
+            grow = [c for c in range(cols) if blank[c]] or list(range(cols))
+            widths = [w + ((width - total) / len(grow) if c in grow else 0.0)
+                      for c, w in enumerate(natural)]
+
+        def row_lines(row: list[str]) -> list[list[str]]:
+            return [_lines(pdf, text, widths[c] - 2 * pad, 0.0) if text else [""]
+                    for c, text in enumerate(row)]
+
+        def draw_row(row: list[str], header: bool) -> None:
+            cells = row_lines(row)
+            height = max(len(lines) for lines in cells) * line_h + 2 * pad
+            if not header and not any(row[1:]):
+                height = max(height, line_h * 1.6 + 2 * pad)  # room to write by hand
+            if pdf.y + height > bottom:
+                pdf.add_page()
+                if not header:
+                    draw_row(rows[0], True)
+            pdf.set_font("strong" if header else "body", "", size)
+            x, y = MARGIN_LEFT, pdf.y
+            for c, lines in enumerate(cells):
+                pdf.rect(x, y, widths[c], height)
+                for n, line in enumerate(lines):
+                    offset = (widths[c] - pdf.get_string_width(line)) / 2 if header else pad
+                    pdf.set_xy(x + offset, y + pad + n * line_h)
+                    pdf.cell(w=pdf.get_string_width(line), h=line_h, text=line)
+                x += widths[c]
+            pdf.set_y(y + height)
+
+        pdf.set_char_spacing(0)
+        pdf.set_line_width(0.3)
+        for n, row in enumerate(rows):
+            draw_row(row, n == 0)
+        pdf.set_y(pdf.y + line_h * 0.5)
+
     draw(doc.title, _STYLES["title"])
     if doc.subtitle:
         draw(doc.subtitle, _STYLES["subtitle"])
     pdf.set_y(pdf.y + BODY_PT * PT * LEADING * 0.5)
     for block in doc.blocks:
+        if block.kind == "table":
+            draw_table(block)
+            continue
+        if block.kind == "page":
+            pdf.add_page()
+            draw(block.text, _STYLES["subtitle"])
+            continue
         key = f"h{block.level}" if block.kind == "heading" else block.kind
         draw(block.full, _STYLES[key], block)
     return PdfResult(bytes(pdf.output()), [f.name for f in extra], sorted(missing))
