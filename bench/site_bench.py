@@ -1,6 +1,7 @@
 """Site build at scale: our hook-generated site against vanilla Material, same pages.
 
     python bench/site_bench.py --n 1000 --n 10000
+    python bench/site_bench.py --n 10000 --plans 200   # 200 of them 读书班
 
 For each N it writes N synthetic records (bench/synth.py; never into site_data/), then
 builds, in the same run on the same machine:
@@ -35,7 +36,8 @@ from second_classroom.build import BuildOptions, SiteBuild  # noqa: E402
 
 NAV = [{"首页": "index.md"}, {"红色地标": "sites/index.md"}, {"英烈人物": "people/index.md"},
        {"文物史料": "relics/index.md"}, {"学习书目": "readings/index.md"},
-       {"宣讲提纲": "outlines/index.md"}, {"红色线路": "routes/index.md"}]
+       {"宣讲提纲": "outlines/index.md"}, {"红色线路": "routes/index.md"},
+       {"读书班": "studyplans/index.md"}]
 ENV = {"NO_MKDOCS_2_WARNING": "1"}
 
 
@@ -87,11 +89,11 @@ def build(config: Path, out: Path) -> tuple[float, float]:
     return run.seconds, run.peak_mb
 
 
-def bench(n: int, search: bool, keep: Path | None) -> None:
+def bench(n: int, search: bool, keep: Path | None, plans: int = 0) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"site-bench-{n}-"))
     try:
         data = work / "site_data"
-        write_synthetic(data, n, seed=1)
+        write_synthetic(data, n, seed=1, plans=plans)
         ours_s, ours_mb = build(our_config(work, data, search), work / "ours-site")
         vanilla_s, vanilla_mb = build(vanilla_config(work, data), work / "vanilla-site")
         page_bytes, page = largest_file(work / "ours-site", "sites/*/index.html")
@@ -102,6 +104,10 @@ def bench(n: int, search: bool, keep: Path | None) -> None:
         print(f"vanilla : {vanilla_s:7.1f} s  peak {vanilla_mb:7.0f} MB  (built-in search)")
         print(f"ratio   : ours/vanilla = {ours_s / vanilla_s:.2f}  (target ≤ 0.50)")
         print(f"largest record page: {page_bytes / 1024:.1f} KB ({page})  (target < 60 KB)")
+        if plans:
+            for pattern in ("studyplans/*/index.html", "readings/*/index.html"):
+                size, where = largest_file(work / "ours-site", pattern)
+                print(f"largest {pattern.split('/')[0]} page: {size / 1024:.1f} KB ({where})")
         if index.exists():
             print(f"vanilla search_index.json: {index.stat().st_size / 1e6:.1f} MB")
         if keep:
@@ -114,10 +120,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="records (repeatable)")
     parser.add_argument("--no-search", action="store_true", help="skip the search index in ours")
+    parser.add_argument("--plans", type=int, default=0, help="how many of the N are 读书班")
     parser.add_argument("--keep", type=Path, help="copy the work trees here")
     args = parser.parse_args()
     for n in args.n or [1000]:
-        bench(n, not args.no_search, args.keep)
+        bench(n, not args.no_search, args.keep, args.plans)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ VOCAB = REPO / "site_data" / "vocab.yml"
 
 SHARES = {"people": 0.10, "relics": 0.10, "readings": 0.04, "outlines": 0.03, "routes": 0.03}
 PREFIX = {"sites": "site", "people": "person", "relics": "relic", "readings": "reading",
-          "outlines": "outline", "routes": "route"}
+          "outlines": "outline", "routes": "route", "studyplans": "plan"}
+FORMS = ["集中学习", "自学", "研讨交流", "专题党课", "现场教学", "观看专题片"]
 VERIFIED = dt.date(2026, 11, 1)  # fixed, so the same seed gives the same bytes
 
 # Approximate capitals of the provincial-level divisions; sites are scattered around them.
@@ -91,8 +92,10 @@ def _flow(items: list[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def _counts(n: int) -> dict[str, int]:
+def _counts(n: int, plans: int = 0) -> dict[str, int]:
     counts = {kind: int(n * share) for kind, share in SHARES.items()}
+    if plans:
+        counts["studyplans"] = plans
     counts["sites"] = n - sum(counts.values())
     return counts
 
@@ -114,8 +117,12 @@ def _body(rng: random.Random, chars: int) -> str:
     return "body: |\n" + "\n\n".join("  " + p for p in paragraphs) + "\n"
 
 
-def write_synthetic(root: Path, n: int, seed: int) -> None:
-    """Write `n` valid records of all kinds plus vocab.yml under `root` (created if needed)."""
+def write_synthetic(root: Path, n: int, seed: int, plans: int = 0) -> None:
+    """Write `n` valid records of all kinds plus vocab.yml under `root` (created if needed).
+
+    With `plans`, that many of the `n` are 读书班 (studyplans) instead of sites; a third of
+    the readings then list `contents`, and plans assign some of those chapters.
+    """
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(VOCAB, root / "vocab.yml")
@@ -124,7 +131,7 @@ def write_synthetic(root: Path, n: int, seed: int) -> None:
     kinds, themes, periods = vocab["kinds"], vocab["themes"], vocab["periods"]
     audiences, designations = vocab["audiences"], vocab["designations"]
 
-    counts = _counts(n)
+    counts = _counts(n, plans)
     ids = {kind: [f"{PREFIX[kind]}-{i:05d}" for i in range(count)]
            for kind, count in counts.items()}
     # One site in a hundred is a draft; drafts are never referenced by anything.
@@ -206,6 +213,7 @@ def write_synthetic(root: Path, n: int, seed: int) -> None:
                 + f"audiences: {_flow(rng.sample(audiences, 2))}\n"
                 + f"themes: {_flow(rng.sample(themes, 2))}\n"
                 + f"url: https://example.org/readings/{i}.html\n"
+                + (_contents(i) if plans and i % 3 == 0 else "")
                 + _sources(rng, i))
         (root / "readings" / f"{bid}.yml").write_text(text, encoding="utf-8")
 
@@ -255,16 +263,68 @@ def write_synthetic(root: Path, n: int, seed: int) -> None:
                 f"stops:\n{stop_lines}" + _sources(rng, i))
         (root / "routes" / f"{tid}.yml").write_text(text, encoding="utf-8")
 
+    for i, plan_id in enumerate(ids.get("studyplans", [])):
+        (root / "studyplans" / f"{plan_id}.yml").write_text(
+            _plan(rng, i, ids, sites, audiences, themes), encoding="utf-8")
+
+
+def _contents(i: int) -> str:
+    return "contents:\n" + "".join(f'  - id: "{c}"\n    title: 第{c}篇（合成{i}）\n'
+                                    for c in range(1, 9))
+
+
+def _plan(rng: random.Random, i: int, ids: dict[str, list[str]], sites: list[str],
+          audiences: list[str], themes: list[str]) -> str:
+    """Return one synthetic 读书班: 4–8 sessions over up to four days."""
+    sessions = []
+    for order in range(1, rng.randint(4, 8) + 1):
+        form = rng.choice(FORMS)
+        lines = [f"  - order: {order}", f"    day: {(order + 1) // 2}",
+                 f"    time: {'上午' if order % 2 else '下午'}",
+                 f"    title: 第{order}次学习 {rng.choice(SENTENCES)[:14]}",
+                 f"    duration: {rng.choice(['90分钟', '2小时', '3小时', '4小时'])}",
+                 f"    form: {form}"]
+        readings = rng.sample(ids["readings"], rng.randint(0, 3))
+        if readings:
+            lines.append("    readings:")
+            for rid in readings:
+                number = int(rid.rsplit("-", 1)[1])
+                if number % 3 == 0 and rng.random() < 0.5:  # it lists contents
+                    lines.append(f'      - {{reading: {rid}, chapter: "{rng.randint(1, 8)}"}}')
+                else:
+                    lines.append(f"      - {rid}")
+        if form == "专题党课" and ids["outlines"]:
+            lines.append(f"    outline: {rng.choice(ids['outlines'])}")
+        if form == "现场教学":
+            if rng.random() < 0.5 and ids["routes"]:
+                lines.append(f"    route: {rng.choice(ids['routes'])}")
+            else:
+                lines.append(f"    site: {rng.choice(sites)}")
+        if form == "研讨交流":
+            lines.append("    questions:")
+            lines += [f"      - 研讨{k + 1}：{rng.choice(SENTENCES)}？" for k in range(2)]
+        lines.append(f"    reflection: {_text(rng, 30)}")
+        sessions.append("\n".join(lines) + "\n")
+    return (f"title: {rng.choice(PLACES)}{rng.choice(PLACES)}专题读书班（{i + 1}）\n"
+            f"organiser: 示例单位{i + 1}\n"
+            f"audience: {rng.choice(audiences)}\n"
+            f"sample: true\n"
+            f"summary: {_text(rng, 60)}\n"
+            "sessions:\n" + "".join(sessions)
+            + f"themes: {_flow(rng.sample(themes, 2))}\n"
+            + f"verified: {VERIFIED.isoformat()}\n")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="写出合成数据（基准测试用）")
     parser.add_argument("root", type=Path)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--plans", type=int, default=0, help="其中读书班的条数")
     args = parser.parse_args()
     if args.root.resolve() == (REPO / "site_data").resolve():
         parser.error("不能写入 site_data/")
-    write_synthetic(args.root, args.n, args.seed)
+    write_synthetic(args.root, args.n, args.seed, args.plans)
     print(f"已写入 {args.n} 条合成记录到 {args.root}")
 
 

@@ -150,9 +150,8 @@ def _table(document: object, caption: str, rows: tuple[tuple[str, ...], ...]) ->
         document.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER  # type: ignore[attr-defined]
     table = document.add_table(rows=len(rows), cols=len(rows[0]))  # type: ignore[attr-defined]
     table.style = "Table Grid"
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            cell = table.cell(r, c)
+    for r, (row, cells) in enumerate(zip(rows, table.rows, strict=True)):
+        for text, cell in zip(row, cells.cells, strict=True):  # table.cell() rescans the grid
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.first_line_indent = Pt(0)
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if r == 0 else WD_ALIGN_PARAGRAPH.LEFT
