@@ -72,7 +72,10 @@ def test_chapters_resolve_and_show_their_title(monkeypatch: pytest.MonkeyPatch) 
     assert result.problems == []
     catalog = build_catalog(result.records, result.vocab)
     html = record_page(catalog, catalog.records["dushuban"], RenderOptions()).html
-    assert "《示例读本》</a><span class=\"sc-chapter\">第二章</span>" in html
+    assert ('<a href="../../readings/jianshi/#chapter-2">《示例读本》</a>'
+            '<span class="sc-chapter">第二章</span>') in html
+    reading = record_page(catalog, catalog.records["jianshi"], RenderOptions()).html
+    assert '<li id="chapter-2">第二章</li>' in reading
     doc = plan_document(catalog, "dushuban", "richeng")
     assert "《示例读本》 第二章" in doc.text()
 

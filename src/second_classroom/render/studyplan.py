@@ -58,6 +58,7 @@ class ReadingUse:
     record: Record
     item: str  # progress item id: r1, r2, …
     chapter: str = ""  # the chapter's title, "" for the whole reading
+    chapter_id: str = ""
 
 
 @dataclass
@@ -128,8 +129,9 @@ def plan_view(catalog: Catalog, plan: Record,
         for n, use in enumerate(session.get("readings", []), start=1):
             reading = records.get(use["reading"])
             if reading is not None:
-                chapter = part_title(reading, str(use["chapter"])) if use.get("chapter") else ""
-                view.readings.append(ReadingUse(reading, f"r{n}", chapter))
+                part = str(use.get("chapter", ""))
+                view.readings.append(ReadingUse(reading, f"r{n}",
+                                                part_title(reading, part) if part else "", part))
         if (outline := records.get(session.get("outline", ""))) is not None:
             view.outline = outline
             view.outline_downloads = downloads.get(outline.id, [])
