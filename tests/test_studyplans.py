@@ -80,6 +80,29 @@ def test_chapters_resolve_and_show_their_title(monkeypatch: pytest.MonkeyPatch) 
     assert "《示例读本》 第二章" in doc.text()
 
 
+@pytest.mark.parametrize(("typed", "minutes"), [
+    ("90", 90), ("90分钟", 90), ("3小时", 180), ("1.5小时", 90), ("1.1小时", 66),
+    ("2 小时", 120), ("0分钟", None), ("-2小时", None), ("半天", None), ("1.25分钟", None),
+    ("25小时", None), ("0.5小时", 30),
+])
+def test_durations_are_positive_whole_minutes(typed: str, minutes: int | None) -> None:
+    from second_classroom.load import Scalar
+    from second_classroom.models import MISSING, Context, Duration, Vocab
+    from second_classroom.problems import Mark
+
+    ctx = Context("x.yml", Vocab(), Path("."))
+    value = Duration().convert(Scalar(typed, Mark(1, 1), plain=True), ctx, "duration")
+    assert (None if value is MISSING else value) == minutes
+    assert bool(ctx.problems) == (minutes is None)
+
+
+def test_durations_read_as_chinese() -> None:
+    from second_classroom.models import minutes_text
+
+    assert [minutes_text(m) for m in (45, 60, 90, 150, 405)] == [
+        "45 分钟", "1 小时", "90 分钟", "2 小时 30 分钟", "6 小时 45 分钟"]
+
+
 # --- progress keys -------------------------------------------------------------------
 
 def test_session_digest_follows_only_its_own_session(catalog: Catalog) -> None:

@@ -639,8 +639,8 @@ class Duration(FieldType):
         if match:
             number = float(match.group(1))
             value = number * 60 if match.group(2) == "小时" else number
-            if value == int(value):
-                minutes = int(value)
+            if abs(value - round(value)) < 1e-9:  # 1.1小时 is 66 minutes, not 66.000…01
+                minutes = round(value)
         if minutes is None or not 0 < minutes <= self.maximum:
             ctx.report(scalar.mark, "bad-duration",
                        f"字段 {where} 应为大于零的时长（整数分钟），如“90分钟”“3小时”，"
@@ -659,12 +659,13 @@ class Duration(FieldType):
 
 
 def minutes_text(minutes: int) -> str:
-    """Return a duration as Chinese: 90 分钟, 3 小时, 2.5 小时."""
-    if minutes % 60 == 0:
-        return f"{minutes // 60} 小时"
-    if minutes > 60 and minutes % 30 == 0:
-        return f"{minutes / 60:g} 小时"
-    return f"{minutes} 分钟"
+    """Return a duration as Chinese: 45 分钟, 90 分钟, 3 小时, 6 小时 45 分钟."""
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return f"{hours} 小时"
+    if minutes < 120:
+        return f"{minutes} 分钟"
+    return f"{hours} 小时 {rest} 分钟"
 
 
 @dataclass
