@@ -204,7 +204,14 @@ def to_pdf(doc: Document) -> PdfResult:
                    for c in range(cols)]
         blank = [all(not row[c] for row in rows[1:]) for c in range(cols)]
         total = sum(natural)
-        if total > width:  # wrap: the widest columns give way
+        # Short cells (次序, 时长, a header) never wrap; long text takes what is left.
+        mins = [min(natural[c], 2 * pad + 1 + max(pdf.get_string_width(row[c]) for row in rows
+                                                  if len(row[c]) <= 6 or row is rows[0]))
+                for c in range(cols)]
+        spare = [natural[c] - mins[c] for c in range(cols)]
+        if total > width and sum(mins) < width and sum(spare) > 0:
+            widths = [mins[c] + (width - sum(mins)) * spare[c] / sum(spare) for c in range(cols)]
+        elif total > width:  # even the short cells do not fit: every column gives way
             widths = [w * width / total for w in natural]
         else:  # spare room goes to columns left blank for writing in (or all)
             grow = [c for c in range(cols) if blank[c]] or list(range(cols))
