@@ -12,11 +12,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from . import check, diff, export, fieldref, new, pages, schema, search_index
+from . import check, diff, export, fieldref, new, pages, schema, search_index, sources
 from .common import Parser, UsageError
 
 # In the order `classroom --help` lists them.
-COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export)
+COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export, sources)
 
 
 def build_parser() -> Parser:

@@ -13,14 +13,19 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import markupsafe
+
 from ..catalog import Catalog
 from ..cnformat import cn_number, cndate, lifespan, region_text
 from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record
+from ..quotes import citation
+from ..sources import source_type
 from . import qr
 from .environment import card_note, environment, render
 from .feed import atom_feed, updates_page
 from .maps import map_links
 from .page import Asset, Download, Page, RenderOptions, facet_url, url_of
+from .quotation import rich_html, rich_text
 
 __all__ = ["PAGE_SIZE", "Asset", "Download", "Page", "RenderOptions", "card_note",
            "cn_number", "cndate", "facet_url", "home_page", "kind_pages", "facet_pages",
@@ -104,6 +109,22 @@ class _RecordView:
 
     def lifespan(self, data: dict[str, Any]) -> str:
         return lifespan(data.get("born"), data.get("died"))
+
+    def rich(self, text: str, root: str) -> markupsafe.Markup:
+        """Return record Markdown as HTML, registered quotations ([[quote:ID]]) in place."""
+        return markupsafe.Markup(rich_html(text, root, self.catalog.records.get))
+
+    def text(self, text: str, root: str) -> markupsafe.Markup:
+        """Return plain record text, escaped, registered quotations in place."""
+        return markupsafe.Markup(rich_text(str(text), root, self.catalog.records.get))
+
+    def source_type(self, source: dict[str, Any]) -> str:
+        """Return a source's type as shown beside it (官方, 出版物, 媒体, 百科, 转载)."""
+        return source_type(source, self.catalog.vocab)
+
+    def citation(self, record: Record) -> str:
+        """Return where a quotation was said and published, as one line."""
+        return citation(record.data)
 
     def display(self, record: Record, name: str) -> str:
         """Return field `name` of `record` as its declaration prints it."""
