@@ -27,7 +27,7 @@ from .models import (
 )
 from .problems import Mark, Problem
 from .quotes import unregistered_quotes
-from .sources import host_of, mislabelled_publisher, source_type
+from .sources import citations, host_of, mislabelled_publisher, source_type
 
 STALE_AFTER_DAYS = 730  # `verified` older than two years earns a warning
 
@@ -230,7 +230,8 @@ def source_problems(record: Record, vocab: Vocab) -> list[Problem]:
                              f"来源 {i} 的发布者写作“{source['publisher']}”，但网址在 "
                              f"{host_of(source['url'])}，不是{name}的网站：请写实际刊载它的网站，"
                              f"或改引{name}的原文", "warning"))
-    if sources and all(source_type(s, vocab) in ("转载", "百科") for s in sources):
+    cited = citations(record)  # a quotation's publication counts too
+    if cited and all(source_type(s, vocab) in ("转载", "百科") for s in cited):
         found.append(_at(record, record.mark("sources"), "only-reposts",
                          "这条记录的来源都是转载页或百科，请补充官方网站或出版物来源", "warning"))
     return found

@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `classroom sources | head`: the reader has all it wants
+        sys.stderr.close()
+        return 0
 
 
 __all__ = ["build_parser", "main"]
