@@ -65,7 +65,8 @@ def citations(record: Record) -> list[Mapping[str, Any]]:
     if pub := record.data.get("publication"):
         cited.append({"title": pub["title"], "publisher": pub.get("publisher", ""),
                       "type": "出版物"})
-    if url := record.data.get("url"):  # the text itself where it was published
+    url = record.data.get("url")  # the text itself where it was published
+    if url and url not in {s.get("url") for s in cited}:
         cited.append({"title": record.title, "url": url})
     return cited
 
