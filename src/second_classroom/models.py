@@ -1028,7 +1028,7 @@ PUBLICATION = Struct(fields=(
           required=True),
     Field("publisher", Text(max_chars=80), "出版者或刊物", "如 外文出版社、求是杂志社"),
     Field("issue", Text(max_chars=40), "期号或版次", "如 2021年第10期"),
-    Field("page", Text(max_chars=20), "页码"),
+    Field("page", Text(max_chars=40), "页码"),
     Field("year", Integer(1840, 2100), "出版年份"),
 ))
 

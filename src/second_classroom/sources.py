@@ -63,7 +63,7 @@ def citations(record: Record) -> list[Mapping[str, Any]]:
     and the address of the published text itself (a reading's or quotation's `url`)."""
     cited: list[Mapping[str, Any]] = list(record.data.get("sources", []))
     if pub := record.data.get("publication"):
-        cited.append({"title": pub["title"], "publisher": pub.get("publisher", ""),
+        cited.append({"title": pub.get("title", ""), "publisher": pub.get("publisher", ""),
                       "type": "出版物"})
     url = record.data.get("url")  # the text itself where it was published
     if url and url not in {s.get("url") for s in cited}:
