@@ -33,6 +33,7 @@ from second_classroom.output import (
 from second_classroom.pictures import PictureSet
 from second_classroom.problems import DataError
 from second_classroom.render import Page, RenderOptions, record_page, site_assets, site_pages
+from second_classroom.render.provincegrid import CHARTS
 from second_classroom.search import SearchIndexError, index_ahead
 from second_classroom.security import (
     THEME_SCOPE,
@@ -75,7 +76,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         site_url=config.site_url or "",
         site_name=config.site_name,
         local_province=options.get("local_province", ""),
+        province_chart=options.get("province_chart", "grid"),  # or "bars": see README
     )
+    if _state["options"].province_chart not in CHARTS:
+        raise PluginError(f"extra.second_classroom.province_chart 只能是 grid 或 bars，"
+                          f"而不是“{_state['options'].province_chart}”")
     _state["options"].pictures = PictureSet(_data_dir(config))  # resized record photos
     if options.get("downloads", True):  # DOCX/PDF/Markdown links on outline pages
         _state["options"].downloads = download_links(catalog)

@@ -23,6 +23,7 @@ from ..catalog import Catalog
 from ..models import KINDS, READING_KINDS, Record
 from . import qr
 from .maps import map_links
+from .provincegrid import divisions, province_chart
 from .richtext import markdown_to_html
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ class RenderOptions:
     downloads: dict[str, list[Download]] = field(default_factory=dict)
     # record images -> resized copies (second_classroom.pictures.PictureSet); None: no images
     pictures: PictureSet | None = None
+    # 红色地标 landing page: "grid" (province tile grid) or "bars" (plain bar chart)
+    province_chart: str = "grid"
 
 
 def facet_url(facet: str, value: str, page: int = 1) -> str:
@@ -323,8 +326,10 @@ def _facet_counts(catalog: Catalog, facet: str,
             for value, recs in catalog.facet(key).items()]
 
 
-def kind_pages(catalog: Catalog) -> Iterator[Page]:
+def kind_pages(catalog: Catalog, options: RenderOptions | None = None) -> Iterator[Page]:
     """Yield the top listing of each kind; sites get a province and facet overview."""
+    chart = province_chart(divisions(catalog), _root("sites/"),
+                           (options or RenderOptions()).province_chart)
     for kind, spec in KINDS.items():
         records = catalog.by_kind[kind]
         if kind == "sites":
@@ -335,7 +340,7 @@ def kind_pages(catalog: Catalog) -> Iterator[Page]:
             facet_links = [(f"按{FACETS[f][0]}", _facet_counts(catalog, f))
                            for f in ("kind", "theme", "period", "audience")]
             html = _render("sites_index.html", "sites/", total=len(records),
-                           regions=regions, facet_links=facet_links)
+                           regions=regions, facet_links=facet_links, chart=chart)
             yield Page("sites/index.md", spec.label, html, SECTION_NOTES[kind])
             continue
         group_of = (lambda r: r.data["audience"]) if kind == "outlines" else (lambda r: "")
@@ -375,7 +380,7 @@ def site_pages(catalog: Catalog, options: RenderOptions,
     # Site pages and posters each carry a QR code; let a second core encode them meanwhile.
     qr.encode_ahead([(page_address(options, s), _qr_title(s)) for s in catalog.by_kind["sites"]])
     yield home_page(catalog, options)
-    yield from kind_pages(catalog)
+    yield from kind_pages(catalog, options)
     yield from facet_pages(catalog)
     yield updates_page(catalog, options)
     if not records:
