@@ -23,6 +23,7 @@ from ..catalog import Catalog
 from ..models import KINDS, READING_KINDS, Record
 from . import qr
 from .maps import map_links
+from .nearme import nearme_assets
 from .provincegrid import divisions, province_chart
 from .richtext import markdown_to_html
 
@@ -403,6 +404,7 @@ def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
     from .feed import atom_feed
 
     yield atom_feed(catalog, options)  # /feed.xml: the most recently verified records
+    yield from nearme_assets(catalog)  # nearme/: what 离我最近 reads on the phone
 
 
 def write_pages(catalog: Catalog, options: RenderOptions, out: Path) -> int:
