@@ -111,11 +111,14 @@
           // Read, at once, every province that could still hold a nearer site.
           var limit = found[count - 1].km;
           while (next < order.length && order[next].bound <= limit) batch.push(order[next++].entry);
-        } else if (next < order.length) {
-          // Too few yet: the next nearest province, with any as near (e.g. several boxes
-          // around the visitor).
-          var bound = order[next].bound;
-          while (next < order.length && order[next].bound <= bound) batch.push(order[next++].entry);
+        } else {
+          // Too few yet: the nearest provinces (by bound) that together hold enough sites,
+          // read at once; a second round reads any others that could still be nearer.
+          var more = 0;
+          while (next < order.length && found.length + more < count) {
+            more += order[next].entry.located;
+            batch.push(order[next++].entry);
+          }
         }
         if (!batch.length) return Promise.resolve(found.slice(0, count));
         return Promise.all(batch.map(loadProvince)).then(function (loaded) {
@@ -267,6 +270,7 @@
   locate.addEventListener("click", function () {
     locate.disabled = true;
     say("正在获取你的位置……");
+    loadManifest().catch(function () {}); // meanwhile: the index says nothing about the visitor
     navigator.geolocation.getCurrentPosition(function (position) {
       here = { lat: position.coords.latitude, lng: position.coords.longitude };
       say("正在计算距离……");
