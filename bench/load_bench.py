@@ -4,7 +4,7 @@
     python bench/load_bench.py --site /tmp/site      # or serves a site already built
     python bench/load_bench.py --connections 200 --duration 30
 
-Starts Debian's nginx with the project's server block (second_classroom.nginx) on a
+Starts Debian's nginx with the project's server block (tests/nginx_harness.py) on a
 127.0.0.1 port and runs wrk against it: 200 open connections for 30 s by default, each
 request taking the next address of what a phone fetches after scanning a site's QR code
 (the record page and the CSS/JS it loads, plus the home page and the sites listing).
@@ -33,8 +33,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / "out"
 CONF = REPO / "deploy" / "nginx.conf"
+sys.path.insert(0, str(REPO / "tests"))  # the nginx harness is shared with tests/test_nginx.py
 
-from second_classroom.nginx import Nginx  # noqa: E402
+from nginx_harness import Nginx  # noqa: E402
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 

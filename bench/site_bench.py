@@ -6,7 +6,7 @@ For each N it writes N synthetic records (bench/synth.py; never into site_data/)
 builds, in the same run on the same machine:
   - ours:    mkdocs build with the project's hooks (records rendered straight to HTML,
              not in the navigation), search index included unless --no-search;
-  - vanilla: the same pages written as Markdown files (second_classroom.render.write_pages)
+  - vanilla: the same pages written as Markdown files (SiteBuild.pages(), written as .md)
              in a plain Material site, records not in nav, with the built-in search plugin
              (lang zh uses jieba when it is installed).
 It prints both times, the ratio, peak memory (the build's process tree added up: worker
@@ -31,8 +31,7 @@ sys.path.insert(0, str(HERE))
 from measure import largest_file, measure  # noqa: E402
 from synth import write_synthetic  # noqa: E402
 
-from second_classroom.catalog import load_catalog  # noqa: E402
-from second_classroom.render import RenderOptions, write_pages  # noqa: E402
+from second_classroom.build import BuildOptions, SiteBuild  # noqa: E402
 
 NAV = [{"首页": "index.md"}, {"红色地标": "sites/index.md"}, {"英烈人物": "people/index.md"},
        {"文物史料": "relics/index.md"}, {"学习书目": "readings/index.md"},
@@ -57,8 +56,14 @@ def our_config(work: Path, data: Path, search: bool) -> Path:
 
 def vanilla_config(work: Path, data: Path) -> Path:
     docs = work / "vanilla-docs"
-    catalog, _ = load_catalog(data)
-    write_pages(catalog, RenderOptions(site_url="https://example.invalid/"), docs)
+    # The same pages as ours, written as Markdown (no search index, downloads or photos).
+    build = SiteBuild.start(data.parent, BuildOptions(data=data.name, downloads=False,
+                                                      search=False),
+                            site_url="https://example.invalid/")
+    for page in build.pages():
+        target = docs / page.uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.as_markdown(), encoding="utf-8")
     shutil.copytree(REPO / "docs" / "assets", docs / "assets", dirs_exist_ok=True)
     config = {
         "site_name": "第二课堂", "site_url": "https://example.invalid/",

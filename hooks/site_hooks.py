@@ -1,15 +1,13 @@
-"""MkDocs adapter: check the data, then hand the core's generated pages to MkDocs.
+"""MkDocs adapter: hand MkDocs the pages and files that the core build produces.
 
-Only translation happens here; every decision lives in `second_classroom`. Record pages
-are rendered when MkDocs asks for their content, straight to HTML, so the Markdown
+Only translation happens here; every decision lives in `second_classroom.build`. Record
+pages are rendered when MkDocs asks for their content, straight to HTML, so the Markdown
 converter never sees them and memory stays flat as the number of records grows.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +16,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
-from second_classroom.catalog import Catalog, load_catalog
-from second_classroom.export.batch import download_links, export_all
-from second_classroom.offline import offline_page, write_service_worker
-from second_classroom.output import (
-    AtomicOutput,
-    PageCompressor,
-    Precompressed,
-    WarningCounter,
-    data_date,
-    page_dates,
-    precompress,
-)
-from second_classroom.pictures import PictureSet
+from second_classroom.build import BuildOptions, OptionsError, SiteBuild
+from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
-from second_classroom.render import Page, RenderOptions, record_page, site_assets, site_pages
-from second_classroom.render.provincegrid import CHARTS
-from second_classroom.search import SearchIndexError, index_ahead
+from second_classroom.render import Page
+from second_classroom.search import SearchIndexError
 from second_classroom.security import (
     THEME_SCOPE,
     content_security_policy,
@@ -44,68 +30,71 @@ from second_classroom.security import (
 
 log = logging.getLogger("mkdocs.hooks.second_classroom")
 
-_state: dict[str, Any] = {}
+
+class _Run:
+    """What MkDocs events share within one build: the core build and MkDocs' side of it."""
+
+    command = ""
+    build: SiteBuild | None = None
+    pages: dict[str, Page | None] = {}  # generated page uri -> page (None: a record's)
+    dates: dict[str, str] = {}
+    data_date: str | None = None
+    warnings: WarningCounter | None = None
 
 
-def _data_dir(config: MkDocsConfig) -> Path:
-    options = config.extra.get("second_classroom", {})
-    base = Path(config.config_file_path).parent
-    return base / str(options.get("data", "site_data"))
+_run = _Run()
+
+
+def _build() -> SiteBuild:
+    if _run.build is None:
+        raise PluginError("第二课堂：构建尚未开始（on_config 没有运行）")
+    return _run.build
 
 
 def on_startup(command: str, dirty: bool) -> None:
-    """Remember whether this is a clean `mkdocs build`: only that one writes atomically."""
-    _state["atomic"] = command == "build" and not dirty
-    _state["command"] = command
+    """Remember the command: only a clean `mkdocs build` writes atomically and compresses."""
+    _run.command = command if not dirty else f"{command}-dirty"
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Check the data; stop the build with every `path:line:col` problem if it fails."""
+    """Check the options and the data; stop with every `path:line:col` problem."""
     if not config.use_directory_urls:
         raise PluginError("第二课堂需要 use_directory_urls: true")
+    project = Path(config.config_file_path).parent
+    where = f"{Path(config.config_file_path).name}: extra.second_classroom"
     try:
-        catalog, result = load_catalog(_data_dir(config))
+        options = BuildOptions.from_mapping(config.extra.get("second_classroom"), where)
+        build = SiteBuild.start(project, options, config.site_url or "", config.site_name)
+    except OptionsError as exc:
+        raise PluginError(str(exc)) from None
     except DataError as exc:
         raise PluginError("数据检查未通过，请先修正：\n" + "\n".join(
             p.format() for p in exc.problems)) from None
-    for problem in result.warnings:
+    for problem in build.warnings:
         log.info(problem.format())  # warnings never fail a --strict build
-    options = config.extra.get("second_classroom", {})
-    _state["catalog"] = catalog
-    _state["options"] = RenderOptions(
-        site_url=config.site_url or "",
-        site_name=config.site_name,
-        local_province=options.get("local_province", ""),
-        province_chart=options.get("province_chart", "grid"),  # or "bars": see README
-    )
-    if _state["options"].province_chart not in CHARTS:
-        raise PluginError(f"extra.second_classroom.province_chart 只能是 grid 或 bars，"
-                          f"而不是“{_state['options'].province_chart}”")
-    _state["options"].pictures = PictureSet(_data_dir(config))  # resized record photos
-    if options.get("downloads", True):  # DOCX/PDF/Markdown links on outline pages
-        _state["options"].downloads = download_links(catalog)
+    _run.build = build
     # Content-Security-Policy for overrides/main.html. With the theme's scope pinned,
     # Material's inline scripts are the same on every page and their hashes are allowed.
     config.extra.setdefault("scope", THEME_SCOPE)
     config.extra["csp"] = content_security_policy()
-    # Page dates come from the data (sitemap lastmod), never from the clock.
-    latest = data_date(catalog)
-    _state["dates"], _state["data_date"] = page_dates(catalog), latest and latest.isoformat()
-    if _state.get("atomic"):  # build into a staging dir; on_post_build swaps it in last
-        _state["output"] = AtomicOutput(Path(config.site_dir))
-        config.site_dir = str(_state["output"].begin())
-        _state["warnings"] = WarningCounter()
-        logging.getLogger("mkdocs").addHandler(_state["warnings"])
+    _run.dates, _run.data_date = build.page_dates()  # sitemap dates from the data
+    if _run.command.startswith("build"):  # not for `mkdocs serve` previews
+        # A clean build goes into a staging dir that on_post_build swaps in.
+        atomic = _run.command == "build"
+        config.site_dir = str(build.begin(Path(config.site_dir), atomic=atomic))
+        if atomic:
+            _run.warnings = WarningCounter()
+            logging.getLogger("mkdocs").addHandler(_run.warnings)
     return config
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
     """Give overrides/main.html a per-build store for navigation HTML shared by records."""
-    shared = config.extra.get("second_classroom", {}).get("shared_nav", True)
+    shared = _build().options.shared_nav
     fragments: dict[str, Any] = {}
 
     def key(page: MkPage | None, block: str) -> str:
-        if not shared or page is None or page.file.src_uri not in _state.get("records", {}):
+        if not shared or page is None or page.file.src_uri not in _build().records:
             return ""
         return f"{block}:{page.file.src_uri.split('/')[0]}"
 
@@ -128,34 +117,23 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add every generated page; record pages carry only their front matter for now."""
     for unused in [f for f in files if f.src_uri.startswith(UNUSED_THEME_FILES)]:
         files.remove(unused)
-    catalog: Catalog = _state["catalog"]
-    options: RenderOptions = _state["options"]
-    records = {f"{r.kind}/{r.id}.md": r for r in catalog.records.values()}
-    pages: dict[str, Page | None] = {}
-    for page in site_pages(catalog, options, records=False):
-        pages[page.uri] = page
+    build = _build()
+    _run.pages = {}
+    for page in build.listing_pages():
+        _run.pages[page.uri] = page
         files.append(File.generated(config, page.uri, content=page.as_markdown()))
-    offline = offline_page()  # shown by the service worker for pages not saved offline
-    pages[offline.uri] = offline
-    files.append(File.generated(config, offline.uri, content=offline.as_markdown()))
-    for uri, record in records.items():
-        stub = Page(uri, record.title, "", str(record.data.get("summary", "")))
-        pages[uri] = None
-        files.append(File.generated(config, uri, content=stub.as_markdown()))
-    _state["pages"], _state["records"] = pages, records
-    # The search index is written meanwhile (by a worker on the second core for large
-    # sites); `search: false` in extra.second_classroom skips it.
-    if config.extra.get("second_classroom", {}).get("search", True):
-        _state["search"] = index_ahead(catalog, Path(config.site_dir))
+    for uri in build.records:
+        _run.pages[uri] = None
+        files.append(File.generated(config, uri, content=build.record_stub(uri).as_markdown()))
+    build.start_search(Path(config.site_dir))  # written meanwhile (under serve too)
     return files
 
 
 def on_page_markdown(markdown: str, page: MkPage, **_: Any) -> str | None:
     """Skip Markdown conversion for generated pages: their HTML is ready-made."""
     escape_theme_meta(page.meta)  # Material prints title and description unescaped
-    page.update_date = _state["dates"].get(page.file.src_uri) or _state["data_date"] \
-        or page.update_date
-    if page.file.src_uri in _state.get("pages", {}):
+    page.update_date = _run.dates.get(page.file.src_uri) or _run.data_date or page.update_date
+    if page.file.src_uri in _run.pages:
         return ""
     return None
 
@@ -163,94 +141,54 @@ def on_page_markdown(markdown: str, page: MkPage, **_: Any) -> str | None:
 def on_page_content(html: str, page: MkPage, **_: Any) -> str | None:
     """Put the core's HTML in place of the (empty) converted Markdown."""
     uri = page.file.src_uri
-    pages = _state.get("pages", {})
-    if uri not in pages:
+    if uri not in _run.pages:
         return None
-    ready = pages[uri]
-    if ready is not None:
-        return str(ready.html)
-    page_html: str = record_page(_state["catalog"], _state["records"][uri],
-                                 _state["options"]).html
-    return page_html
+    ready = _run.pages[uri]
+    return (ready or _build().record_page(uri)).html
 
 
 def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
-    """Stop the build if a page carries an inline script the CSP would block; else start
-    its precompressed copies (clean builds only, as `_publish`)."""
+    """Stop the build if a page carries an inline script the CSP would block; else queue
+    its precompressed copies."""
     if unlisted := unlisted_inline_scripts(output):
         raise PluginError(
             f"{page.file.src_uri}：页面含有内容安全策略（CSP）未允许的内联脚本 "
             f"{', '.join(unlisted)}；核对脚本后把哈希加入 second_classroom/security.py "
             "与 deploy/nginx.conf")
-    if _state.get("command") == "build":
-        if "compressor" not in _state:
-            _state["compressor"] = PageCompressor()
-        _state["compressor"].add(Path(page.file.abs_dest_path), output.encode("utf-8"))
+    _build().page_written(Path(page.file.abs_dest_path), output.encode("utf-8"))
     return None
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    """Write files that need no theme: the printable QR poster of every site."""
-    site_dir = Path(config.site_dir)
-    for asset in site_assets(_state["catalog"], _state["options"]):
-        target = site_dir / asset.uri
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(asset.content, encoding="utf-8")
-    # Outline downloads next to each outline page, reused from the cache when unchanged.
-    extra = config.extra.get("second_classroom", {})
-    if extra.get("downloads", True):
-        cache = Path(config.config_file_path).parent / extra.get("export_cache", ".cache/exports")
-        stats = export_all(_state["catalog"], site_dir, cache, author=config.site_name)
+    """Let the core write the rest (posters, feed, downloads, search index, photos, sw.js,
+    precompressed copies), then swap the finished site in."""
+    build = _build()
+    try:
+        report = build.finish(Path(config.site_dir))
+    except SearchIndexError as exc:
+        raise PluginError(str(exc)) from None
+    if (stats := report.exports) is not None:
         log.info("提纲下载：%d 个文件（新生成 %d 个，清理 %d 个三十天未用的缓存），"
                  "用时 %.1f 秒", stats.files, stats.exported, stats.pruned, stats.seconds)
-    # The search index started in on_files (also under `mkdocs serve`).
-    if (job := _state.pop("search", None)) is not None:
-        try:
-            result = job.result()
-        except SearchIndexError as exc:
-            raise PluginError(str(exc)) from None
-        log.info("搜索索引：%d 条记录，%d 个分片，%.1f MB，用时 %.1f 秒", result.records,
-                 result.shards, result.bytes / 1e6, result.seconds)
-    # Record photos: resized copies only (originals stay out of the site), then the service
-    # worker, written after every other file because its cache names hash them all.
-    cache_root = Path(config.config_file_path).parent / ".cache"
-    _state["options"].pictures.write(site_dir, cache_root / "images")
-    write_service_worker(site_dir)
-    _publish(config)  # must stay the last step: everything above writes into the new site
-
-
-def _publish(config: MkDocsConfig) -> None:
-    """Write precompressed copies for the web server, then swap the finished site in."""
-    if _state.get("command") == "build":  # not for `mkdocs serve` previews
-        start = time.perf_counter()
-        packed = Precompressed()
-        if "compressor" in _state:  # the pages' copies, made while they were rendered
-            packed = _state.pop("compressor").wait()
-        packed += precompress(Path(config.site_dir))  # every other text file
+    if (index := report.search) is not None:
+        log.info("搜索索引：%d 条记录，%d 个分片，%.1f MB，用时 %.1f 秒", index.records,
+                 index.shards, index.bytes / 1e6, index.seconds)
+    if (packed := report.packed).files:
         log.info("预压缩：%d 个文本文件，%.1f MB → gzip %.1f MB、brotli %.1f MB，用时 %.1f 秒",
                  packed.files, packed.original_bytes / 1e6, packed.gzip_bytes / 1e6,
-                 packed.brotli_bytes / 1e6, time.perf_counter() - start)
-    output: AtomicOutput | None = _state.get("output")
-    if output is None:
-        return
-    logging.getLogger("mkdocs").removeHandler(_state["warnings"])
-    if config.strict and _state["warnings"].count:
-        return  # MkDocs aborts the strict build next; on_build_error drops the staging dir
-    output.commit()
-    _state.pop("output")
-    log.info("站点已完整写入 %s", output.target)
+                 packed.brotli_bytes / 1e6, report.pack_seconds)
+    if _run.warnings is not None:
+        logging.getLogger("mkdocs").removeHandler(_run.warnings)
+        if config.strict and _run.warnings.count:
+            return  # MkDocs aborts the strict build next; on_build_error drops staging
+    if (target := build.publish()) is not None:
+        log.info("站点已完整写入 %s", target)
 
 
 def on_build_error(error: Exception) -> None:
     """Drop the unfinished staging dir: the previous site stays as it was."""
-    if (job := _state.pop("search", None)) is not None:
-        with contextlib.suppress(Exception):
-            job.result()  # the index worker writes into the staging dir: let it finish first
-    if (compressor := _state.pop("compressor", None)) is not None:
-        with contextlib.suppress(Exception):
-            compressor.wait()  # so does the page compressor
-    if (output := _state.pop("output", None)) is not None:
-        output.discard()
+    if _run.build is not None:
+        _run.build.abort()
 
 
 def on_shutdown() -> None:
@@ -260,5 +198,5 @@ def on_shutdown() -> None:
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     """Rebuild the preview when a record changes."""
-    server.watch(str(_data_dir(config)))
+    server.watch(str(Path(config.config_file_path).parent / _build().options.data))
     return server

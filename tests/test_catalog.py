@@ -159,23 +159,23 @@ def test_facet_province_in_vocabulary_order(catalog: Catalog) -> None:
 
 
 def test_facet_themes_cover_every_kind(catalog: Catalog) -> None:
-    assert {k: ids(v) for k, v in catalog.facet("themes").items()} == {
+    assert {k: ids(v) for k, v in catalog.facet("theme").items()} == {
         "建党": ["hongchuan", "jiandang", "jiangnan", "li-dazhao", "yida"],
         "抗日战争": ["suzhou-site"]}  # 长征 has no record, so no entry
 
 
 def test_facet_periods(catalog: Catalog) -> None:
-    assert {k: ids(v) for k, v in catalog.facet("periods").items()} == {
+    assert {k: ids(v) for k, v in catalog.facet("period").items()} == {
         "建党时期": ["li-dazhao", "yida"], "抗日战争时期": ["nanjing-site"]}
 
 
 def test_facet_audiences_include_an_outlines_audience(catalog: Catalog) -> None:
-    assert {k: ids(v) for k, v in catalog.facet("audiences").items()} == {
+    assert {k: ids(v) for k, v in catalog.facet("audience").items()} == {
         "党员干部": ["jianshi", "yida"], "青少年学生": ["jiandang", "yida"]}
 
 
 def test_facet_site_kinds(catalog: Catalog) -> None:
-    assert {k: ids(v) for k, v in catalog.facet("kinds").items()} == {
+    assert {k: ids(v) for k, v in catalog.facet("kind").items()} == {
         "纪念馆": ["beijing-nowhere", "beijing-site", "hangzhou-site", "nanjing-site", "yida"],
         "革命旧址": ["suzhou-site"]}
 

@@ -106,6 +106,64 @@ def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # nothing was written
 
 
+def test_check_takes_the_data_folder_either_way(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(CASES)
+    wanted = [*expected_lines("duplicate-key"),
+              "检查未通过：发现 2 个错误、0 个警告" + SUMMARY_TALLY.format(0, 1, 0, 0, 0, 0)]
+    for args in (["duplicate-key"], ["--data", "duplicate-key"],
+                 ["duplicate-key", "--data", "./duplicate-key/"]):  # the same folder twice
+        status, out, err = run_main(["check", *args, "--today", TODAY], capsys)
+        assert (status, err) == (1, ""), args
+        assert [line.replace("duplicate-key/", "", 1) for line in out] == wanted, args
+
+
+def test_check_refuses_two_different_data_folders(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(CASES)
+    status, out, err = run_main(["check", "ok-bom", "--data", "duplicate-key"], capsys)
+    assert (status, out) == (2, [])
+    assert err == ("classroom: 用法错误：数据目录给了两个：ok-bom 与 --data duplicate-key，"
+                   "请只给一个\n")
+
+
+# Each command called wrongly: by argparse (a missing or unknown argument) and by the
+# command itself (a folder or file that is not there, a bad value).
+USAGE_ERRORS = {
+    "check": [["check", "--bogus"], ["check", "nowhere"], ["check", "--data", "nowhere"]],
+    "schema": [["schema", "--bogus"], ["schema", "--data", "nowhere"]],
+    "new": [["new", "people"], ["new", "heroes", "x"], ["new", "people", "Li_Dazhao"]],
+    "pages": [["pages"], ["pages", "out", "--data", "nowhere"]],
+    "fieldref": [["fieldref", "--bogus"], ["fieldref", "--file", "nowhere.md"]],
+    "diff": [["diff"], ["diff", "HEAD", "--repo", "."]],  # the folder is not a repository
+    "search-index": [["search-index"], ["search-index", "nowhere"],
+                     ["search-index", ".", "--data", "nowhere"]],
+    "export": [["export", "--format", "xml"], ["export", "--data", "nowhere", "x"],
+               ["export", "--data", str(REPO / "site_data")]],
+}
+
+
+@pytest.mark.parametrize("args", [a for cases in USAGE_ERRORS.values() for a in cases],
+                         ids=lambda args: " ".join(a.replace(str(REPO), "REPO") for a in args))
+def test_each_command_reports_usage_errors_on_stderr_with_2(
+        args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_main(args, capsys)
+    assert status == 2, err
+    assert out == []
+    assert "用法错误：" in err
+    assert list(tmp_path.iterdir()) == []  # nothing was written
+
+
+def test_usage_errors_cover_every_command() -> None:
+    from second_classroom.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(USAGE_ERRORS) == set(sub.choices or ())
+
+
 def test_usage_error_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -135,6 +193,46 @@ def test_warnings_exit_0_unless_strict(capsys: pytest.CaptureFixture[str],
 def test_strict_on_clean_tree_exits_0() -> None:
     proc = classroom("check", ".", "--today", TODAY, "--strict", cwd=CASES / "ok-bom")
     assert proc.returncode == 0
+
+
+# --- what `check` loads -----------------------------------------------------------------
+
+HEAVY = ("jinja2", "segno", "markdown")
+PROBE = f"""
+import json, sys
+from second_classroom.cli import main
+for name in sys.argv[1:-1]:
+    __import__(name)
+status = main(json.loads(sys.argv[-1]))
+loaded = [m for m in {HEAVY!r} if m in sys.modules]
+sys.stderr.write(json.dumps([status, loaded]))
+"""
+
+
+def loaded_after(args: list[str], *imports: str) -> tuple[int, list[str]]:
+    """Run `main(args)` in a fresh interpreter; return its status and which of HEAVY it loaded."""
+    proc = subprocess.run([sys.executable, "-c", PROBE, *imports, json.dumps(args)],
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    status, loaded = json.loads(proc.stderr.splitlines()[-1])
+    return status, loaded
+
+
+@pytest.mark.parametrize("args", [
+    ["check", str(REPO / "site_data")],
+    ["check", "--data", str(CASES / "unknown-ref"), "--format", "json"],
+    ["check", str(CASES / "duplicate-key"), "--strict"],
+])
+def test_check_loads_no_page_rendering_libraries(args: list[str]) -> None:
+    """`classroom check` runs on every commit (pre-commit, CI): no Jinja2, segno, Markdown."""
+    status, loaded = loaded_after(args)
+    assert status in (0, 1)
+    assert loaded == []
+
+
+def test_the_probe_sees_rendering_libraries() -> None:
+    """The probe above can fail: once the renderer is imported, it reports all three."""
+    status, loaded = loaded_after(["check", str(REPO / "site_data")], "second_classroom.render")
+    assert (status, loaded) == (0, list(HEAVY))
 
 
 # --- JSON output and ordering --------------------------------------------------------
@@ -317,6 +415,18 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     assert proc.stdout == f"已写入 6 个 JSON Schema 到 {out}/\n"
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.schema.json" for k in KINDS)
     return {k: json.loads((out / f"{k}.schema.json").read_text("utf-8")) for k in KINDS}
+
+
+def test_schema_with_a_broken_vocabulary_writes_nothing(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "vocab.yml").write_text("themes: [\n", encoding="utf-8")
+    out_dir = tmp_path / "schema"
+    status, out, err = run_main(["schema", "--data", str(tmp_path), "--out", str(out_dir)],
+                                capsys)
+    assert (status, out) == (1, [])
+    assert err.splitlines() == [f"{tmp_path / 'vocab.yml'}:2:1: YAML 语法错误：这里缺少值",
+                                "词表有 1 个错误，未写入 JSON Schema。"]
+    assert not out_dir.exists()
 
 
 def validator(schema: dict[str, Any]) -> Any:

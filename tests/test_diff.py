@@ -13,6 +13,7 @@ from second_classroom.cli import main
 from second_classroom.diff import diff_revisions, md_escape, to_markdown
 
 VOCAB = Path(__file__).parent / "fixtures" / "vocab.yml"
+DATA = "site_data"  # the data folder inside the test repositories
 
 SITE = """\
 name: 一大会址
@@ -119,7 +120,7 @@ def test_added_removed_and_changed_records(repo: Path) -> None:
                  "site_data/media/yida/front.jpg": b"\xff\xd8" + b"0" * 3000,
                  "README.md": "说明已改\n"})
     head = commit(repo, "change")
-    summary = diff_revisions(repo, base, head)
+    summary = diff_revisions(repo, base, head, DATA)
     assert [(r.status, r.kind, r.id) for r in summary.records] == [
         ("added", "readings", "jianshi"),
         ("removed", "people", "li-dazhao"),
@@ -178,8 +179,8 @@ def test_list_changes_removed_terms_and_items(repo: Path) -> None:
                         "  - title: 来源丙\n    url: https://a.example/1\n"))
     write(repo, {"site_data/sites/yida.yml": changed})
     head = commit(repo, "lists")
-    (record,) = diff_revisions(repo, base, head).records
-    lines = to_markdown(diff_revisions(repo, base, head)).splitlines()
+    (record,) = diff_revisions(repo, base, head, DATA).records
+    lines = to_markdown(diff_revisions(repo, base, head, DATA)).splitlines()
     assert record.status == "changed"
     assert "- 修改 主题（themes）：删除“建党”，增加“长征”" in lines
     assert "- 修改 来源（sources） 第 1 项 · 标题（title）：由“来源甲”改为“来源丙”" in lines
@@ -191,7 +192,7 @@ def test_order_and_formatting_only_changes_are_named(repo: Path) -> None:
     site = SITE.replace("themes: [建党]", "themes:\n  - 建党")
     write(repo, {"site_data/people/li-dazhao.yml": reordered, "site_data/sites/yida.yml": site})
     head = commit(repo, "format")
-    text = to_markdown(diff_revisions(repo, base, head))
+    text = to_markdown(diff_revisions(repo, base, head, DATA))
     assert text.count("- 只改动了格式（空白、注释或引号），内容不变") == 2
 
 
@@ -201,7 +202,7 @@ def test_vocabulary_changes_are_listed(repo: Path) -> None:
     write(repo, {"site_data/vocab.yml": vocab.replace("themes: [建党, 长征]",
                                                       "themes: [建党, 长征, 抗日战争]")})
     head = commit(repo, "vocab")
-    text = to_markdown(diff_revisions(repo, base, head))
+    text = to_markdown(diff_revisions(repo, base, head, DATA))
     assert "### 词表 vocab.yml\n\n- 新增 词表（themes）：“抗日战争”\n" in text
 
 
@@ -209,14 +210,14 @@ def test_a_record_that_no_longer_parses_is_reported(repo: Path) -> None:
     base = git(repo, "rev-parse", "HEAD")
     write(repo, {"site_data/people/li-dazhao.yml": PERSON + "name: 重复\n"})
     head = commit(repo, "broken")
-    (record,) = diff_revisions(repo, base, head).records
+    (record,) = diff_revisions(repo, base, head, DATA).records
     assert record.status == "changed"
     # The loader keeps the first of two duplicate keys (`classroom check` reports the
     # second), so the content is unchanged.
     assert [c.label for c in record.changes] == ["格式（空白、注释或引号）"]
     write(repo, {"site_data/people/li-dazhao.yml": "name: [未闭合\n"})
     head2 = commit(repo, "unparseable")
-    text = to_markdown(diff_revisions(repo, base, head2))
+    text = to_markdown(diff_revisions(repo, base, head2, DATA))
     assert "- ⚠ YAML 语法错误" in text
 
 
@@ -225,7 +226,7 @@ def test_record_text_cannot_become_markup_or_mentions(repo: Path) -> None:
     write(repo, {"site_data/people/li-dazhao.yml":
                  PERSON.replace("name: 李大钊", "name: '<img src=x> @someone #12 [链接](http://x)'")})
     head = commit(repo, "markup")
-    text = to_markdown(diff_revisions(repo, base, head))
+    text = to_markdown(diff_revisions(repo, base, head, DATA))
     for raw in ("<img", "@someone", "#12", "](http"):  # each only ever after a backslash
         assert re.search(r"(?<!\\)" + re.escape(raw), text) is None, raw
     assert "\\<img src=x\\> \\@someone \\#12 \\[链接\\](http://x)" in text
@@ -235,7 +236,7 @@ def test_no_changes(repo: Path) -> None:
     base = git(repo, "rev-parse", "HEAD")
     write(repo, {"README.md": "只改了说明\n"})
     head = commit(repo, "docs")
-    assert to_markdown(diff_revisions(repo, base, head)).endswith("没有记录、词表或图片的变化。\n")
+    assert to_markdown(diff_revisions(repo, base, head, DATA)).endswith("没有记录、词表或图片的变化。\n")
 
 
 def test_cli_prints_markdown_and_defaults_head(repo: Path,
@@ -258,7 +259,9 @@ def test_cli_writes_a_file(repo: Path, tmp_path: Path) -> None:
 
 def test_cli_unknown_revision(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "no-such-branch", "HEAD", "--repo", str(repo)]) == 2
-    assert "找不到版本“no-such-branch”" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "classroom: 用法错误：找不到版本“no-such-branch”（应为提交号、分支名或标签）\n"
 
 
 def test_md_escape_flattens_and_escapes() -> None:

@@ -16,9 +16,9 @@ from conftest import REPO
 
 from second_classroom import cli
 from second_classroom.catalog import Catalog, load_catalog
-from second_classroom.export import export_document, export_outline, fonts, outline_document
+from second_classroom.export import export_document, export_outline, fonts
 from second_classroom.export.batch import download_links, export_all
-from second_classroom.export.document import SOURCES_HEADING, used_records
+from second_classroom.export.document import SOURCES_HEADING, outline_document, used_records
 from second_classroom.export.to_markdown import escape
 
 OUTLINE = "budui-guanbing-dang-zhihui-qiang"  # uses sites, people and readings
@@ -346,8 +346,9 @@ def test_cli_exports_one_outline(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_cli_unknown_outline_suggests_the_close_one(capsys: pytest.CaptureFixture[str]) -> None:
     status = cli.main(["export", "budui-guanbing", "--data", str(REPO / "site_data")])
     assert status == 1
-    assert capsys.readouterr().out.strip() == (
-        f"找不到编号为“budui-guanbing”的宣讲提纲，是否指“{OUTLINE}”？")
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"找不到编号为“budui-guanbing”的宣讲提纲，是否指“{OUTLINE}”？\n"
 
 
 def test_cli_without_outline_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

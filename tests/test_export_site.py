@@ -13,8 +13,8 @@ from pathlib import Path
 import docx
 
 from second_classroom.catalog import Catalog
-from second_classroom.export import outline_document
 from second_classroom.export.batch import download_links
+from second_classroom.export.document import outline_document
 
 _LINK = re.compile(r'<a class="sc-button" href="([^"]+)" download>([^<]+)</a>')
 

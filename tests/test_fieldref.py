@@ -114,7 +114,7 @@ def test_contributing_examples_pass_the_check(tmp_path: Path) -> None:
     shutil.copytree(REPO / "site_data", data)
     for path, body in _examples():
         (tmp_path / path).write_text(body, encoding="utf-8")
-    result = check_tree(data, dt.date(2026, 11, 30))
+    result = check_tree(data, dt.date.today())  # the sample is verified up to today
     assert [p.format() for p in result.errors] == []
     written = {str(tmp_path / path) for path, _ in _examples()}
     assert len([r for r in result.records if r.path in written]) == len(KINDS)

@@ -49,6 +49,7 @@ def test_files_hold_every_published_site_once(catalog: Catalog) -> None:
     index, provinces = _read(nearme_files(catalog))
     assert index["v"] == 1 and index["q"] == SCALE
     assert index["kinds"] == catalog.vocab.terms("kinds")
+    assert index["base"] == "sites/"
     seen = Counter(row[0] for data in provinces.values() for row in data["sites"])
     assert seen == Counter(s.id for s in catalog.by_kind["sites"])
     for entry in index["provinces"]:
@@ -58,6 +59,7 @@ def test_files_hold_every_published_site_once(catalog: Catalog) -> None:
         assert entry["located"] == sum(1 for r in data["sites"] if len(r) == 6)
         for row in data["sites"]:
             site = catalog.records[row[0]]
+            assert index["base"] + row[0] + "/" == site.url
             region = site.data["region"]
             assert region["province"] == entry["name"]
             assert row[1] == site.title
@@ -300,7 +302,7 @@ def synthetic_near(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from synth import write_synthetic
 
     from second_classroom.catalog import load_catalog
-    from second_classroom.render import _environment
+    from second_classroom.render.environment import environment
 
     work = tmp_path_factory.mktemp("near-synth")
     write_synthetic(work / "data", 2000, seed=5)
@@ -311,7 +313,7 @@ def synthetic_near(tmp_path_factory: pytest.TempPathFactory) -> Any:
         (site / path).write_text(text, "utf-8")
     (site / "assets").mkdir()
     (site / "assets" / "nearme.js").write_bytes((REPO / "docs/assets/nearme.js").read_bytes())
-    section = _environment().get_template("_nearme.html").render(root="")
+    section = environment().get_template("_nearme.html").render(root="")
     (site / "index.html").write_text(
         f'<!doctype html><html lang="zh"><meta charset="utf-8"><title>t</title>{section}',
         "utf-8")

@@ -14,8 +14,8 @@ from typing import Any
 import brotli
 import pytest
 from conftest import REPO
+from nginx_harness import Nginx, brotli_available
 
-from second_classroom.nginx import Nginx, brotli_available
 from second_classroom.security import content_security_policy
 
 CONF = REPO / "deploy" / "nginx.conf"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import markdown
+import pytest
 import yaml
 from conftest import REPO
 
@@ -35,7 +36,8 @@ def _css(kind: str) -> str:
             "outlines": "outline", "routes": "route"}[kind]
 
 
-def test_pages_refuses_data_with_errors(tmp_path: Path, capsys: object) -> None:
+def test_pages_refuses_data_with_errors(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"
     (data / "sites").mkdir(parents=True)
     (data / "vocab.yml").write_text((REPO / "site_data" / "vocab.yml").read_text("utf-8"),
@@ -43,3 +45,7 @@ def test_pages_refuses_data_with_errors(tmp_path: Path, capsys: object) -> None:
     (data / "sites" / "x.yml").write_text("name: 测试\n", encoding="utf-8")
     assert main(["pages", str(tmp_path / "out"), "--data", str(data)]) == 1
     assert not (tmp_path / "out").exists()
+    out, err = capsys.readouterr()  # the problems explain the failure: stderr
+    assert out == ""
+    assert err.splitlines()[0].startswith(f"{data / 'sites' / 'x.yml'}:")
+    assert err.splitlines()[-1].endswith("未生成页面。请先运行 classroom check 修正。")

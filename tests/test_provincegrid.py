@@ -214,8 +214,8 @@ def test_grid_is_readable_accessible_and_keyboard_usable(axe_phone: Any, site_ur
     page.keyboard.press("Tab")
     second = page.evaluate("document.activeElement.getAttribute('href')")
     assert second == links.nth(1).get_attribute("href")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "/province/" in page.url and page.locator("h1").inner_text().startswith("省份：")
 
 

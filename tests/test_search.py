@@ -154,7 +154,10 @@ def test_cli_search_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     (bad / "sites").mkdir(parents=True)
     (bad / "sites" / "x.yml").write_text("name: [\n", "utf-8")
     assert main(["search-index", str(tmp_path), "--data", str(bad)]) == 1
-    assert "未建立搜索索引" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"{bad / 'sites' / 'x.yml'}:")
+    assert "未建立搜索索引" in err.splitlines()[-1]
 
 
 def test_built_site_has_the_index_and_no_builtin_search(built_site: Path) -> None:

@@ -24,7 +24,7 @@
   var $ = function (name) { return section.querySelector("[data-sc-near-" + name + "]"); };
   var status = $("status"), list = $("list"), more = $("more"), picker = $("picker");
   var locate = $("locate"), pick = $("pick"), provinceSelect = $("province"), citySelect = $("city");
-  var manifest = null, files = {}, shown = 0, here = null, kinds = [], scale = 10000;
+  var manifest = null, files = {}, shown = 0, here = null, kinds = [], scale = 10000, base = "";
 
   $("nojs").hidden = true;
   $("actions").hidden = false;
@@ -46,7 +46,7 @@
   function loadManifest() {
     if (!manifest) {
       manifest = getJSON("index.json").then(function (m) {
-        kinds = m.kinds; scale = m.q; return m;
+        kinds = m.kinds; scale = m.q; base = m.base; return m;
       }, function (error) { manifest = null; throw error; });
     }
     return manifest;
@@ -219,7 +219,8 @@
   function item(s, data, km) {
     var li = el("li", "sc-near__item");
     var a = el("a");
-    a.href = root + "sites/" + encodeURIComponent(s[0]) + "/";
+    // An id (its page under the index's base), or a page URL relative to the site root.
+    a.href = root + (s[0].indexOf("/") >= 0 ? s[0] : base + s[0] + "/");
     a.appendChild(el("strong", "", s[1]));
     var note = el("span", "sc-note");
     var city = s[3] >= 0 ? data.cities[s[3]] : "";

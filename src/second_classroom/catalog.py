@@ -9,11 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import CheckResult, check_tree
-from .models import KINDS, Record, Vocab
+from .models import FACETS_BY_SLUG, KINDS, Record, Vocab
 from .problems import DataError
 
-FACET_FIELDS = ("themes", "periods", "audiences")
-FACETS = ("province", "kinds", "designations", *FACET_FIELDS)
 NEARBY_COUNT = 6
 NEARBY_MAX_KM = 300.0
 _CELL_DEG = 0.25  # grid cell for nearby-site lookups; ~28 km north-south
@@ -42,34 +40,28 @@ class Catalog:
         ids.discard(record.id)
         return [self.records[i] for i in sorted(ids) if i in self.records]
 
-    def facet(self, name: str) -> dict[str, list[Record]]:
+    def facet(self, slug: str) -> dict[str, list[Record]]:
         """Return value -> records for a facet, in vocabulary order, empty values left out.
 
-        Facets: province, kinds, designations, themes, periods, audiences.
+        Facets are declared in models.FACETS: province, kind, designation, theme, period,
+        audience.
         """
-        if name not in FACETS:
-            raise KeyError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}")
-        values = self.facets.get(name, {})
-        order = self.vocab.terms(_VOCAB_OF_FACET.get(name, name))
+        if slug not in FACETS_BY_SLUG:
+            raise KeyError(f"unknown facet {slug!r}; facets are {', '.join(FACETS_BY_SLUG)}")
+        values = self.facets.get(slug, {})
+        order = self.vocab.terms(FACETS_BY_SLUG[slug].vocabulary)
         return {v: [self.records[i] for i in values[v]] for v in order if values.get(v)}
 
-
-_VOCAB_OF_FACET = {"province": "provinces"}  # other facets share their vocabulary's name
+    def kinds_with_facet(self, slug: str) -> tuple[str, ...]:
+        """Return the kinds that carry facet `slug`, the facet's lead kinds first."""
+        lead = FACETS_BY_SLUG[slug].lead
+        carriers = [k for k, spec in KINDS.items() if slug in spec.facets]
+        return tuple([k for k in lead if k in carriers] + [k for k in carriers if k not in lead])
 
 
 def facet_values(record: Record) -> dict[str, list[str]]:
-    """Return facet name -> the record's values (province, kinds, designations, themes…)."""
-    values: dict[str, list[str]] = {}
-    for name in FACET_FIELDS:
-        if isinstance(record.data.get(name), list):
-            values[name] = record.data[name]
-    if record.kind == "outlines":
-        values["audiences"] = [record.data["audience"]]
-    if record.kind == "sites":
-        values["province"] = [record.data["region"]["province"]]
-        values["kinds"] = [record.data["kind"]]
-        values["designations"] = record.data.get("designations", [])
-    return values
+    """Return facet slug -> the record's values, as its kind declares them."""
+    return record.spec.facet_values(record.data)
 
 
 def build_catalog(records: list[Record], vocab: Vocab) -> Catalog:
@@ -93,7 +85,7 @@ def build_catalog(records: list[Record], vocab: Vocab) -> Catalog:
         backlinks={t: {k: sorted(v) for k, v in src.items()} for t, src in backlinks.items()},
         facets={n: dict(v) for n, v in facets.items()},
     )
-    catalog.nearby = nearest_sites(by_kind["sites"])
+    catalog.nearby = nearest_sites([r for r in published.values() if "location" in r.data])
     return catalog
 
 

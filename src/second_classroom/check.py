@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import Mapping, Node, Scalar, Sequence, load_yaml_file
-from .models import KINDS, SLUG, VOCABULARIES, Context, Record, Vocab
+from .models import KINDS, SLUG, VOCABULARIES, Context, ListOf, Record, Ref, Vocab
 from .problems import Mark, Problem
 
 STALE_AFTER_DAYS = 730  # `verified` older than two years earns a warning
@@ -172,15 +172,19 @@ def _warnings(record: Record, today: dt.date) -> list[Problem]:
         elif (today - verified).days > STALE_AFTER_DAYS:
             found.append(_at(record, record.mark("verified"), "stale",
                              f"核实日期 {verified} 已超过两年，请重新对照来源核实", "warning"))
-    if record.kind == "sites":
-        if not record.data.get("readings"):
-            found.append(_at(record, Mark(1, 1), "no-readings",
-                             "这处旧址还没有关联学习书目（readings）", "warning"))
-        location = record.data.get("location", {})
-        if ("lat" in location and "lng" in location  # both converted; else already an error
-                and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1)):
-            found.append(_at(record, record.mark("location"), "outside-china",
-                             "坐标不在中国境内，是否把 lat（纬度）和 lng（经度）写反了？", "warning"))
+    spec = record.spec
+    for name in spec.suggested:  # e.g. a site with no reading yet
+        if not record.data.get(name):
+            target = spec.field(name).type
+            what = KINDS[target.item.kind].label if isinstance(target, ListOf) and \
+                isinstance(target.item, Ref) else spec.field(name).label
+            found.append(_at(record, Mark(1, 1), f"no-{name}",
+                             f"这处{spec.noun}还没有关联{what}（{name}）", "warning"))
+    location = record.data.get("location", {})
+    if ("lat" in location and "lng" in location  # both converted; else already an error
+            and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1)):
+        found.append(_at(record, record.mark("location"), "outside-china",
+                         "坐标不在中国境内，是否把 lat（纬度）和 lng（经度）写反了？", "warning"))
     return found
 
 

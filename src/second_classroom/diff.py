@@ -10,13 +10,10 @@ it can't turn into markup, links or @-mentions there.
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import json
 import subprocess
-import sys
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -274,7 +271,7 @@ def _status(a: Entry | None, b: Entry | None) -> str:
     return "added" if a is None else "removed" if b is None else "changed"
 
 
-def diff_revisions(repo: Path, base: str, head: str, data: str = "site_data") -> Summary:
+def diff_revisions(repo: Path, base: str, head: str, data: str) -> Summary:
     """Compare the data folder at two git revisions."""
     data = data.strip("/") or "."
     repo = Path(_git(repo, "rev-parse", "--show-toplevel").decode().strip())
@@ -484,37 +481,3 @@ def to_markdown(summary: Summary) -> str:
         lines += [f"- {_STATUS[status]} {_code(path)}" for status, path in summary.other]
     return "\n".join(lines) + "\n"
 
-
-def iter_changed_paths(summary: Summary) -> Iterator[str]:
-    """Yield the path of every record file that was added or changed (for targeted checks)."""
-    for record in summary.records:
-        if record.status != "removed":
-            yield record.path
-
-
-# --- Command -------------------------------------------------------------------------
-
-def cmd_diff(args: argparse.Namespace) -> int:
-    """Print the Markdown summary of data changes between two revisions."""
-    try:
-        summary = diff_revisions(Path(args.repo), args.base, args.head, args.data)
-    except GitError as exc:
-        print(f"classroom diff: {exc}", file=sys.stderr)
-        return 2
-    text = to_markdown(summary)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `diff` subcommand."""
-    parser = sub.add_parser("diff", help="比较两个 git 版本之间记录的增删改（Markdown 摘要）")
-    parser.add_argument("base", help="基准版本，如 origin/main")
-    parser.add_argument("head", nargs="?", default="HEAD", help="新版本（默认 HEAD）")
-    parser.add_argument("--data", default="site_data", help="数据目录在仓库中的路径")
-    parser.add_argument("--repo", default=".", help="git 仓库目录（默认当前目录）")
-    parser.add_argument("--output", help="写入文件而不是打印")
-    parser.set_defaults(func=cmd_diff)

@@ -7,8 +7,6 @@ reports whether the committed text is current (for CI and pre-commit).
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,35 +123,3 @@ def replace_section(document: str, section: str) -> str:
     head = document[: start + len(BEGIN)]
     return f"{head}\n\n{section}\n\n{document[end:]}"
 
-
-def cmd_fieldref(args: argparse.Namespace) -> int:
-    """Write (or with --check, verify) the field reference section of CONTRIBUTING.md."""
-    file = Path(args.file)
-    if not file.is_file():
-        print(f"{file}: 找不到文件", file=sys.stderr)
-        return 1
-    current = file.read_text(encoding="utf-8")
-    try:
-        wanted = replace_section(current, field_reference())
-    except ValueError as exc:
-        print(f"{file}:1:1: {exc}", file=sys.stderr)
-        return 1
-    if current == wanted:
-        print(f"{file} 中的字段说明已是最新")
-        return 0
-    if args.check:
-        print(f"{file}: 字段说明与 models.py 不一致，请运行 classroom fieldref 更新", file=sys.stderr)
-        return 1
-    tmp = file.with_name(file.name + ".tmp")
-    tmp.write_text(wanted, encoding="utf-8")
-    tmp.replace(file)  # atomic: an interrupted run never leaves half a file
-    print(f"已更新 {file} 中的字段说明")
-    return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `fieldref` subcommand."""
-    parser = sub.add_parser("fieldref", help="根据字段定义更新 CONTRIBUTING.md 中的字段说明")
-    parser.add_argument("--file", default=str(DEFAULT_FILE), help="要更新的文件（默认 CONTRIBUTING.md）")
-    parser.add_argument("--check", action="store_true", help="只检查是否最新，不修改文件")
-    parser.set_defaults(func=cmd_fieldref)

@@ -13,11 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
+from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from .cnformat import cndate, join_list, lifespan, partial_date, plain_text, region_text, shorten
 from .load import Mapping, Node, Scalar, Sequence
 from .privacy import personal_data_in
 from .problems import Mark, Problem, Severity
@@ -29,6 +32,7 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
 _NULLS = {"", "~", "null", "Null", "NULL"}
+DESCRIPTION_CHARS = 120  # a page description cut from Markdown: what search engines show
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,10 @@ class FieldType:
     def example(self) -> str:
         """Return an example value in YAML flow syntax for templates."""
         return "…"
+
+    def display(self, value: Any) -> str:
+        """Return a converted value as one line of Chinese text for pages and exports."""
+        return "" if value is None else str(value)
 
     def scalar(self, node: Node, ctx: Context, where: str) -> Scalar | None:
         if isinstance(node, Scalar) and not (node.plain and node.text in _NULLS):
@@ -261,6 +269,9 @@ class Date(FieldType):
     def example(self) -> str:
         return dt.date.today().isoformat()
 
+    def display(self, value: Any) -> str:
+        return cndate(value)
+
 
 @dataclass
 class PartialDate(FieldType):
@@ -292,6 +303,9 @@ class PartialDate(FieldType):
 
     def example(self) -> str:
         return '"1900-01-01"'
+
+    def display(self, value: Any) -> str:
+        return partial_date(value)
 
 
 @dataclass
@@ -512,6 +526,11 @@ class ListOf(FieldType):
     def example(self) -> str:
         return "[]"
 
+    def display(self, value: Any) -> str:
+        # Vocabulary terms and ids are short: 顿号; sentences (chapters) get 分号.
+        short = isinstance(self.item, Term | Ref)
+        return join_list([self.item.display(v) for v in value], "、" if short else "；")
+
 
 @dataclass(frozen=True)
 class Field:
@@ -583,6 +602,14 @@ class Struct(FieldType):
                                if f.required) + "}"
 
 
+@dataclass
+class Region(Struct):
+    """Where a place is: province, city, county; shown as one name."""
+
+    def display(self, value: Any) -> str:
+        return region_text(value)
+
+
 def node_keys(node: Mapping) -> set[str]:
     """Return the keys written in a mapping node."""
     return {key.text for key, _ in node.items}
@@ -606,9 +633,6 @@ class Vocab:
             return [p for group in self.regions.values() for p in group]
         return self.lists.get(name, [])
 
-    def region_of(self, province: str) -> str:
-        """Return the region a province belongs to."""
-        return next((r for r, ps in self.regions.items() if province in ps), "")
 
 
 # --- Reusable field groups ------------------------------------------------------------
@@ -631,7 +655,7 @@ LOCATION = Struct(fields=(
     Field("lat", Number(-90, 90), "纬度", "WGS-84 十进制度数", required=True),
     Field("lng", Number(-180, 180), "经度", "WGS-84 十进制度数", required=True),
 ))
-REGION = Struct(fields=(
+REGION = Region(fields=(
     Field("province", Term(vocabulary="provinces"), "省级行政区", required=True),
     Field("city", Text(max_chars=40), "市（地、州、盟）"),
     Field("county", Text(max_chars=40), "县（市、区、旗）"),
@@ -653,26 +677,143 @@ COMMON_TAIL = (
     Field("verified", Date(), "核实日期", "最近一次对照来源核实事实的日期", required=True),
     Field("draft", Boolean(), "草稿", "true 表示只检查不发布"),
 )
-FACETS = (
+FACET_FIELDS = (
     Field("themes", _terms("themes"), "主题"),
     Field("periods", _terms("periods"), "历史时期"),
     Field("audiences", _terms("audiences"), "适用对象"),
 )
 
 
+# --- Facets: declared once ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Facet:
+    """A way to browse records by a vocabulary: its URL slug, labels and vocabulary.
+
+    Which kinds carry a facet, and from which field, is said by each kind
+    (`RecordKind.facets`). The catalog, listings and facet pages, search filters and the
+    JSON Schema all read these declarations.
+    """
+
+    slug: str  # URL segment of its listing pages: /theme/长征/
+    label: str  # Chinese name on pages: 历史时期
+    vocabulary: str  # list in vocab.yml its values come from
+    filter_label: str = ""  # short name in the search filters (时期); "" = not a filter
+    pages: bool = True  # has listing pages
+    lead: tuple[str, ...] = ()  # kinds listed first on its pages (outlines on audiences)
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("province", "省份", "provinces", "省份"),
+    Facet("kind", "类型", "kinds", "类型"),
+    Facet("designation", "命名与认定", "designations", pages=False),
+    Facet("theme", "主题", "themes", "主题"),
+    Facet("period", "历史时期", "periods", "时期"),
+    Facet("audience", "适用对象", "audiences", "对象", lead=("outlines", "routes", "readings")),
+)
+FACETS_BY_SLUG: dict[str, Facet] = {f.slug: f for f in FACETS}
+
+
+def _no_facts(data: dict[str, Any]) -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class RecordKind:
-    """One kind of record: its folder, labels and fields."""
+    """One kind of record: everything specific to it, declared in one place.
+
+    Its folder and labels, its fields, and how the rest of the system shows it: the page
+    template, the line under its name in lists, the page description, the facets it
+    carries, the fields of its profile in a lecturer pack and its search weights. No module
+    outside these declarations asks which kind a record is.
+    """
 
     name: str  # folder under site_data/ and URL prefix
     label: str  # Chinese name of the kind, as used in navigation
     noun: str  # Chinese noun for one record
     title_field: str
     schema: Struct
+    note: str = ""  # one line under its name on the home page and its listing
+    template: str = ""  # record page template in render/templates/
+    landing: str = ""  # template of its top listing page ("" = the plain listing)
+    # facet slug -> field holding the record's values ("region.province" reaches inside)
+    facets: MappingOf[str, str] = field(default_factory=dict)
+    listing_facets: tuple[str, ...] = ()  # facets linked from its listing
+    group_by: str = ""  # listing grouped, in vocabulary order, by this Term field
+    describe: tuple[str, ...] = ("summary",)  # page description: the first field filled
+    lead: str = "summary"  # the one-paragraph summary (a paragraph of its own in packs)
+    facts: Callable[[dict[str, Any]], list[str]] = _no_facts  # the line under its name
+    title_marks: str = ""  # brackets around its title: 《》 for books and articles
+    aside: Callable[[dict[str, Any]], str] | None = None  # （…） after a heading
+    search_lead: tuple[str, ...] = ("summary",)  # fields weighted as a summary in search
+    pack_heading: str = ""  # its part of a lecturer pack ("" = not in packs)
+    pack_fields: tuple[str, ...] = ()  # fields of its profile in a pack, in order
+    qr: bool = False  # its pages carry a QR code and a printable poster
+    suggested: tuple[str, ...] = ()  # optional fields the check reminds editors of
 
     @property
     def fields(self) -> tuple[Field, ...]:
         return self.schema.fields
+
+    def field(self, name: str) -> Field:
+        """Return the declared field `name`."""
+        return self.schema.by_name()[name]
+
+    def card_note(self, data: dict[str, Any]) -> str:
+        """Return the short line shown under a record's name in lists."""
+        return " · ".join(self.facts(data))
+
+    def description(self, data: dict[str, Any]) -> str:
+        """Return the one-line description of a record (page meta, feed)."""
+        for name in self.describe:
+            if data.get(name):
+                text = str(data[name])
+                if isinstance(self.field(name).type, Markdown):
+                    text = shorten(plain_text(text), DESCRIPTION_CHARS)
+                return text
+        return ""
+
+    def display_title(self, title: str) -> str:
+        """Return the title as printed in running text: 《论中国共产党历史》."""
+        if self.title_marks and not title.startswith(self.title_marks[0]):
+            return f"{self.title_marks[0]}{title}{self.title_marks[1]}"
+        return title
+
+    def heading(self, title: str, data: dict[str, Any]) -> str:
+        """Return the heading of a record in documents: 周恩来（1898—1976）."""
+        aside = self.aside(data) if self.aside else ""
+        shown = self.display_title(title)
+        return f"{shown}（{aside}）" if aside else shown
+
+    def facet_values(self, data: dict[str, Any]) -> dict[str, list[str]]:
+        """Return facet slug -> the record's values, for the facets this kind carries."""
+        out: dict[str, list[str]] = {}
+        for slug, path in self.facets.items():
+            value: Any = data
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if isinstance(value, list):
+                out[slug] = [str(v) for v in value]
+            elif value not in (None, ""):
+                out[slug] = [str(value)]
+        return out
+
+
+_TOPICS = {"theme": "themes", "period": "periods"}
+
+
+def _site_facts(d: dict[str, Any]) -> list[str]:
+    region = d["region"]
+    return [d["kind"], f"{region['province']}{region.get('city', '')}"]
+
+
+def _reading_facts(d: dict[str, Any]) -> list[str]:
+    published = d.get("issue") or (f"{d['year']}年" if d.get("year") else None)
+    return [str(x) for x in (d.get("author"), d.get("publisher"), published) if x]
+
+
+def _person_lifespan(d: dict[str, Any]) -> str:
+    return lifespan(d.get("born"), d.get("died"), years_only=True)
 
 
 SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
@@ -687,12 +828,19 @@ SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
     Field("website", Url(), "官方网站"),
     Field("summary", Text(max_chars=300), "简介", "一两句话", required=True),
     Field("body", Markdown(), "详细介绍", "Markdown，不支持 HTML"),
-    *FACETS,
+    *FACET_FIELDS,
     Field("people", _refs("people"), "相关人物"),
     Field("relics", _refs("relics"), "相关文物"),
     Field("readings", _refs("readings"), "相关书目"),
     *COMMON_TAIL,
-)))
+)), note="旧址遗迹是教室", template="site.html", landing="sites_index.html",
+    facets={"province": "region.province", "kind": "kind", "designation": "designations",
+            **_TOPICS, "audience": "audiences"},
+    listing_facets=("kind", "theme", "period", "audience"), facts=_site_facts,
+    pack_heading="旧址介绍",
+    pack_fields=("kind", "region", "address", "open_hours", "booking", "designations",
+                 "summary", "body"),
+    qr=True, suggested=("readings",))
 
 PEOPLE = RecordKind("people", "英烈人物", "人物", "name", Struct(fields=(
     Field("name", Text(max_chars=40), "姓名", required=True),
@@ -707,7 +855,10 @@ PEOPLE = RecordKind("people", "英烈人物", "人物", "name", Struct(fields=(
     Field("themes", _terms("themes"), "主题"),
     Field("periods", _terms("periods"), "历史时期"),
     *COMMON_TAIL,
-)))
+)), note="英烈模范是教师", template="person.html", facets=_TOPICS,
+    listing_facets=("theme",), describe=("summary", "role"), facts=lambda d: [str(d["role"])],
+    aside=_person_lifespan, search_lead=("summary", "role"), pack_heading="人物介绍",
+    pack_fields=("native_place", "role", "summary", "body"))
 
 RELICS = RecordKind("relics", "文物史料", "文物", "name", Struct(fields=(
     Field("name", Text(max_chars=80), "名称", required=True),
@@ -721,7 +872,10 @@ RELICS = RecordKind("relics", "文物史料", "文物", "name", Struct(fields=(
     Field("themes", _terms("themes"), "主题"),
     Field("periods", _terms("periods"), "历史时期"),
     *COMMON_TAIL,
-)))
+)), note="文物史料是教材", template="relic.html", facets=_TOPICS,
+    listing_facets=("theme",), describe=("description",), facts=lambda d: [str(d["era"])],
+    lead="", search_lead=(), pack_heading="文物史料",
+    pack_fields=("era", "site", "category", "holder", "grade", "description"))
 
 READING_KINDS = {"book": "图书", "article": "文章", "speech": "讲话"}
 
@@ -744,6 +898,9 @@ class ReadingKind(Text):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "enum": list(READING_KINDS)}
 
+    def display(self, value: Any) -> str:
+        return READING_KINDS.get(value, str(value))
+
 
 READINGS = RecordKind("readings", "学习书目", "书目", "title", Struct(fields=(
     Field("title", Text(max_chars=120), "书名或篇名", "不加书名号", required=True),
@@ -761,7 +918,11 @@ READINGS = RecordKind("readings", "学习书目", "书目", "title", Struct(fiel
     Field("audiences", _terms("audiences"), "适用对象"),
     Field("themes", _terms("themes"), "主题"),
     *COMMON_TAIL,
-)))
+)), note="四本书与《求是》文章", template="reading.html",
+    facets={"theme": "themes", "audience": "audiences"}, listing_facets=("theme",),
+    facts=_reading_facts, title_marks="《》", pack_heading="学习书目",
+    pack_fields=("kind", "author", "publisher", "issue", "year", "isbn", "url", "summary",
+                 "chapters"))
 
 SECTION = Struct(fields=(
     Field("heading", Text(max_chars=80), "标题", required=True),
@@ -794,7 +955,9 @@ OUTLINES = RecordKind("outlines", "宣讲提纲", "提纲", "title", Struct(fiel
     Field("site_visit", ListOf(VISIT, max_items=10, unique=False), "现场教学安排"),
     Field("readings", _refs("readings"), "延伸阅读"),
     *COMMON_TAIL,
-)))
+)), note="分众化宣讲，可下载", template="outline.html",
+    facets={"theme": "themes", "audience": "audience"}, group_by="audience",
+    facts=lambda d: [str(d["audience"]), f"{d['duration_minutes']} 分钟"])
 
 STOP = Struct(fields=(
     Field("site", Ref(kind="sites"), "旧址", required=True),
@@ -810,7 +973,9 @@ ROUTES = RecordKind("routes", "红色线路", "线路", "name", Struct(fields=(
     Field("themes", _terms("themes"), "主题"),
     Field("stops", ListOf(STOP, min_items=2, max_items=40, unique=False), "站点", required=True),
     *COMMON_TAIL,
-)))
+)), note="现场教学与红色旅游", template="route.html",
+    facets={"theme": "themes", "audience": "audiences"},
+    facts=lambda d: [f"{d['days']} 天", f"{len(d['stops'])} 站"])
 
 KINDS: dict[str, RecordKind] = {k.name: k for k in
                                 (SITES, PEOPLE, RELICS, READINGS, OUTLINES, ROUTES)}
@@ -828,9 +993,19 @@ class Record:
     refs: list[RefUse] = field(default_factory=list)
 
     @property
+    def spec(self) -> RecordKind:
+        """Return the declaration of the record's kind."""
+        return KINDS[self.kind]
+
+    @property
     def title(self) -> str:
         """Return the record's display name."""
-        return str(self.data.get(KINDS[self.kind].title_field, self.id))
+        return str(self.data.get(self.spec.title_field, self.id))
+
+    @property
+    def description(self) -> str:
+        """Return the record's one-line description (page meta, feed, updates)."""
+        return self.spec.description(self.data)
 
     @property
     def draft(self) -> bool:
@@ -840,6 +1015,11 @@ class Record:
     def url(self) -> str:
         """Return the record page's URL relative to the site root."""
         return f"{self.kind}/{self.id}/"
+
+    @property
+    def uri(self) -> str:
+        """Return the record page's source path, as site engines name pages: `kind/id.md`."""
+        return f"{self.kind}/{self.id}.md"
 
     def mark(self, field_path: str) -> Mark:
         """Return where `field_path` was written, or the top of the file."""

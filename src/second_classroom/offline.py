@@ -72,10 +72,12 @@ def shell_urls(site_dir: Path) -> list[str]:
     out), each once, in the order the offline page loads them.
     """
     page = site_dir / OFFLINE_URL / "index.html"
+    found = [OFFLINE_URL, *_SHELL_PAGES]
+    if not page.is_file():  # pages for another engine (`classroom pages`): no theme yet
+        return found
     parser = _Assets()
     parser.feed(page.read_text(encoding="utf-8"))
     base = "https://site.invalid/" + OFFLINE_URL
-    found = [OFFLINE_URL, *_SHELL_PAGES]
     for href in parser.urls:
         parts = urlsplit(urljoin(base, href))
         if parts.netloc != "site.invalid" or parts.query:

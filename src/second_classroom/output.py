@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import Catalog
-from .search import INDEX_DIR
+from .layout import INDEX_DIR
 
 try:  # optional: without it only .gz copies are written
     import brotli
@@ -273,15 +273,17 @@ class PageCompressor:
             self.stats.add(sizes)
 
 
-def precompress(site: Path, workers: int | None = None) -> Precompressed:
+def precompress(site: Path, workers: int | None = None,
+                skip_suffixes: tuple[str, ...] = ()) -> Precompressed:
     """Write `.gz` (and, with the `brotli` package, `.br`) next to each text file in `site`.
 
     Output is deterministic. Files that already have a `.gz` sibling (MkDocs's
-    sitemap.xml.gz), files under `MIN_BYTES`, and the small per-record files in `_NO_COPY`
-    are left alone.
+    sitemap.xml.gz), files under `MIN_BYTES`, the small per-record files in `_NO_COPY`
+    and files ending in `skip_suffixes` are left alone.
     """
     todo = [p for p in sorted(site.rglob("*"))
-            if p.suffix in COMPRESSIBLE and p.is_file() and p.stat().st_size >= MIN_BYTES
+            if p.suffix in COMPRESSIBLE and p.suffix not in skip_suffixes
+            and p.is_file() and p.stat().st_size >= MIN_BYTES
             and not p.with_name(p.name + ".gz").exists()
             and not _NO_COPY.search(p.relative_to(site).as_posix())]
     stats = Precompressed()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import KINDS, Vocab
+from .models import FACETS_BY_SLUG, KINDS, Vocab
 
 
 def _fill_vocab(schema: Any, vocab: Vocab) -> Any:
@@ -27,6 +27,11 @@ def record_schema(kind: str, vocab: Vocab) -> dict[str, Any]:
     """
     spec = KINDS[kind]
     body = _fill_vocab(spec.schema.json_schema(), vocab)
+    for slug, path in spec.facets.items():  # which browsing facet a field feeds (models.FACETS)
+        node = body
+        for part in path.split("."):
+            node = node["properties"][part]
+        node["x-facet"] = {"slug": slug, "label": FACETS_BY_SLUG[slug].label}
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": f"second-classroom/{kind}.schema.json",

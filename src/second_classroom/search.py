@@ -32,7 +32,6 @@ Nothing here knows about MkDocs; `classroom search-index SITE` writes the same i
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import json
@@ -46,28 +45,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog, facet_values
-from .models import KINDS, READING_KINDS, ListOf, Markdown, Record, Struct, Term, Text
+from .catalog import Catalog
+from .cnformat import plain_text
+from .layout import INDEX_DIR
+from .models import FACETS, KINDS, FieldType, ListOf, Markdown, Record, Struct, Term, Text
+from .output import AtomicOutput
 
-INDEX_DIR = "searchindex"  # under the site root; search-ui.js reads <root>searchindex/
 VERSION = 1
 NAME_WEIGHTS = range(6, 10)  # 9 for the shortest names, 6 for long ones
-LEAD_WEIGHT = 3
+LEAD_WEIGHT = 3  # the fields a kind declares as its summary (RecordKind.search_lead)
 TEXT_WEIGHT = 1
-LEAD_FIELDS = ("summary", "role")
 SKIPPED_FIELDS = ("sources", "images")  # citations and photo credits are not content
 EXCERPT_CHARS = 1200  # of a record's text kept for result excerpts
 SHARD_BYTES = 16_384  # aim for shards about this size (before gzip)
 AHEAD_MIN = 2000  # records; below this a worker process costs more than it saves
-# Facets as the search UI names them, and where a record's values come from.
-FACET_LABELS = {"栏目": "", "省份": "province", "类型": "kinds", "主题": "themes",
-                "时期": "periods", "对象": "audiences"}
+KIND_FILTER = "栏目"  # the filter by kind of record; the others are declared facets
+# Filters as the search UI names them -> the facet slug their values come from.
+FILTERS = {KIND_FILTER: "", **{f.filter_label: f.slug for f in FACETS if f.filter_label}}
 _DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 _VALUE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"  # search-ui.js too
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_INLINE = re.compile(r"[*_`\\]+")  # emphasis and code marks sit inside words: drop them
-_MD_BLOCK = re.compile(r"^\s*(?:#+|>|[-+]|\d+[.)])\s+|\|", re.M)
-_SPACE = re.compile(r"\s+")
 
 
 class SearchIndexError(Exception):
@@ -125,12 +121,6 @@ def shard_of(term: str, shards: int) -> int:
     return h % shards
 
 
-def plain_text(markdown: str) -> str:
-    """Return Markdown as one line of plain text (for terms and excerpts; never rendered)."""
-    text = _MD_INLINE.sub("", _MD_LINK.sub(r"\1", markdown))
-    return _SPACE.sub(" ", _MD_BLOCK.sub(" ", text)).strip()
-
-
 def _texts(schema: Struct, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """Yield (field name, text) for every text and vocabulary value, nested ones included."""
     for f in schema.fields:
@@ -139,7 +129,7 @@ def _texts(schema: Struct, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield from ((f.name, t) for t in _values(f.type, data[f.name]))
 
 
-def _values(kind: Any, value: Any) -> Iterator[str]:
+def _values(kind: FieldType, value: Any) -> Iterator[str]:
     if isinstance(kind, ListOf):
         for item in value:
             yield from _values(kind.item, item)
@@ -148,7 +138,7 @@ def _values(kind: Any, value: Any) -> Iterator[str]:
     elif isinstance(kind, Markdown):
         yield plain_text(value)
     elif isinstance(kind, Text | Term):
-        yield READING_KINDS.get(value, value) if isinstance(value, str) else str(value)
+        yield kind.display(value)  # as shown: a reading's kind `book` is found as 图书
 
 
 @dataclass
@@ -171,23 +161,23 @@ def name_weight(title: str) -> int:
 
 def search_doc(record: Record) -> SearchDoc:
     """Return what the index holds of `record`."""
-    kind = KINDS[record.kind]
+    kind = record.spec
     fields: list[tuple[int, str]] = [(name_weight(record.title), record.title)]
     lead: list[str] = []
     rest: list[str] = []
     for name, text in _texts(kind.schema, record.data):
         if name == kind.title_field:
             continue
-        (lead if name in LEAD_FIELDS else rest).append(text)
+        (lead if name in kind.search_lead else rest).append(text)
     # One text per weight: the terms are the same, and each text costs a normalisation.
     fields += [(w, "\n".join(texts)) for w, texts in ((LEAD_WEIGHT, lead), (TEXT_WEIGHT, rest))
                if texts]
     excerpt = " ".join(lead + rest)[:EXCERPT_CHARS]
-    values = facet_values(record)
-    facets = {"栏目": [kind.label]}
-    for label, source in FACET_LABELS.items():
-        if source and values.get(source):
-            facets[label] = list(values[source])
+    values = kind.facet_values(record.data)
+    facets = {KIND_FILTER: [kind.label]}
+    for label, slug in FILTERS.items():
+        if slug and values.get(slug):
+            facets[label] = list(values[slug])
     return SearchDoc(record.url, record.title, kind.label, fields, excerpt, facets)
 
 
@@ -246,7 +236,7 @@ def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, list[int]]]:
 def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
     """Return facet names, values and one column per facet: record i's values at i."""
     values: dict[str, list[str]] = {}
-    for label in FACET_LABELS:
+    for label in FILTERS:
         seen = {v for d in docs for v in d.facets.get(label, [])}
         values[label] = sorted(seen, key=lambda v: (v not in order, order.get(v, 0), v))
     columns = {}
@@ -256,7 +246,7 @@ def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
                                    f"{len(_VALUE_CHARS)} 个")
         code = {v: _VALUE_CHARS[i] for i, v in enumerate(names)}
         columns[label] = ",".join("".join(code[v] for v in d.facets.get(label, [])) for d in docs)
-    return {"facets": list(FACET_LABELS), "values": values, "columns": columns}
+    return {"facets": list(FILTERS), "values": values, "columns": columns}
 
 
 def build_index(docs: list[SearchDoc], order: Iterable[str] = ()) -> dict[str, bytes]:
@@ -312,8 +302,9 @@ class IndexResult:
 def facet_order(catalog: Catalog) -> list[str]:
     """Return every facet value in vocabulary order (kinds of record first)."""
     order = [k.label for k in KINDS.values()]
-    for name in ("provinces", "kinds", "themes", "periods", "audiences"):
-        order += catalog.vocab.terms(name)
+    for facet in FACETS:
+        if facet.filter_label:
+            order += catalog.vocab.terms(facet.vocabulary)
     return order
 
 
@@ -333,8 +324,6 @@ def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> Index
         raise SearchIndexError(f"{site_dir}: 站点目录不存在，无法建立搜索索引")
     if not docs:
         raise SearchIndexError(f"{site_dir}: 没有可检索的记录（全部是草稿或数据目录为空）")
-    from .output import AtomicOutput  # not at the top: output.py imports INDEX_DIR from here
-
     files = build_index(docs, order)
     out = AtomicOutput(site_dir / INDEX_DIR)
     staging = out.begin()
@@ -377,28 +366,3 @@ def index_ahead(catalog: Catalog, site_dir: Path) -> Future[IndexResult]:
     pool.shutdown(wait=False)  # the worker exits once the index is written
     return future
 
-
-def cmd_search_index(args: argparse.Namespace) -> int:
-    """Write the search index into a built site (for engines that do not run the hook)."""
-    from .cli import checked_catalog
-
-    catalog = checked_catalog(Path(args.data), "未建立搜索索引")
-    if catalog is None:
-        return 1
-    try:
-        written = write_index(catalog, Path(args.site))
-    except SearchIndexError as exc:
-        print(f"classroom: {exc}")
-        return 1
-    print(f"已建立搜索索引：{written.records} 条记录，{written.terms} 个检索词，"
-          f"{written.shards} 个分片，共 {written.bytes / 1024:.0f} KB，"
-          f"用时 {written.seconds:.1f} 秒 → {written.folder}")
-    return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `search-index` subcommand."""
-    parser = sub.add_parser("search-index", help="为已生成的站点建立中文全文搜索索引")
-    parser.add_argument("site", help="已生成的站点目录，如 site")
-    parser.add_argument("--data", default="site_data", help="数据目录（默认 site_data）")
-    parser.set_defaults(func=cmd_search_index)

@@ -2,17 +2,19 @@
 
 An outline becomes a `Document` (document.py), which each writer lays out; the lecturer
 pack (讲解包) is the same outline followed by the profiles of the sites, people and relics
-it uses and its reading list. `site.py` exports every outline at build time, reusing the
-files of outlines whose content did not change.
+it uses and its reading list. batch.py exports every outline in every format at build time
+(and for `classroom export --all`), reusing the cached files of outlines whose content did
+not change; cli/export.py is the command.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..catalog import Catalog
-from .document import Document, outline_document
-from .fonts import FontNotFound
+if TYPE_CHECKING:  # at run time loaded on use: document.py needs Jinja2 and Markdown
+    from ..catalog import Catalog
+    from .document import Document
 
 FORMATS = ("docx", "pdf", "md")
 MEDIA_TYPES = {
@@ -65,8 +67,10 @@ def export_outline(catalog: Catalog, outline_id: str, fmt: str, pack: bool = Fal
     Raises:
         KeyError: no published outline has that id.
     """
+    from .document import outline_document
+
     return export_document(outline_document(catalog, outline_id, pack, author), fmt)
 
 
-__all__ = ["EXPORTER_VERSION", "FORMATS", "MEDIA_TYPES", "Document", "ExportResult",
-           "FontNotFound", "export_document", "export_outline", "outline_document"]
+__all__ = ["EXPORTER_VERSION", "FORMATS", "MEDIA_TYPES", "ExportResult", "export_document",
+           "export_outline"]

@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from ..catalog import Catalog
-from ..models import Record
+from ..models import OUTLINES, Record
 from ..render import Download
 from . import EXPORTER_VERSION, export_document
 from .document import Document, outline_document, used_records
@@ -62,7 +62,7 @@ def download_links(catalog: Catalog) -> dict[str, list[Download]]:
     """Return outline id -> download links, with hrefs relative to the outline page."""
     return {outline.id: [Download(v.label, v.filename(outline.id))
                          for v in variants_for(catalog, outline)]
-            for outline in catalog.by_kind["outlines"]}
+            for outline in catalog.by_kind[OUTLINES.name]}
 
 
 @cache
@@ -144,7 +144,7 @@ def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "
     jobs: list[tuple[Document, str]] = []
     places: list[tuple[Path, Path]] = []  # cached file -> target
     pending: dict[Path, int] = {}
-    for outline in catalog.by_kind["outlines"]:
+    for outline in catalog.by_kind[OUTLINES.name]:
         if wanted is not None and outline.id not in wanted:
             continue
         docs: dict[bool, Document] = {}

@@ -11,13 +11,14 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
 
 from ..catalog import Catalog
-from ..models import READING_KINDS, Record
-from ..render import cn_number, cndate, region_text
+from ..cnformat import cn_number, cndate
+from ..models import KINDS, OUTLINES, ListOf, Markdown, Record, Ref, Struct
 from ..render.richtext import markdown_to_html
 
 BlockKind = Literal["heading", "para", "item", "meta"]
@@ -190,27 +191,12 @@ class _Builder:
 
 
 def _names(records: list[Record]) -> str:
-    return "、".join(r.title for r in records)
+    return "、".join(r.spec.display_title(r.title) for r in records)
 
 
-def _reading_name(record: Record) -> str:
-    title = record.title
-    return title if title.startswith("《") else f"《{title}》"
-
-
-def _reading_line(record: Record) -> str:
-    d = record.data
-    facts = [str(x) for x in (d.get("author"), d.get("publisher"),
-                              d.get("issue") or (f"{d['year']}年" if d.get("year") else None))
-             if x]
-    return "，".join([_reading_name(record), *facts])
-
-
-def _lifespan(d: dict[str, Any]) -> str:
-    born, died = str(d.get("born") or "")[:4], str(d.get("died") or "")[:4]
-    if born and died:
-        return f"{born}—{died}"
-    return f"{born}年生" if born else ""
+def _citation(record: Record) -> str:
+    """Return a record as one line of a reading list: 《题名》，作者，出版者，年份."""
+    return "，".join([record.spec.display_title(record.title), *record.spec.facts(record.data)])
 
 
 def _sources_of(record: Record) -> list[Source]:
@@ -219,21 +205,28 @@ def _sources_of(record: Record) -> list[Source]:
             for s in record.data.get("sources", [])]
 
 
+def _refs_in(schema: Struct, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Yield (kind, id) of every reference in `data`, in the order its fields are declared."""
+    for f in schema.fields:
+        if f.name not in data:
+            continue
+        value, kind = data[f.name], f.type
+        items = value if isinstance(kind, ListOf) else [value]
+        item_type = kind.item if isinstance(kind, ListOf) else kind
+        for item in items:
+            if isinstance(item_type, Ref):
+                yield item_type.kind, str(item)
+            elif isinstance(item_type, Struct):
+                yield from _refs_in(item_type, item)
+
+
 def used_records(catalog: Catalog, outline: Record) -> dict[str, list[Record]]:
-    """Return the sites, people, relics and readings an outline uses, in order of first use."""
-    order: dict[str, list[str]] = {"sites": [], "people": [], "relics": [], "readings": []}
-
-    def add(kind: str, ids: list[str]) -> None:
-        for i in ids:
-            if i not in order[kind] and i in catalog.records:
-                order[kind].append(i)
-
-    d = outline.data
-    for section in d.get("sections", []):
-        for kind in order:
-            add(kind, section.get(kind, []))
-    add("sites", [v["site"] for v in d.get("site_visit", [])])
-    add("readings", d.get("readings", []))
+    """Return, per kind that has a part in lecturer packs, the records an outline uses, in
+    order of first use."""
+    order: dict[str, list[str]] = {k: [] for k, spec in KINDS.items() if spec.pack_heading}
+    for kind, record_id in _refs_in(outline.spec.schema, outline.data):
+        if kind in order and record_id not in order[kind] and record_id in catalog.records:
+            order[kind].append(record_id)
     return {kind: [catalog.records[i] for i in ids] for kind, ids in order.items()}
 
 
@@ -251,7 +244,7 @@ def outline_document(catalog: Catalog, outline_id: str, pack: bool = False,
         KeyError: there is no published outline with that id.
     """
     outline = catalog.records.get(outline_id)
-    if outline is None or outline.kind != "outlines":
+    if outline is None or outline.spec is not OUTLINES:
         raise KeyError(outline_id)
     d = outline.data
     b = _Builder()
@@ -270,11 +263,9 @@ def outline_document(catalog: Catalog, outline_id: str, pack: bool = False,
         b.h2(f"{section['heading']}{minutes}")
         b.items([str(p) for p in section["points"]])
         b.meta("互动", section.get("interaction"))
-        for kind, label in (("sites", "旧址"), ("people", "人物"), ("relics", "文物"),
-                            ("readings", "书目")):
+        for kind, spec in KINDS.items():  # the records a section names, kind by kind
             found = [catalog.records[i] for i in section.get(kind, []) if i in catalog.records]
-            b.meta(f"涉及{label}", _names(found) if kind != "readings"
-                   else "、".join(_reading_name(r) for r in found))
+            b.meta(f"涉及{spec.noun}", _names(found))
 
     b.h1("讨论题")
     b.items([str(q) for q in d["discussion"]])
@@ -288,7 +279,7 @@ def outline_document(catalog: Catalog, outline_id: str, pack: bool = False,
     readings = [catalog.records[i] for i in d.get("readings", []) if i in catalog.records]
     if readings:
         b.h1("延伸阅读")
-        b.items([_reading_line(r) for r in readings])
+        b.items([_citation(r) for r in readings])
 
     sources = _sources_of(outline)
     date = d["verified"]
@@ -312,57 +303,28 @@ def outline_document(catalog: Catalog, outline_id: str, pack: bool = False,
 
 
 def _pack_blocks(b: _Builder, catalog: Catalog, used: dict[str, list[Record]]) -> None:
-    if used["sites"]:
-        b.h1("旧址介绍")
-        for site in used["sites"]:
-            s = site.data
-            b.h2(site.title)
-            region = s["region"]
-            b.meta("类型", s["kind"])
-            b.meta("地区", region_text(region))
-            b.meta("地址", s.get("address"))
-            b.meta("开放时间", s.get("open_hours"))
-            b.meta("预约", s.get("booking"))
-            b.meta("命名", "、".join(s.get("designations", [])))
-            b.para(str(s["summary"]))
-            b.markdown(str(s.get("body", "")))
-    if used["people"]:
-        b.h1("人物介绍")
-        for person in used["people"]:
-            p = person.data
-            span = _lifespan(p)
-            b.h2(f"{person.title}（{span}）" if span else person.title)
-            b.meta("籍贯", p.get("native_place"))
-            b.meta("身份", p["role"])
-            b.para(str(p["summary"]))
-            b.markdown(str(p.get("body", "")))
-    if used["relics"]:
-        b.h1("文物史料")
-        for relic in used["relics"]:
-            r = relic.data
-            b.h2(relic.title)
-            b.meta("年代", r["era"])
-            holder_site = catalog.records.get(r["site"])
-            b.meta("所属旧址", holder_site.title if holder_site else None)
-            b.meta("类别", r.get("category"))
-            b.meta("收藏单位", r.get("holder"))
-            b.meta("级别", r.get("grade"))
-            b.markdown(str(r["description"]))
-    if used["readings"]:
-        b.h1("学习书目")
-        for reading in used["readings"]:
-            r = reading.data
-            b.h2(_reading_name(reading))
-            b.meta("类型", READING_KINDS.get(r["kind"], r["kind"]))
-            b.meta("作者", r.get("author"))
-            b.meta("出版者", r.get("publisher"))
-            b.meta("期号", r.get("issue"))
-            b.meta("出版年份", r.get("year"))
-            b.meta("ISBN", r.get("isbn"))
-            b.meta("网址", r.get("url"))
-            b.para(str(r["summary"]))
-            if r.get("chapters"):
-                b.meta("主要篇章", "；".join(str(c) for c in r["chapters"]))
+    """Append each used record's profile, as its kind declares it (`pack_fields`)."""
+    for kind, records in used.items():
+        spec = KINDS[kind]
+        if not records:
+            continue
+        b.h1(spec.pack_heading)
+        for record in records:
+            b.h2(spec.heading(record.title, record.data))
+            for name in spec.pack_fields:
+                value = record.data.get(name)
+                if value in (None, "", []):
+                    continue
+                declared = spec.field(name)
+                if isinstance(declared.type, Markdown):
+                    b.markdown(str(value))
+                elif name == spec.lead:
+                    b.para(str(value))
+                elif isinstance(declared.type, Ref):
+                    target = catalog.records.get(str(value))
+                    b.meta(declared.label, target.title if target else None)
+                else:
+                    b.meta(declared.label, declared.type.display(value))
 
 
 __all__ = ["Block", "Document", "Source", "clean", "markdown_paragraphs",

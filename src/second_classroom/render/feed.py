@@ -12,7 +12,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..catalog import Catalog
 from ..models import KINDS, Record
-from . import Asset, Page, RenderOptions, _render  # render/__init__ imports this module lazily
+from .environment import render
+from .page import Asset, Page, RenderOptions
 
 FEED_LIMIT = 50
 UPDATES_URI = "updates/index.md"
@@ -28,18 +29,12 @@ def recent_records(catalog: Catalog, limit: int = FEED_LIMIT) -> list[Record]:
     return dated[:limit]
 
 
-def summary_of(record: Record) -> str:
-    """Return the one-line description of a record used in lists and the feed."""
-    d = record.data
-    return str(d.get("summary") or d.get("role") or d.get("era") or "")
-
-
 def updates_page(catalog: Catalog, options: RenderOptions) -> Page:
     """Render /updates/: the most recently verified records, grouped by date."""
     records = recent_records(catalog)
     groups = [(date, list(group))
               for date, group in groupby(records, key=lambda r: r.data["verified"])]
-    html = _render("updates.html", "updates/", groups=groups, total=len(records))
+    html = render("updates.html", "updates/", groups=groups, total=len(records))
     return Page(UPDATES_URI, "最近更新", html, f"{options.site_name}最近核实和更新的记录")
 
 
@@ -84,7 +79,7 @@ def atom_feed(catalog: Catalog, options: RenderOptions) -> Asset:
             f'    <link rel="alternate" type="text/html" href={quoteattr(iri(record.url))}/>',
             f"    <updated>{_stamp(record.data['verified'])}</updated>",
             f"    <category term={quoteattr(record.kind)} label={quoteattr(spec.label)}/>",
-            f"    <summary>{escape(summary_of(record))}</summary>",
+            f"    <summary>{escape(record.description)}</summary>",
             "  </entry>",
         ]
     lines.append("</feed>")

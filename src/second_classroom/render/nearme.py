@@ -5,21 +5,28 @@ it, fetches these files from the site itself and computes the distances locally.
 visitor refuses (or the browser cannot tell), the same files drive a province → city picker.
 
 Layout under `<site>/nearme/` (the format is read by nearme.js; keep them in step):
-  index.json   {"v": 1, "q": 10000, "kinds": [kind names],
+  index.json   {"v": 1, "q": 10000, "base": "sites/", "kinds": [kind names],
                 "provinces": [{"name", "file", "n", "located", "box"?}]}
                one entry per province with published sites, in vocabulary order; `n`
                counts its sites, `located` those with coordinates, and `box`
                ([south, west, north, east], quantised) bounds the located ones, so the phone
                can skip provinces that cannot hold anything nearer than what it has found.
-  pNN.json     {"province", "cities": [names], "sites": [[id, name, kind, city, lat, lng]]}
-               NN is the province's place in vocab.yml (stable across builds); `kind` and
-               `city` index `kinds` and `cities` (-1: no city given); lat/lng are WGS-84
+  pNN.json     {"province", "cities": [names], "sites": [[ref, name, kind, city, lat, lng]]}
+               NN is the province's place in vocab.yml (stable across builds); `ref` is
+               the record's id, its page at `base` + id + "/" (a record of another kind
+               with coordinates, should one be declared, gives its page's URL instead:
+               it holds a "/", an id never does); `kind` and `city`
+               index `kinds` (the 类型 facet's vocabulary) and `cities` (-1: none given,
+               or none in the vocabulary); lat/lng are WGS-84
                degrees × q, rounded (0.0001° is about 11 m) and left out when the record has
                no verified coordinates: such a site is offered in the picker, marked
                “暂无核实坐标”, and never placed in the distance list.
 
 Split by province so that a visitor downloads the index and the few provinces near them
 (tens of KB at 10,000 sites) rather than every site in the country.
+
+Which records are listed is read from the kind declarations: every kind with a `location`
+field that carries the province facet (today the 红色地标).
 """
 
 from __future__ import annotations
@@ -29,9 +36,11 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ..models import FACETS_BY_SLUG, KINDS, Record
+from .page import Asset
+
 if TYPE_CHECKING:
     from ..catalog import Catalog
-    from . import Asset
 
 FOLDER = "nearme"
 INDEX = f"{FOLDER}/index.json"
@@ -53,31 +62,48 @@ def province_file(index: int) -> str:
     return f"p{index:02d}.json"
 
 
+def located_kinds() -> list[str]:
+    """Return the kinds whose records can have coordinates and a province."""
+    return [kind for kind, spec in KINDS.items()
+            if "location" in spec.schema.by_name() and "province" in spec.facets]
+
+
 def nearme_files(catalog: Catalog) -> dict[str, str]:
     """Return site-root-relative path -> JSON text of every near-me file."""
-    kinds = catalog.vocab.terms("kinds")
+    kinds = catalog.vocab.terms(FACETS_BY_SLUG["kind"].vocabulary)
     kind_index = {k: i for i, k in enumerate(kinds)}
-    provinces = catalog.vocab.terms("provinces")
-    by_province: dict[str, list[Any]] = {p: [] for p in provinces}
-    for site in catalog.by_kind["sites"]:
-        by_province.setdefault(site.data["region"]["province"], []).append(site)
+    provinces = catalog.vocab.terms(FACETS_BY_SLUG["province"].vocabulary)
+    located = located_kinds()
+    base = f"{located[0]}/" if located else ""
+    by_province: dict[str, list[Record]] = {p: [] for p in provinces}
+    for kind in located:
+        for record in catalog.by_kind[kind]:
+            for province in record.spec.facet_values(record.data).get("province", []):
+                by_province.setdefault(province, []).append(record)
+
+    def city_of(record: Record) -> str:
+        return str((record.data.get("region") or {}).get("city") or "")
+
+    def ref(record: Record) -> str:
+        return record.id if record.kind == located[0] else record.url
+
     files: dict[str, str] = {}
     entries = []
     for number, name in enumerate(by_province):
-        sites = by_province[name]
-        if not sites:
+        records = by_province[name]
+        if not records:
             continue
-        # Cities with the most sites first (the picker lists them in this order).
-        per_city = Counter(s.data["region"]["city"] for s in sites if s.data["region"].get("city"))
+        # Cities with the most records first (the picker lists them in this order).
+        per_city = Counter(city_of(r) for r in records if city_of(r))
         cities = sorted(per_city, key=lambda c: (-per_city[c], c))
         city_index = {c: i for i, c in enumerate(cities)}
         rows = []
         box: list[int] | None = None
-        for site in sorted(sites, key=lambda s: (city_index.get(s.data["region"].get("city"), -1),
-                                                 s.id)):
-            row: list[Any] = [site.id, site.title, kind_index.get(site.data["kind"], -1),
-                              city_index.get(site.data["region"].get("city"), -1)]
-            location = site.data.get("location")
+        for record in sorted(records, key=lambda r: (city_index.get(city_of(r), -1), r.url)):
+            kind = record.spec.facet_values(record.data).get("kind", [""])[0]
+            row: list[Any] = [ref(record), record.title, kind_index.get(kind, -1),
+                              city_index.get(city_of(record), -1)]
+            location = record.data.get("location")
             if location:
                 lat, lng = quantise(location["lat"]), quantise(location["lng"])
                 row += [lat, lng]
@@ -91,13 +117,12 @@ def nearme_files(catalog: Catalog) -> dict[str, str]:
         if box is not None:
             entry["box"] = box
         entries.append(entry)
-    files[INDEX] = _dump({"v": VERSION, "q": SCALE, "kinds": kinds, "provinces": entries})
+    files[INDEX] = _dump({"v": VERSION, "q": SCALE, "base": base, "kinds": kinds,
+                          "provinces": entries})
     return files
 
 
 def nearme_assets(catalog: Catalog) -> Iterator[Asset]:
     """Yield the near-me files as assets written with the site."""
-    from . import Asset  # render/__init__.py imports this module
-
     for uri, text in sorted(nearme_files(catalog).items()):
         yield Asset(uri, text)

@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING
 
 import markupsafe
 
+from ..models import FACETS_BY_SLUG
+from .page import facet_url
+
 if TYPE_CHECKING:
     from ..catalog import Catalog
 
@@ -69,15 +72,14 @@ class Division:
 
 def divisions(catalog: Catalog) -> list[Division]:
     """Return every province-level division of the vocabulary, in its order, with the
-    number of published sites and (when it has any) its listing URL."""
-    from . import facet_url  # render/__init__.py imports this module
-
-    counts: dict[str, int] = {}
-    for value, records in catalog.facet("province").items():
-        counts[value] = sum(1 for r in records if r.kind == "sites")
+    number of published records of the kinds that carry the province facet (the 红色地标)
+    and, when it has any, its listing URL."""
+    carriers = catalog.kinds_with_facet("province")
+    counts = {value: sum(1 for r in records if r.kind in carriers)
+              for value, records in catalog.facet("province").items()}
     return [Division(name, counts.get(name, 0),
                      facet_url("province", name) if counts.get(name) else None)
-            for name in catalog.vocab.terms("provinces")]
+            for name in catalog.vocab.terms(FACETS_BY_SLUG["province"].vocabulary)]
 
 
 def levels(counts: list[int]) -> list[int]:

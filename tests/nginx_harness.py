@@ -1,6 +1,7 @@
 """Run the project's nginx configuration (deploy/nginx.conf) on a built site, locally.
 
-For tests and benchmarks: nginx runs in the foreground as a child process with its own
+A test harness, not part of the package: tests/test_nginx.py imports it, and so does
+bench/load_bench.py (which puts tests/ on sys.path). For tests and benchmarks: nginx runs in the foreground as a child process with its own
 prefix (pid file, logs and temp dirs in a scratch folder), on a loopback port, serving
 exactly the `server` block a real deployment uses.
 """

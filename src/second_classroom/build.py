@@ -1,0 +1,251 @@
+"""The whole build, engine-neutral: check → catalog → pages → downloads, search index,
+offline files, feed → precompression → atomic output.
+
+`SiteBuild` holds a build's state, typed. A site engine drives it in its own order: the
+MkDocs hook (hooks/site_hooks.py) hands MkDocs the pages and lets MkDocs wrap them in
+Material's chrome; `write_site` (the `classroom pages` command) writes the same pages as
+Markdown with front matter, with everything else the MkDocs build has besides the theme:
+posters, the feed, the downloads, the search index, record photos, sw.js and the
+precompressed copies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog, load_catalog
+from .export.batch import ExportStats, download_links, export_all
+from .layout import DEFAULT_DATA
+from .offline import offline_page, write_service_worker
+from .output import AtomicOutput, PageCompressor, Precompressed, data_date, page_dates, precompress
+from .pictures import PictureSet
+from .problems import Problem
+from .render import Page, RenderOptions, record_page, site_assets, site_pages
+from .render.provincegrid import CHARTS
+from .search import IndexResult, index_ahead
+
+
+class OptionsError(Exception):
+    """A build option is unknown or of the wrong type; the message is in Chinese."""
+
+
+CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """The build's options (`extra.second_classroom` in mkdocs.yml), declared and checked."""
+
+    data: str = DEFAULT_DATA  # data folder, relative to the project
+    local_province: str = ""  # the province the home page features
+    downloads: bool = True  # DOCX/PDF/Markdown downloads on outline pages
+    search: bool = True  # write the search index
+    shared_nav: bool = True  # reuse one rendering of the theme's navigation per folder
+    export_cache: str = ".cache/exports"  # cached downloads, relative to the project
+    province_chart: str = "grid"  # 红色地标 page: "grid" (province tiles) or "bars"
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None, where: str) -> BuildOptions:
+        """Return the options in `values`; raise OptionsError naming `where` (e.g.
+        "mkdocs.yml: extra.second_classroom") for an unknown key or a wrong type."""
+        declared = {f.name: f for f in fields(cls)}
+        defaults = cls()
+        if values is None:
+            return defaults
+        if not isinstance(values, Mapping):
+            raise OptionsError(f"{where} 应为映射（选项: 值）")
+        kept: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in declared:
+                close = difflib.get_close_matches(str(key), list(declared), n=1, cutoff=0.6)
+                hint = f"，是否指“{close[0]}”？" if close else \
+                    "，可用选项：" + "、".join(declared)
+                raise OptionsError(f"{where}：未知选项“{key}”{hint}")
+            expected = type(getattr(defaults, key))
+            if not isinstance(value, expected) or (expected is not bool
+                                                   and isinstance(value, bool)):
+                kind = "true 或 false" if expected is bool else "文字"
+                raise OptionsError(f"{where}.{key} 应为{kind}，实际是“{value}”")
+            if key in CHOICES and value not in CHOICES[key]:
+                raise OptionsError(f"{where}.{key} 只能是 {' 或 '.join(CHOICES[key])}，"
+                                   f"实际是“{value}”")
+            kept[key] = value
+        return cls(**kept)
+
+
+@dataclass
+class BuildReport:
+    """What the steps after the pages wrote, for the log."""
+
+    exports: ExportStats | None = None
+    search: IndexResult | None = None
+    pictures: int = 0
+    packed: Precompressed = field(default_factory=Precompressed)
+    pack_seconds: float = 0.0
+
+
+@dataclass
+class SiteBuild:
+    """One build's state, from the checked catalog to the published site."""
+
+    project: Path  # folder the options' relative paths start from
+    options: BuildOptions
+    catalog: Catalog
+    render: RenderOptions
+    warnings: list[Problem]
+    records: dict[str, Any] = field(default_factory=dict)  # record page uri -> Record
+    output: AtomicOutput | None = None
+    compressor: PageCompressor | None = None
+    search_job: Future[IndexResult] | None = None
+
+    @classmethod
+    def start(cls, project: Path, options: BuildOptions, site_url: str = "",
+              site_name: str = "第二课堂") -> SiteBuild:
+        """Check the data and build the catalog. Raises problems.DataError on errors."""
+        data = project / options.data
+        catalog, result = load_catalog(data)
+        render = RenderOptions(site_url=site_url, site_name=site_name,
+                               local_province=options.local_province,
+                               province_chart=options.province_chart,
+                               pictures=PictureSet(data))
+        if options.downloads:
+            render.downloads = download_links(catalog)
+        records = {r.uri: r for r in catalog.records.values()}
+        return cls(project, options, catalog, render, result.warnings, records)
+
+    # --- pages -------------------------------------------------------------------------
+
+    def listing_pages(self) -> Iterator[Page]:
+        """Yield every page but the records': home, listings, facet pages, updates, offline."""
+        yield from site_pages(self.catalog, self.render, records=False)
+        yield offline_page()  # shown by the service worker for pages not saved offline
+
+    def record_stub(self, uri: str) -> Page:
+        """Return a record page without its HTML (title and description only)."""
+        record = self.records[uri]
+        return Page(uri, record.title, "", record.description)
+
+    def record_page(self, uri: str) -> Page:
+        """Return the record page at `uri`, rendered now."""
+        return record_page(self.catalog, self.records[uri], self.render)
+
+    def pages(self) -> Iterator[Page]:
+        """Yield every page, records last."""
+        yield from self.listing_pages()
+        for uri in self.records:
+            yield self.record_page(uri)
+
+    def page_dates(self) -> tuple[dict[str, str], str | None]:
+        """Return each record page's date (ISO) and the data's date: never the clock's."""
+        latest = data_date(self.catalog)
+        return page_dates(self.catalog), latest.isoformat() if latest else None
+
+    # --- output ------------------------------------------------------------------------
+
+    def begin(self, site_dir: Path, atomic: bool = True, compress: bool = True) -> Path:
+        """Return the folder to write the site into: a staging folder swapped in by
+        `publish` when `atomic`. With `compress`, pages' copies are made as they come."""
+        if atomic:
+            self.output = AtomicOutput(site_dir)
+            site_dir = self.output.begin()
+        if compress:
+            self.compressor = PageCompressor()
+        return site_dir
+
+    def start_search(self, site_dir: Path) -> None:
+        """Start writing the search index into `site_dir` (on the second core if large)."""
+        if self.options.search:
+            self.search_job = index_ahead(self.catalog, site_dir)
+
+    def page_written(self, path: Path, data: bytes) -> None:
+        """Queue the precompressed copies of a page just written at `path`."""
+        if self.compressor is not None:
+            self.compressor.add(path, data)
+
+    def finish(self, site_dir: Path) -> BuildReport:
+        """Write what follows the pages into `site_dir`: posters and feed, downloads, the
+        search index (waited for), record photos, sw.js, then precompressed copies.
+
+        Raises search.SearchIndexError if the index could not be written.
+        """
+        report = BuildReport()
+        for asset in site_assets(self.catalog, self.render):
+            target = site_dir / asset.uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(asset.content, encoding="utf-8")
+        if self.options.downloads:  # reused from the cache when unchanged
+            report.exports = export_all(self.catalog, site_dir,
+                                        self.project / self.options.export_cache,
+                                        author=self.render.site_name)
+        if (job := self.search_job) is not None:
+            self.search_job = None
+            report.search = job.result()
+        if self.render.pictures is not None:  # resized copies only; originals stay out
+            report.pictures = self.render.pictures.write(site_dir,
+                                                         self.project / ".cache" / "images")
+        # sw.js last of all files: its cache names hash every other file.
+        write_service_worker(site_dir)
+        if self.compressor is not None:
+            start = time.perf_counter()
+            compressor, self.compressor = self.compressor, None
+            report.packed = compressor.wait() + precompress(site_dir)
+            report.pack_seconds = time.perf_counter() - start
+        return report
+
+    def publish(self) -> Path | None:
+        """Swap the finished site in (atomic builds); return where it now is."""
+        if self.output is None:
+            return None
+        output, self.output = self.output, None
+        output.commit()
+        return output.target
+
+    def abort(self) -> None:
+        """Stop after a failure: let workers finish writing, then drop the staging folder.
+        The previous site stays as it was."""
+        if (job := self.search_job) is not None:
+            self.search_job = None
+            with contextlib.suppress(Exception):
+                job.result()  # the index worker writes into the staging dir
+        if (compressor := self.compressor) is not None:
+            self.compressor = None
+            with contextlib.suppress(Exception):
+                compressor.wait()
+        if (output := self.output) is not None:
+            self.output = None
+            output.discard()
+
+
+def write_site(build: SiteBuild, out: Path) -> tuple[int, BuildReport]:
+    """Write the whole site as Markdown pages (front matter + HTML) and every other file
+    under `out`, atomically; return the page count and the report.
+
+    This is the engine-neutral output: any static site engine that reads Markdown with
+    raw HTML can build it (Zensical, which runs no project hooks, among them).
+    """
+    site_dir = build.begin(out, atomic=True, compress=False)
+    try:
+        build.start_search(site_dir)
+        count = 0
+        for page in build.pages():
+            target = site_dir / page.uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page.as_markdown(), encoding="utf-8")
+            count += 1
+        report = build.finish(site_dir)
+        start = time.perf_counter()
+        # Pages are sources for the engine; every file served as it is gets its copies.
+        report.packed = precompress(site_dir, skip_suffixes=(".md",))
+        report.pack_seconds = time.perf_counter() - start
+    except BaseException:
+        build.abort()
+        raise
+    build.publish()
+    return count, report

@@ -1,0 +1,7 @@
+"""`python -m second_classroom.cli`: the `classroom` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

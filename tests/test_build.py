@@ -1,0 +1,148 @@
+"""The core build: two engines give the same pages, options are checked, pages and exports
+format the same facts the same way."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, build_site, site_config
+
+from second_classroom.build import BuildOptions, OptionsError, SiteBuild, write_site
+from second_classroom.cnformat import lifespan
+from second_classroom.export.document import outline_document
+from second_classroom.models import KINDS
+
+_ARTICLE = re.compile(r"<article class=\"md-content__inner md-typeset\">\s*(.*)\s*</article>",
+                      re.S)
+
+
+def _main_content(html: str) -> str:
+    """Return the record content MkDocs placed inside Material's article."""
+    found = _ARTICLE.search(html)
+    assert found, "no Material article in the page"
+    return found.group(1).strip()
+
+
+@pytest.fixture(scope="module")
+def engine_neutral(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample written by `write_site` (what `classroom pages` runs), like mkdocs.yml."""
+    out = tmp_path_factory.mktemp("neutral") / "site"
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))
+    options = BuildOptions.from_mapping(config["extra"]["second_classroom"], "mkdocs.yml")
+    build = SiteBuild.start(REPO, options, config["site_url"], config["site_name"])
+    write_site(build, out)
+    return out
+
+
+def test_two_engines_give_the_same_record_pages(built_site: Path, engine_neutral: Path,
+                                                catalog: object) -> None:
+    records = list(catalog.records.values())  # type: ignore[attr-defined]
+    assert records
+    for record in records:
+        text = (engine_neutral / record.uri).read_text("utf-8")
+        _, front, body = text.split("---\n", 2)
+        assert yaml.safe_load(front)["title"] == record.title
+        mkdocs_html = (built_site / record.url / "index.html").read_text("utf-8")
+        assert _main_content(mkdocs_html) == body.strip(), record.uri
+
+
+def test_two_engines_give_the_same_search_index_and_files(built_site: Path,
+                                                          engine_neutral: Path) -> None:
+    def files(root: Path, under: str) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes()
+                for p in sorted((root / under).rglob("*")) if p.is_file()}
+
+    index = files(built_site, "searchindex")
+    assert any(name.endswith("manifest.json") for name in index)
+    assert files(engine_neutral, "searchindex") == index
+    # Downloads, posters and the feed are the same bytes too; sw.js exists in both.
+    for name in ("feed.xml", "sw.js"):
+        assert (engine_neutral / name).is_file()
+    assert (engine_neutral / "feed.xml").read_bytes() == (built_site / "feed.xml").read_bytes()
+    downloads = [p for p in (built_site / "outlines").rglob("*") if p.suffix in (".docx", ".pdf")]
+    assert downloads
+    for path in downloads:
+        assert (engine_neutral / path.relative_to(built_site)).read_bytes() == path.read_bytes()
+    for path in (built_site / "sites").glob("*/poster.html"):
+        assert (engine_neutral / path.relative_to(built_site)).read_bytes() == path.read_bytes()
+
+
+def test_engine_neutral_output_is_precompressed_but_not_its_page_sources(
+        engine_neutral: Path) -> None:
+    assert (engine_neutral / "feed.xml.gz").is_file()
+    assert not list(engine_neutral.rglob("*.md.gz"))
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"downlods": False}, "未知选项“downlods”，是否指“downloads”？"),
+    ({"serach": True}, "未知选项“serach”，是否指“search”？"),
+    ({"zzz": 1}, "未知选项“zzz”，可用选项：data、local_province"),
+    ({"search": "yes"}, "extra.second_classroom.search 应为true 或 false，实际是“yes”"),
+    ({"local_province": 3}, "local_province 应为文字"),
+])
+def test_unknown_or_wrong_options_are_refused(values: dict[str, object], message: str) -> None:
+    with pytest.raises(OptionsError) as caught:
+        BuildOptions.from_mapping(values, "mkdocs.yml: extra.second_classroom")
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("mkdocs.yml: extra.second_classroom")
+
+
+def test_options_keep_declared_values() -> None:
+    options = BuildOptions.from_mapping({"search": False, "local_province": "广西壮族自治区"},
+                                        "x")
+    assert options == BuildOptions(search=False, local_province="广西壮族自治区")
+
+
+def test_misspelled_hook_option_fails_the_mkdocs_build(tmp_path: Path) -> None:
+    config = site_config(tmp_path, REPO / "site_data", downlods=False)
+    done = build_site(config, tmp_path / "site")
+    assert done.returncode != 0
+    assert "mkdocs.yml: extra.second_classroom：未知选项“downlods”，是否指“downloads”？" \
+        in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_relic_pages_built_by_mkdocs_carry_their_description(built_site: Path,
+                                                             catalog: object) -> None:
+    relics = catalog.by_kind["relics"]  # type: ignore[attr-defined]
+    assert relics
+    for relic in relics:
+        html = (built_site / relic.url / "index.html").read_text("utf-8")
+        found = re.search(r'<meta name="description" content="([^"]*)"', html)
+        assert found and found.group(1), relic.id
+        assert found.group(1) == relic.description.replace("&", "&amp;").replace('"', "&#34;")
+        assert found.group(1) != "红色教育资源学习指南与分众化宣讲提纲"  # the site's own
+
+
+def test_lifespans_agree_between_pages_and_exports(catalog: object, built_site: Path) -> None:
+    people = KINDS["people"]
+    for outline in catalog.by_kind["outlines"]:  # type: ignore[attr-defined]
+        doc = outline_document(catalog, outline.id, pack=True)  # type: ignore[arg-type]
+        headings = doc.headings()
+        for record in catalog.by_kind["people"]:  # type: ignore[attr-defined]
+            d = record.data
+            if f"（{lifespan(d.get('born'), d.get('died'), years_only=True)}）" not in \
+                    "".join(headings):
+                continue
+            page = (built_site / record.url / "index.html").read_text("utf-8")
+            # The page prints the full dates of the same two ends the document prints.
+            assert f"<dd>{lifespan(d.get('born'), d.get('died'))}</dd>" in page
+            assert people.heading(record.title, d) in "".join(headings)
+
+
+@pytest.mark.parametrize(("born", "died", "page", "doc"), [
+    ("1898-03-05", "1976-01-08", "1898年3月5日—1976年1月8日", "1898—1976"),
+    (None, "1935", "？—1935年", "？—1935"),
+    ("1935-06", None, "1935年6月生", "1935年生"),
+    (None, None, "", ""),
+])
+def test_lifespan_is_one_rule_for_pages_and_exports(born: str | None, died: str | None,
+                                                    page: str, doc: str) -> None:
+    assert lifespan(born, died) == page
+    assert lifespan(born, died, years_only=True) == doc
+    data = {"born": born, "died": died}
+    heading = KINDS["people"].heading("某人", data)
+    assert heading == (f"某人（{doc}）" if doc else "某人")
