@@ -297,7 +297,7 @@ def _plan(rng: random.Random, i: int, ids: dict[str, list[str]], sites: list[str
                  f"    title: 第{order}次学习 {rng.choice(SENTENCES)[:14]}",
                  f"    duration: {rng.choice(['90分钟', '2小时', '3小时', '4小时'])}",
                  f"    form: {form}"]
-        readings = rng.sample(ids["readings"], rng.randint(0, 3))
+        readings = rng.sample(ids["readings"], min(len(ids["readings"]), rng.randint(0, 3)))
         if readings:
             lines.append("    readings:")
             for rid in readings:

@@ -123,7 +123,8 @@ def _inject(struct: Struct, data: dict[str, Any], where: str, take: Any,
             _inject(kind, data[field.name], name + ".", take, found)
         elif isinstance(kind, ListOf) and isinstance(kind.item, Struct) and field.name in data:
             for i, item_data in enumerate(data[field.name]):
-                _inject(kind.item, item_data, f"{name}[{i}].", take, found)
+                if isinstance(item_data, dict):  # not a shorthand reference (an id)
+                    _inject(kind.item, item_data, f"{name}[{i}].", take, found)
 
 
 def write_payload_data(root: Path) -> list[Injected]:
@@ -131,7 +132,7 @@ def write_payload_data(root: Path) -> list[Injected]:
     sys.path.insert(0, str(REPO / "bench"))
     from synth import write_synthetic
 
-    write_synthetic(root, 40, seed=7)
+    write_synthetic(root, 40, seed=7, plans=2)  # 读书班 are opt-in in synth
     take = _cycle_fitting(TEXT_PAYLOADS)
     injected: list[Injected] = []
     for kind, spec in KINDS.items():

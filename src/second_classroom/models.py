@@ -655,7 +655,9 @@ class Duration(FieldType):
         return minutes
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": ["string", "integer"], "pattern": _DURATION.pattern, "minimum": 1}
+        # Editors see 0, 0分钟 and -2小时 refused too (a lookahead: ECMA-262 regex).
+        return {"type": ["string", "integer"], "minimum": 1,
+                "pattern": r"^(?![0.]+\s*(分钟|小时)?$)\d+(\.\d+)?\s*(分钟|小时)?$"}
 
     def example(self) -> str:
         return "3小时"
@@ -1184,7 +1186,9 @@ QUOTES = RecordKind(QUOTE_KIND, "引文", "引文", "title", Struct(fields=(
 
 READING_REF = PartRef(fields=(
     Field("reading", Ref(kind="readings"), "书目", required=True),
-    Field("chapter", Text(max_chars=40), "篇目", "书目 contents 中的编号；不填表示整本"),
+    Field("chapter", Text(max_chars=40, pattern=SLUG.pattern,
+                          pattern_hint="应为书目 contents 中的篇目编号，如 3"),
+          "篇目", "书目 contents 中的编号；不填表示整本"),
 ))
 SESSION = Struct(fields=(
     Field("order", Integer(1, 200), "次序", "第几次学习，在本读书班中不能重复", required=True),
