@@ -19,6 +19,7 @@ from second_classroom.cli import main
 from second_classroom.models import (
     KINDS,
     Boolean,
+    Choice,
     Date,
     FieldType,
     Integer,
@@ -39,7 +40,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CASES = FIXTURES / "check"
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-25"
-SUMMARY_TALLY = "（共读取 旧址 {} 条、人物 {} 条、文物 {} 条、书目 {} 条、提纲 {} 条、线路 {} 条）。"
+def tally(**counts: int) -> str:
+    """Return the check's closing tally: every declared kind, in order, with its count."""
+    return "（共读取 " + "、".join(f"{spec.noun} {counts.get(kind, 0)} 条"
+                                  for kind, spec in KINDS.items()) + "）。"
 JSON_KEYS = {"path", "line", "column", "code", "message", "severity"}
 
 
@@ -68,7 +72,7 @@ def expected_lines(case: str) -> list[str]:
 def test_clean_tree_exits_0_with_one_summary_line() -> None:
     proc = classroom("check", ".", "--today", TODAY, cwd=CASES / "ok-bom")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.splitlines() == ["检查通过：没有发现问题" + SUMMARY_TALLY.format(0, 1, 0, 0, 0, 0)]
+    assert proc.stdout.splitlines() == ["检查通过：没有发现问题" + tally(people=1)]
     assert proc.stderr == ""
 
 
@@ -77,7 +81,7 @@ def test_errors_exit_1_with_every_problem_then_summary() -> None:
     assert proc.returncode == 1
     assert proc.stdout.splitlines() == [
         *expected_lines("duplicate-key"),
-        "检查未通过：发现 2 个错误、0 个警告" + SUMMARY_TALLY.format(0, 1, 0, 0, 0, 0),
+        "检查未通过：发现 2 个错误、0 个警告" + tally(people=1),
     ]
 
 
@@ -111,7 +115,7 @@ def test_check_takes_the_data_folder_either_way(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CASES)
     wanted = [*expected_lines("duplicate-key"),
-              "检查未通过：发现 2 个错误、0 个警告" + SUMMARY_TALLY.format(0, 1, 0, 0, 0, 0)]
+              "检查未通过：发现 2 个错误、0 个警告" + tally(people=1)]
     for args in (["duplicate-key"], ["--data", "duplicate-key"],
                  ["duplicate-key", "--data", "./duplicate-key/"]):  # the same folder twice
         status, out, err = run_main(["check", *args, "--today", TODAY], capsys)
@@ -171,7 +175,7 @@ def test_usage_error_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         2, "classroom: 用法错误：找不到数据目录 nowhere\n")
     status, _, err = run_main(["new", "heroes", "x"], capsys)
     assert (status, err) == (2, "classroom: 用法错误：未知记录类型“heroes”，可用："
-                                "sites、people、relics、readings、outlines、routes\n")
+                                + "、".join(KINDS) + "\n")
 
 
 def test_warnings_exit_0_unless_strict(capsys: pytest.CaptureFixture[str],
@@ -180,11 +184,11 @@ def test_warnings_exit_0_unless_strict(capsys: pytest.CaptureFixture[str],
     warning = expected_lines("warning-stale")
     status, out, _ = run_main(["check", ".", "--today", TODAY], capsys)
     assert status == 0
-    assert out == [*warning, "检查通过：1 个警告" + SUMMARY_TALLY.format(0, 2, 0, 0, 0, 0)]
+    assert out == [*warning, "检查通过：1 个警告" + tally(people=2)]
     status, out, _ = run_main(["check", ".", "--today", TODAY, "--strict"], capsys)
     assert status == 1
     assert out == [*warning, "检查未通过（--strict 下警告也算错误）：1 个警告"
-                   + SUMMARY_TALLY.format(0, 2, 0, 0, 0, 0)]
+                   + tally(people=2)]
     status, _, _ = run_main(["check", ".", "--today", TODAY, "--strict", "--format", "json"],
                             capsys)
     assert status == 1
@@ -296,6 +300,8 @@ def sample_value(kind: FieldType, refs: dict[str, str], vocab: Vocab) -> str:
         return "[" + sample_value(kind.item, refs, vocab) + "]"
     if isinstance(kind, ReadingKind):
         return "book"
+    if isinstance(kind, Choice):
+        return kind.choices[0]
     if isinstance(kind, Text):
         return '"9787010000000"' if kind.pattern else "示例文字"
     if isinstance(kind, Integer):
@@ -412,7 +418,7 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     out = tmp_path_factory.mktemp("schema")
     proc = classroom("schema", "--data", str(FIXTURES), "--out", str(out), cwd=out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout == f"已写入 6 个 JSON Schema 到 {out}/\n"
+    assert proc.stdout == f"已写入 {len(KINDS)} 个 JSON Schema 到 {out}/\n"
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.schema.json" for k in KINDS)
     return {k: json.loads((out / f"{k}.schema.json").read_text("utf-8")) for k in KINDS}
 

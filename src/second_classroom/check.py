@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import Mapping, Node, Scalar, Sequence, load_yaml_file
-from .models import KINDS, SLUG, VOCABULARIES, Context, ListOf, Record, Ref, Vocab
+from .models import (
+    KINDS,
+    OPTIONAL_VOCABULARIES,
+    SLUG,
+    VOCABULARIES,
+    Context,
+    ListOf,
+    Record,
+    Ref,
+    Vocab,
+)
 from .problems import Mark, Problem
 
 STALE_AFTER_DAYS = 730  # `verified` older than two years earns a warning
@@ -69,11 +79,12 @@ def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
                                         "provinces 应按地区分组：地区: [省份, …]"))
                 continue
             vocab.regions = {k.text: strings(v, f"provinces.{k.text}") for k, v in value.items}
-        elif key.text in VOCABULARIES:
+        elif key.text in VOCABULARIES or key.text in OPTIONAL_VOCABULARIES:
             vocab.lists[key.text] = strings(value, key.text)
         else:
             problems.append(Problem(path, key.mark.line, key.mark.column, "unknown-field",
-                                    f"未知词表“{key.text}”，可用：" + "、".join(VOCABULARIES)))
+                                    f"未知词表“{key.text}”，可用："
+                                    + "、".join(VOCABULARIES + OPTIONAL_VOCABULARIES)))
     for name in VOCABULARIES:
         if not vocab.terms(name):
             problems.append(Problem(path, 1, 1, "missing-vocab", f"词表缺少 {name}"))
@@ -180,6 +191,8 @@ def _warnings(record: Record, today: dt.date) -> list[Problem]:
                 isinstance(target.item, Ref) else spec.field(name).label
             found.append(_at(record, Mark(1, 1), f"no-{name}",
                              f"这处{spec.noun}还没有关联{what}（{name}）", "warning"))
+    for name, code, message, severity in spec.rules(record.data, today):
+        found.append(_at(record, record.mark(name), code, message, severity))
     location = record.data.get("location", {})
     if ("lat" in location and "lng" in location  # both converted; else already an error
             and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1)):
