@@ -12,11 +12,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from . import check, diff, export, fieldref, new, pages, schema, search_index
+from . import check, diff, export, fieldref, new, pages, schema, search_index, sheet_import, table
 from .common import Parser, UsageError
 
 # In the order `classroom --help` lists them.
-COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export)
+COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export, sheet_import,
+            table)
 
 
 def build_parser() -> Parser:
