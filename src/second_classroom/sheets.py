@@ -27,6 +27,7 @@ import io
 import os
 import re
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,7 +183,7 @@ def read_sheet(file: Path) -> Sheet:
 
         try:
             book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
             raise SheetError(f"{file}：不是有效的 xlsx 文件（{exc.__class__.__name__}）") from exc
         try:
             ws = book.worksheets[0]
