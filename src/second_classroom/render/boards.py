@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ..catalog import Catalog
-from ..cnformat import cndate
+from ..cnformat import cndate, shorten
 from ..models import (
     CANCELLED,
     CROSSED_OFF,
@@ -35,7 +35,7 @@ from ..models import (
 from .environment import render
 from .page import Asset, Page, RenderOptions
 
-LIST_SIZE = 100  # lectures or tasks per list page
+LIST_SIZE = 50  # lectures or tasks per list page: about 25 KB of HTML
 OVERVIEW_SIZE = 20  # upcoming/held lectures and overdue tasks shown on an overview
 _AS_OF: dict[int, tuple[Catalog, dt.date | None]] = {}
 
@@ -168,6 +168,7 @@ class _Filter:
     segment: str
     value_of: Callable[[Record], str]
     label_of: Callable[[str], str]
+    cap: int = 0  # the overview lists only the most used values (0: all)
 
 
 def _outline_of(r: Record) -> str:
@@ -177,13 +178,13 @@ def _outline_of(r: Record) -> str:
 def _filters(catalog: Catalog) -> list[_Filter]:
     def outline_title(oid: str) -> str:
         record = catalog.records.get(oid)
-        return record.title if record else oid
+        return shorten(record.title, 18) if record else oid
 
     return [
         _Filter("按月份", "month", _month, _month_label),
         _Filter("按乡镇", "town", lambda r: str(r.data["town"]), str),
         _Filter("按宣讲对象", "audience", lambda r: str(r.data["audience"]), str),
-        _Filter("按提纲", "outline", _outline_of, outline_title),
+        _Filter("按提纲", "outline", _outline_of, outline_title, cap=OVERVIEW_SIZE),
     ]
 
 
@@ -217,8 +218,11 @@ def schedule_pages(catalog: Catalog, spec: RecordKind) -> Iterator[Page]:
     for f in _filters(catalog):
         counts = Counter(f.value_of(r) for r in records if f.value_of(r))
         values = sorted(counts)
+        if f.cap and len(values) > f.cap:  # the most used, in the same order
+            kept = set(sorted(values, key=lambda v: (-counts[v], v))[:f.cap])
+            values = [v for v in values if v in kept]
         filters.append((f, [(f.label_of(v), f"{kind}/{f.segment}/{_slug(v)}/", counts[v])
-                            for v in values]))
+                            for v in values], len(counts)))
     places = reach(records)
     html = render("schedule.html", f"{kind}/", spec=spec, stamp=stamp,
                   sample=any_sample(records), upcoming=upcoming[:OVERVIEW_SIZE],
