@@ -32,6 +32,7 @@ from ..models import (
     Record,
     RecordKind,
 )
+from ..output import data_date
 from .environment import render
 from .page import Asset, Page, RenderOptions
 
@@ -49,8 +50,7 @@ def as_of(catalog: Catalog) -> dt.date | None:
     cached = _AS_OF.get(id(catalog))
     if cached is not None and cached[0] is catalog:
         return cached[1]
-    dates = [d for r in catalog.records.values() for d in r.spec.recorded(r.data)]
-    value = max(dates) if dates else None
+    value = data_date(catalog)
     _AS_OF.clear()
     _AS_OF[id(catalog)] = (catalog, value)
     return value
