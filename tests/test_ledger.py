@@ -138,7 +138,7 @@ def test_unknown_status_suggests_the_right_one(tmp_path: Path) -> None:
     root = data_folder(tmp_path, {"tasks/a.yml": TASK.format(deadline="2026-12-31",
                                                               status="已消号")})
     assert _rel(findings(root), root) == [
-        "tasks/a.yml:6:9: 字段 status 只能是未启动、推进中、已完成、已销号，实际是“已消号”，是否指“已销号”？"]
+        "tasks/a.yml:6:9: 字段 status 只能是 未启动、推进中、已完成、已销号 之一，实际是“已消号”，是否指“已销号”？"]
 
 
 # --- The data's own date ----------------------------------------------------------------

@@ -169,7 +169,7 @@ def test_a_bad_row_among_a_thousand_writes_nothing(data: Path, tmp_path: Path,
     assert out == ""
     lines = err.strip().splitlines()
     assert lines[0] == (f"{sheet}:502:7: 工作表“台账”第 502 行“状态”列（G 列）："
-                        "字段 status 只能是未启动、推进中、已完成、已销号，实际是“进行中”，是否指“推进中”？")
+                        "字段 status 只能是 未启动、推进中、已完成、已销号 之一，实际是“进行中”，是否指“推进中”？")
     assert lines[-1] == "导入未完成：发现 1 个错误，没有写入任何文件。"
     assert files(data / "tasks") == before
     # Fixed, the same sheet imports all 1,000 rows.

@@ -12,12 +12,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from . import check, diff, export, fieldref, new, pages, schema, search_index, sheet_import, table
+from . import (
+    check,
+    diff,
+    export,
+    fieldref,
+    new,
+    pages,
+    schema,
+    search_index,
+    sheet_import,
+    sources,
+    table,
+)
 from .common import Parser, UsageError
 
 # In the order `classroom --help` lists them.
-COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export, sheet_import,
-            table)
+COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export, sources,
+            sheet_import, table)
 
 
 def build_parser() -> Parser:
@@ -40,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `classroom sources | head`: the reader has all it wants
+        sys.stderr.close()
+        return 0
 
 
 __all__ = ["build_parser", "main"]
