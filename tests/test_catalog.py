@@ -146,7 +146,7 @@ def test_drafts_are_left_out_everywhere(catalog: Catalog) -> None:
 def test_by_kind_counts(catalog: Catalog) -> None:
     assert {k: len(v) for k, v in catalog.by_kind.items()} == {
         "sites": 6, "people": 1, "relics": 1, "readings": 1, "outlines": 1, "routes": 1,
-        "quotes": 0}
+        "quotes": 0, "lectures": 0, "tasks": 0}
 
 
 # --- facets --------------------------------------------------------------------------

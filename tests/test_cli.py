@@ -143,6 +143,11 @@ USAGE_ERRORS = {
     "export": [["export", "--format", "xml"], ["export", "--data", "nowhere", "x"],
                ["export", "--data", str(REPO / "site_data")]],
     "sources": [["sources", "--bogus"], ["sources", "--data", "nowhere"]],
+    "import": [["import", "x.xlsx"], ["import", "x.xlsx", "--kind", "outlines"],
+               ["import", "x.xlsx", "--kind", "tasks", "--data", str(REPO / "site_data")],
+               ["import", "x.xlsx", "--kind", "tasks", "--data", "nowhere"]],
+    "table": [["table", "out.xlsx"], ["table", "out.xlsx", "--kind", "tasks", "--data",
+                                      "nowhere"]],
 }
 
 
@@ -418,7 +423,7 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     out = tmp_path_factory.mktemp("schema")
     proc = classroom("schema", "--data", str(FIXTURES), "--out", str(out), cwd=out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout == f"已写入 7 个 JSON Schema 到 {out}/\n"
+    assert proc.stdout == f"已写入 {len(KINDS)} 个 JSON Schema 到 {out}/\n"
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.schema.json" for k in KINDS)
     return {k: json.loads((out / f"{k}.schema.json").read_text("utf-8")) for k in KINDS}
 
