@@ -13,6 +13,7 @@ builds, in the same run on the same machine:
 It prints both times, the ratio, peak memory (the build's process tree added up: worker
 processes count) and the size of the largest record page.
 Targets at 10,000: ours at most half of vanilla's time, under 1 GB, record page < 60 KB.
+`--lectures 2000 --tasks 2000` makes 4,000 of the N 宣讲 and ledger records.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from second_classroom.build import BuildOptions, SiteBuild  # noqa: E402
 NAV = [{"首页": "index.md"}, {"红色地标": "sites/index.md"}, {"英烈人物": "people/index.md"},
        {"文物史料": "relics/index.md"}, {"学习书目": "readings/index.md"},
        {"宣讲提纲": "outlines/index.md"}, {"红色线路": "routes/index.md"},
+       {"宣讲安排": "lectures/index.md"}, {"办实事台账": "tasks/index.md"},
        {"读书班": "studyplans/index.md"}]
 ENV = {"NO_MKDOCS_2_WARNING": "1"}
 
@@ -89,16 +91,17 @@ def build(config: Path, out: Path) -> tuple[float, float]:
     return run.seconds, run.peak_mb
 
 
-def bench(n: int, search: bool, keep: Path | None, plans: int = 0) -> None:
+def bench(n: int, search: bool, keep: Path | None, lectures: int = 0, tasks: int = 0,
+          plans: int = 0) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"site-bench-{n}-"))
     try:
         data = work / "site_data"
-        write_synthetic(data, n, seed=1, plans=plans)
+        write_synthetic(data, n, seed=1, lectures=lectures, tasks=tasks, plans=plans)
         ours_s, ours_mb = build(our_config(work, data, search), work / "ours-site")
         vanilla_s, vanilla_mb = build(vanilla_config(work, data), work / "vanilla-site")
         page_bytes, page = largest_file(work / "ours-site", "sites/*/index.html")
         index = work / "vanilla-site" / "search" / "search_index.json"
-        print(f"\n== {n} records ==")
+        print(f"\n== {n} records ({lectures} lectures, {tasks} tasks) ==")
         print(f"ours    : {ours_s:7.1f} s  peak {ours_mb:7.0f} MB"
               f"  ({'with' if search else 'without'} search indexing)")
         print(f"vanilla : {vanilla_s:7.1f} s  peak {vanilla_mb:7.0f} MB  (built-in search)")
@@ -122,9 +125,11 @@ def main() -> None:
     parser.add_argument("--no-search", action="store_true", help="skip the search index in ours")
     parser.add_argument("--plans", type=int, default=0, help="how many of the N are 读书班")
     parser.add_argument("--keep", type=Path, help="copy the work trees here")
+    parser.add_argument("--lectures", type=int, default=0, help="of the N, 宣讲 records")
+    parser.add_argument("--tasks", type=int, default=0, help="of the N, ledger items")
     args = parser.parse_args()
     for n in args.n or [1000]:
-        bench(n, not args.no_search, args.keep, args.plans)
+        bench(n, not args.no_search, args.keep, args.lectures, args.tasks, args.plans)
 
 
 if __name__ == "__main__":

@@ -118,12 +118,75 @@ def _body(rng: random.Random, chars: int) -> str:
     return "body: |\n" + "\n\n".join("  " + p for p in paragraphs) + "\n"
 
 
-def write_synthetic(root: Path, n: int, seed: int, plans: int = 0) -> None:
-    """Write `n` valid records of all kinds plus vocab.yml under `root` (created if needed).
+def write_synthetic(root: Path, n: int, seed: int, lectures: int = 0, tasks: int = 0,
+                    plans: int = 0) -> None:
+    """Write `n` valid records plus vocab.yml under `root` (created if needed).
 
-    With `plans`, that many of the `n` are 读书班 (studyplans) instead of sites; a third of
-    the readings then list `contents`, and plans assign some of those chapters.
+    `lectures` and `tasks` of the `n` are 宣讲 and ledger records (written by
+    write_local_work); the rest are shared out as the module docstring says. With `plans`,
+    that many of the rest are 读书班 (studyplans) instead of sites; a third of the readings
+    then list `contents`, and plans assign some of those chapters.
     """
+    _write_resources(root, n - lectures - tasks, seed, plans)
+    if lectures or tasks:
+        write_local_work(root, lectures, tasks, seed)
+
+
+def write_local_work(root: Path, lectures: int, tasks: int, seed: int) -> None:
+    """Write `lectures` 宣讲 records and `tasks` ledger items of a fictional 示例区 (marked
+    sample), using the outlines already under `root`."""
+    rng = random.Random(seed + 1)
+    vocab = yaml.safe_load(VOCAB.read_text("utf-8"))
+    audiences, categories = vocab["audiences"], vocab["task_categories"]
+    outlines = sorted(p.stem for p in (root / "outlines").glob("*.yml"))
+    towns = [f"示例镇{i + 1}" for i in range(max(1, lectures // 40))]
+    units = [f"示例区第{i + 1}局" for i in range(max(1, tasks // 40))]
+    forms = ["集中宣讲", "送教下乡", "微宣讲", "线上宣讲"]
+    (root / "lectures").mkdir(exist_ok=True)
+    (root / "tasks").mkdir(exist_ok=True)
+    for i in range(lectures):
+        date = VERIFIED + dt.timedelta(days=rng.randint(-500, 200))
+        status = "已完成" if date <= VERIFIED else "计划"
+        if rng.random() < 0.05:
+            status = "已取消"
+        town = rng.choice(towns)
+        text = (f"title: {rng.choice(SENTENCES)[:16]}（第{i + 1}场）\n"
+                f"date: {date.isoformat()}\n"
+                f'time: "{rng.randint(8, 20)}:{rng.choice(["00", "30"])}"\n'
+                f"region:\n  province: 广西壮族自治区\n  county: 示例区\n"
+                f"town: {town}\nvillage: {town}第{rng.randint(1, 30)}村\n"
+                f"venue: 村委会会议室\n"
+                f"audience: {rng.choice(audiences)}\nform: {rng.choice(forms)}\n"
+                f"lecturer: 示例区宣讲团第{rng.randint(1, 20)}分队\n"
+                + (f"outline: {rng.choice(outlines)}\n" if outlines else "")
+                + f"status: {status}\n"
+                + (f"attendance: {rng.randint(10, 400)}\n" if status == "已完成" else "")
+                + f"note: {_text(rng, 40)}\nsample: true\n")
+        (root / "lectures" / f"lecture-{i:05d}.yml").write_text(text, encoding="utf-8")
+    statuses = ["未启动", "推进中", "已完成", "已销号"]
+    for i in range(tasks):
+        start = VERIFIED - dt.timedelta(days=rng.randint(30, 400))
+        deadline = start + dt.timedelta(days=rng.randint(30, 300))
+        status = rng.choice(statuses)
+        steps = sorted({start + dt.timedelta(days=rng.randint(0, (VERIFIED - start).days))
+                        for _ in range(rng.randint(0, 4))})
+        progress = "".join(f"  - date: {d.isoformat()}\n    text: {rng.choice(SENTENCES)}\n"
+                           for d in steps)
+        text = (f"title: 为群众办实事第{i + 1}项：{rng.choice(SENTENCES)[:14]}\n"
+                f"unit: {rng.choice(units)}\ncategory: {rng.choice(categories)}\n"
+                f"start: {start.isoformat()}\ndeadline: {deadline.isoformat()}\n"
+                f"status: {status}\n" + (f"progress:\n{progress}" if progress else ""))
+        if status in ("已完成", "已销号"):
+            done = min(VERIFIED, start + dt.timedelta(days=rng.randint(10, 200)))
+            text += f"completed: {done.isoformat()}\n"
+            if status == "已销号":
+                text += f"closed: {min(VERIFIED, done + dt.timedelta(days=10)).isoformat()}\n"
+            text += f"result: {_text(rng, 60)}\n"
+        text += f"beneficiaries: {rng.randint(0, 5000)}\nsample: true\n"
+        (root / "tasks" / f"task-{i:05d}.yml").write_text(text, encoding="utf-8")
+
+
+def _write_resources(root: Path, n: int, seed: int, plans: int = 0) -> None:
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(VOCAB, root / "vocab.yml")
@@ -333,11 +396,13 @@ def main() -> None:
     parser.add_argument("root", type=Path)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--lectures", type=int, default=0, help="其中宣讲记录的条数")
+    parser.add_argument("--tasks", type=int, default=0, help="其中台账事项的条数")
     parser.add_argument("--plans", type=int, default=0, help="其中读书班的条数")
     args = parser.parse_args()
     if args.root.resolve() == (REPO / "site_data").resolve():
         parser.error("不能写入 site_data/")
-    write_synthetic(args.root, args.n, args.seed, args.plans)
+    write_synthetic(args.root, args.n, args.seed, args.lectures, args.tasks, args.plans)
     print(f"已写入 {args.n} 条合成记录到 {args.root}")
 
 

@@ -10,7 +10,7 @@ extra="${1:-test}"
 packages=(fonts-noto-cjk fonts-hanazono)
 if [ "$extra" = test ]; then
   packages+=(chromium poppler-utils nginx-light libnginx-mod-http-brotli-filter
-             libnginx-mod-http-brotli-static wrk)
+             libnginx-mod-http-brotli-static wrk libreoffice-calc)
 fi
 missing=()
 for pkg in "${packages[@]}"; do

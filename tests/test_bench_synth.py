@@ -46,3 +46,13 @@ def test_tiny_tree_has_no_errors(tmp_path: Path) -> None:
     result = check_tree(tmp_path, dt.date(2026, 11, 25))
     assert result.errors == []
     assert len(result.records) == 10
+
+
+def test_local_work_is_valid_and_part_of_n(tmp_path: Path) -> None:
+    write_synthetic(tmp_path, 400, seed=3, lectures=60, tasks=50)
+    result = check_tree(tmp_path, dt.date(2026, 11, 25))
+    assert result.errors == [], [p.format() for p in result.errors[:5]]
+    kinds = Counter(r.kind for r in result.records)
+    assert (kinds["lectures"], kinds["tasks"], sum(kinds.values())) == (60, 50, 400)
+    statuses = Counter(r.data["status"] for r in result.records if r.kind == "tasks")
+    assert set(statuses) == {"未启动", "推进中", "已完成", "已销号"}

@@ -19,6 +19,7 @@ from second_classroom.cli import main
 from second_classroom.models import (
     KINDS,
     Boolean,
+    Choice,
     Date,
     Duration,
     FieldType,
@@ -143,6 +144,11 @@ USAGE_ERRORS = {
     "export": [["export", "--format", "xml"], ["export", "--data", "nowhere", "x"],
                ["export", "--data", str(REPO / "site_data")]],
     "sources": [["sources", "--bogus"], ["sources", "--data", "nowhere"]],
+    "import": [["import", "x.xlsx"], ["import", "x.xlsx", "--kind", "outlines"],
+               ["import", "x.xlsx", "--kind", "tasks", "--data", str(REPO / "site_data")],
+               ["import", "x.xlsx", "--kind", "tasks", "--data", "nowhere"]],
+    "table": [["table", "out.xlsx"], ["table", "out.xlsx", "--kind", "tasks", "--data",
+                                      "nowhere"]],
 }
 
 
@@ -298,6 +304,8 @@ def sample_value(kind: FieldType, refs: dict[str, str], vocab: Vocab) -> str:
         return "[" + sample_value(kind.item, refs, vocab) + "]"
     if isinstance(kind, ReadingKind):
         return "book"
+    if isinstance(kind, Choice):
+        return kind.choices[0]
     if isinstance(kind, Text):
         return '"9787010000000"' if kind.pattern else "示例文字"
     if isinstance(kind, Integer):

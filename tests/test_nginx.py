@@ -112,6 +112,17 @@ def test_text_is_sent_precompressed(nginx: Nginx, built_site: Path, path: str) -
     assert "Content-Encoding" not in headers and body == on_disk
 
 
+def test_the_lecture_calendar_is_served_as_text_calendar(nginx: Nginx,
+                                                         built_site: Path) -> None:
+    on_disk = (built_site / "lectures" / "lectures.ics").read_bytes()
+    status, headers, body = fetch(nginx.url + "lectures/lectures.ics")
+    assert status == 200 and body == on_disk
+    assert headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert headers["X-Content-Type-Options"] == "nosniff"  # the server's headers still apply
+    status, headers, body = fetch(nginx.url + "lectures/lectures.ics", "gzip")
+    assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == on_disk
+
+
 def test_missing_pages_get_the_chinese_404(nginx: Nginx) -> None:
     for path in ("no-such-page/", "sites/no-such-site/", "province/", "a.html"):
         status, headers, body = fetch(nginx.url + path)

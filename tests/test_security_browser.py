@@ -132,7 +132,7 @@ def write_payload_data(root: Path) -> list[Injected]:
     sys.path.insert(0, str(REPO / "bench"))
     from synth import write_synthetic
 
-    write_synthetic(root, 40, seed=7, plans=2)  # 读书班 are opt-in in synth
+    write_synthetic(root, 50, seed=7, lectures=4, tasks=4, plans=2)
     take = _cycle_fitting(TEXT_PAYLOADS)
     injected: list[Injected] = []
     for kind, spec in KINDS.items():

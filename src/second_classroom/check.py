@@ -87,7 +87,7 @@ def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
                                         "provinces 应按地区分组：地区: [省份, …]"))
                 continue
             vocab.regions = {k.text: strings(v, f"provinces.{k.text}") for k, v in value.items}
-        elif key.text in VOCABULARIES:
+        elif key.text in VOCABULARIES or key.text in OPTIONAL_VOCABULARIES:
             vocab.lists[key.text] = strings(value, key.text)
         elif key.text in HOST_LISTS:
             if not isinstance(value, Mapping):
@@ -98,7 +98,9 @@ def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
                     {k.text: strings(v, f"{key.text}.{k.text}") for k, v in value.items})
         else:
             problems.append(Problem(path, key.mark.line, key.mark.column, "unknown-field",
-                                    f"未知词表“{key.text}”，可用：" + "、".join(VOCABULARIES + HOST_LISTS)))
+                                    f"未知词表“{key.text}”，可用："
+                                    + "、".join(VOCABULARIES + OPTIONAL_VOCABULARIES
+                                               + HOST_LISTS)))
     for name in VOCABULARIES:
         if not vocab.terms(name) and name not in OPTIONAL_VOCABULARIES:
             problems.append(Problem(path, 1, 1, "missing-vocab", f"词表缺少 {name}"))
@@ -122,8 +124,6 @@ def read_record(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record
     problems += ctx.problems
     if not isinstance(data, dict):
         return None, problems
-    for mark, code, message in KINDS[kind].rules(data, ctx.marks):
-        problems.append(Problem(path, mark.line, mark.column, code, message))
     return Record(kind, record_id, path, data, ctx.marks, ctx.refs), problems
 
 
@@ -233,6 +233,8 @@ def _warnings(record: Record, today: dt.date) -> list[Problem]:
                 isinstance(target.item, Ref) else spec.field(name).label
             found.append(_at(record, Mark(1, 1), f"no-{name}",
                              f"这处{spec.noun}还没有关联{what}（{name}）", "warning"))
+    for name, code, message, severity in spec.rules(record.data, today):
+        found.append(_at(record, record.mark(name), code, message, severity))
     location = record.data.get("location", {})
     if ("lat" in location and "lng" in location  # both converted; else already an error
             and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1)):

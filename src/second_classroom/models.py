@@ -235,6 +235,9 @@ class Number(FieldType):
 
 
 def _in_range(value: Any, low: Any, high: Any, scalar: Scalar, ctx: Context, where: str) -> Any:
+    if low == 0 and high is None and value < 0:
+        ctx.report(scalar.mark, "negative", f"字段 {where} 不能为负数，实际是 {scalar.text}")
+        return MISSING
     if (low is not None and value < low) or (high is not None and value > high):
         ctx.report(scalar.mark, "out-of-range",
                    f"字段 {where} 的值 {scalar.text} 超出范围（{low} 到 {high}）")
@@ -730,10 +733,9 @@ class Parts(ListOf):
 
 # --- Vocabularies ---------------------------------------------------------------------
 
-VOCABULARIES = ("kinds", "designations", "audiences", "themes", "periods", "provinces",
-                "session_forms")
-# Vocabularies a data folder may leave out (then no record can use a value from them).
-OPTIONAL_VOCABULARIES = ("session_forms",)
+VOCABULARIES = ("kinds", "designations", "audiences", "themes", "periods", "provinces")
+# Vocabularies a data folder may leave out (a site without a ledger needs no categories).
+OPTIONAL_VOCABULARIES = ("task_categories", "session_forms")
 # Optional lists in vocab.yml that map a name to host names (check.py: source types).
 HOST_LISTS = ("source_hosts", "publisher_hosts")
 
@@ -868,12 +870,18 @@ def _no_facts(data: dict[str, Any]) -> list[str]:
     return []
 
 
-#: A rule across a record's fields: (where, problem code, message) for each problem.
-Rule = Callable[[dict[str, Any], MappingOf[str, Mark]], list[tuple[Mark, str, str]]]
+# A finding of a rule across a record's fields: (field path it is about, code, message,
+# severity). The check reports it at the field's line and column.
+Finding = tuple[str, str, str, Severity]
 
 
-def _no_rules(data: dict[str, Any], marks: MappingOf[str, Mark]) -> list[tuple[Mark, str, str]]:
+def _no_rules(data: dict[str, Any], today: dt.date) -> list[Finding]:
     return []
+
+
+def _verified_dates(data: dict[str, Any]) -> list[dt.date]:
+    verified = data.get("verified")
+    return [verified] if isinstance(verified, dt.date) else []
 
 
 @dataclass(frozen=True)
@@ -908,11 +916,16 @@ class RecordKind:
     pack_fields: tuple[str, ...] = ()  # fields of its profile in a pack, in order
     qr: bool = False  # its pages carry a QR code and a printable poster
     suggested: tuple[str, ...] = ()  # optional fields the check reminds editors of
+    # checks across fields, against the check's `today` (a 已完成 task needs its evidence)
+    rules: Callable[[dict[str, Any], dt.date], list[Finding]] = _no_rules
+    # dates at which something was recorded as done (not planned): the data's own date,
+    # from which every 统计截至 is computed instead of the clock
+    recorded: Callable[[dict[str, Any]], list[dt.date]] = _verified_dates
+    board: str = ""  # its top page and overviews come from render/boards.py's board of this name
     # A quotation typed into its text instead of `[[quote:ID]]`: "warning", "error" or ""
     quote_check: str = "warning"
     one_of: tuple[tuple[str, ...], ...] = ()  # groups of fields of which one must be filled
     parts: str = ""  # field listing parts ({id, title}) that references may name: chapters
-    rules: Rule = _no_rules  # checks across fields, after each field converted
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -1152,6 +1165,131 @@ ROUTES = RecordKind("routes", "红色线路", "线路", "name", Struct(fields=(
     facets={"theme": "themes", "audience": "audiences"},
     facts=lambda d: [f"{d['days']} 天", f"{len(d['stops'])} 站"])
 
+# --- Local work: 宣讲 schedules and the 为民办实事 ledger --------------------------------
+
+LECTURE_FORMS = ("集中宣讲", "送教下乡", "微宣讲", "线上宣讲")
+PLANNED, HELD, CANCELLED = "计划", "已完成", "已取消"
+LECTURE_STATUSES = (PLANNED, HELD, CANCELLED)
+TASK_STATUSES = ("未启动", "推进中", "已完成", "已销号")
+CROSSED_OFF = "已销号"
+TASK_DONE = ("已完成", CROSSED_OFF)  # finished: a completion date and evidence are required
+SAMPLE = Field("sample", Boolean(), "示例数据",
+               "true 表示这是演示用的示例记录（虚构的示例区），页面会标明“示例数据”")
+LOCAL_TAIL = (SAMPLE, Field("draft", Boolean(), "草稿", "true 表示只检查不发布"))
+
+
+def _lecture_rules(d: dict[str, Any], today: dt.date) -> list[Finding]:
+    found: list[Finding] = []
+    if d.get("status") == HELD:
+        if isinstance(d.get("date"), dt.date) and d["date"] > today:
+            found.append(("date", "held-in-future",
+                          f"宣讲日期 {cndate(d['date'])} 还没到，不能标为“已完成”", "error"))
+        if "attendance" not in d:
+            found.append(("status", "missing-attendance",
+                          "已完成的宣讲必须填写参加人数（attendance）", "error"))
+    return found
+
+
+def _lecture_recorded(d: dict[str, Any]) -> list[dt.date]:
+    return [d["date"]] if d.get("status") == HELD and "date" in d else []
+
+
+def _lecture_place(d: dict[str, Any]) -> str:
+    return "".join(str(d[k]) for k in ("town", "village") if d.get(k))
+
+
+LECTURES = RecordKind("lectures", "宣讲安排", "宣讲", "title", Struct(fields=(
+    Field("title", Text(max_chars=80), "宣讲题目", required=True),
+    Field("date", Date(), "日期", required=True),
+    Field("time", Text(max_chars=5, pattern=r"(?:[01]?\d|2[0-3]):[0-5]\d",
+                       pattern_hint="应为 24 小时制时间，如 9:30 或 14:00"),
+          "开始时间", "如 9:30，加引号"),
+    Field("region", REGION, "所在地区", required=True),
+    Field("town", Text(max_chars=40), "乡镇（街道）", required=True),
+    Field("village", Text(max_chars=40), "村（社区）"),
+    Field("venue", Text(max_chars=80), "单位或地点"),
+    Field("audience", Term(vocabulary="audiences"), "宣讲对象", required=True),
+    Field("form", Choice(choices=LECTURE_FORMS), "宣讲形式", "、".join(LECTURE_FORMS),
+          required=True),
+    Field("lecturer", Text(max_chars=60), "宣讲人或宣讲团",
+          "只写公开的姓名或宣讲团名称，不写电话、身份证号等个人信息", required=True),
+    Field("outline", Ref(kind="outlines"), "所用提纲", "宣讲提纲的编号"),
+    Field("status", Choice(choices=LECTURE_STATUSES), "状态", "、".join(LECTURE_STATUSES),
+          required=True),
+    Field("attendance", Integer(0), "参加人数", "已完成时必填"),
+    Field("note", Text(max_chars=300), "备注"),
+    *LOCAL_TAIL,
+)), note="宣讲进乡村、进社区", template="lecture.html", board="schedule",
+    describe=("note",),
+    facts=lambda d: [cndate(d["date"]), _lecture_place(d), str(d["form"]), str(d["status"])],
+    search_lead=("title",), rules=_lecture_rules, recorded=_lecture_recorded)
+
+PROGRESS = Struct(fields=(
+    Field("date", Date(), "日期", required=True),
+    Field("text", Text(max_chars=300), "进展", required=True),
+))
+
+
+def _task_rules(d: dict[str, Any], today: dt.date) -> list[Finding]:
+    found: list[Finding] = []
+    status, start = d.get("status"), d.get("start")
+    if status in TASK_DONE:
+        for name, label in (("completed", "完成日期"), ("result", "完成情况及佐证")):
+            if name not in d:
+                found.append(("status", f"missing-{name}",
+                              f"状态为“{status}”的事项必须填写{label}（{name}）", "error"))
+    closed = d.get("closed")
+    if status == CROSSED_OFF and closed is None:
+        found.append(("status", "missing-closed",
+                      "已销号的事项必须填写销号日期（closed）", "error"))
+    elif closed is not None and status != CROSSED_OFF:
+        found.append(("closed", "closed-not-crossed-off",
+                      f"填写了销号日期，状态却是“{status}”，应为“已销号”", "error"))
+    completed, deadline = d.get("completed"), d.get("deadline")
+    if isinstance(closed, dt.date) and isinstance(completed, dt.date) and closed < completed:
+        found.append(("closed", "closed-before-completed",
+                      f"销号日期 {cndate(closed)} 早于完成日期 {cndate(completed)}", "error"))
+    if isinstance(start, dt.date):
+        if isinstance(completed, dt.date) and completed < start:
+            found.append(("completed", "completed-before-start",
+                          f"完成日期 {cndate(completed)} 早于开始日期 {cndate(start)}", "error"))
+        if isinstance(deadline, dt.date) and deadline < start:
+            found.append(("deadline", "deadline-before-start",
+                          f"完成时限 {cndate(deadline)} 早于开始日期 {cndate(start)}", "error"))
+    if isinstance(completed, dt.date) and completed > today:
+        found.append(("completed", "completed-in-future",
+                      f"完成日期 {cndate(completed)} 晚于今天", "error"))
+    if status not in TASK_DONE and isinstance(deadline, dt.date) and deadline < today:
+        found.append(("deadline", "overdue",
+                      f"逾期：完成时限 {cndate(deadline)} 已过，事项仍为“{status}”", "warning"))
+    return found
+
+
+def _task_recorded(d: dict[str, Any]) -> list[dt.date]:
+    dates = [p["date"] for p in d.get("progress", []) if "date" in p]
+    return dates + [d[k] for k in ("completed", "closed") if k in d]
+
+
+TASKS = RecordKind("tasks", "办实事台账", "事项", "title", Struct(fields=(
+    Field("title", Text(max_chars=120), "事项", "一句话写清为群众办什么事", required=True),
+    Field("unit", Text(max_chars=60), "责任单位", required=True),
+    Field("category", Term(vocabulary="task_categories"), "类别", required=True),
+    Field("start", Date(), "开始日期", required=True),
+    Field("deadline", Date(), "完成时限", required=True),
+    Field("status", Choice(choices=TASK_STATUSES), "状态", "、".join(TASK_STATUSES),
+          required=True),
+    Field("progress", ListOf(PROGRESS, max_items=100, unique=False), "进展记录",
+          "按日期记录每一步进展"),
+    Field("completed", Date(), "完成日期", "已完成或已销号时必填"),
+    Field("closed", Date(), "销号日期", "已销号时必填：核实后销号的日期"),
+    Field("result", Text(max_chars=500), "完成情况及佐证",
+          "已完成或已销号时必填：办成了什么，以什么为证（验收记录、群众评议等）"),
+    Field("beneficiaries", Integer(0), "受益人数"),
+    *LOCAL_TAIL,
+)), note="我为群众办实事，逐项推进、逐条销号", template="task.html", board="ledger",
+    describe=("result",), facts=lambda d: [str(d["unit"]), str(d["status"])],
+    search_lead=("title",), rules=_task_rules, recorded=_task_recorded)
+
 PUBLICATION = Struct(fields=(
     Field("title", Text(max_chars=120), "书名或篇名", "不加书名号，如 习近平谈治国理政（第三卷）",
           required=True),
@@ -1209,21 +1347,20 @@ SESSION = Struct(fields=(
 ))
 
 
-def _plan_rules(d: dict[str, Any], marks: MappingOf[str, Mark]) -> list[tuple[Mark, str, str]]:
-    found: list[tuple[Mark, str, str]] = []
+def _plan_rules(d: dict[str, Any], today: dt.date) -> list[Finding]:
+    found: list[Finding] = []
     start, end = d.get("start"), d.get("end")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
-        found.append((marks.get("end", Mark(1, 1)), "end-before-start",
-                      f"结束日期 {end} 早于开始日期 {start}"))
+        found.append(("end", "end-before-start", f"结束日期 {end} 早于开始日期 {start}", "error"))
     first: dict[int, int] = {}
     for n, session in enumerate(d.get("sessions", []), start=1):
         order = session.get("order")
         if order is None:
             continue
         if order in first:
-            found.append((marks.get(f"sessions[{n}].order", Mark(1, 1)), "duplicate-order",
+            found.append((f"sessions[{n}].order", "duplicate-order",
                           f"字段 sessions[{n}].order：次序 {order} 与 sessions[{first[order]}] "
-                          "重复，每次学习的次序必须不同"))
+                          "重复，每次学习的次序必须不同", "error"))
         else:
             first[order] = n
     return found
@@ -1257,7 +1394,7 @@ STUDYPLANS = RecordKind("studyplans", "读书班", "读书班", "title", Struct(
 
 KINDS: dict[str, RecordKind] = {k.name: k for k in
                                 (SITES, PEOPLE, RELICS, READINGS, OUTLINES, ROUTES, QUOTES,
-                                 STUDYPLANS)}
+                                 LECTURES, TASKS, STUDYPLANS)}
 
 
 @dataclass
@@ -1289,6 +1426,11 @@ class Record:
     @property
     def draft(self) -> bool:
         return bool(self.data.get("draft", False))
+
+    @property
+    def sample(self) -> bool:
+        """Whether the record is demonstration data (its pages say 示例数据)."""
+        return bool(self.data.get("sample", False))
 
     @property
     def url(self) -> str:

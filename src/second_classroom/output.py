@@ -6,8 +6,8 @@ build that fails, is killed or is interrupted leaves the previous site as it was
 staging directory it leaves behind is removed by the next build.
 
 Deterministic: the same data gives the same bytes. Page dates (the sitemap's `lastmod`,
-and the timestamp inside `sitemap.xml.gz`) come from the records' `verified` dates,
-never from the clock.
+and the timestamp inside `sitemap.xml.gz`) come from the records' `verified` dates (for
+宣讲 and ledger records, the dates they record as done), never from the clock.
 
 Precompressed: every text file gets `.gz` and `.br` siblings (`precompress`), so the web
 server sends compressed bytes without compressing per request (see deploy/nginx.conf).
@@ -140,30 +140,31 @@ class AtomicOutput:
 
 
 def data_date(catalog: Catalog) -> dt.date | None:
-    """Return the latest `verified` date of any record: the date the data as a whole has."""
-    dates = [d for d in (r.data.get("verified") for r in catalog.records.values())
-             if isinstance(d, dt.date)]
+    """Return the latest date any record was verified or recorded something done (a held
+    lecture, a task's progress): the date the data as a whole has."""
+    dates = [d for r in catalog.records.values() for d in r.spec.recorded(r.data)]
     return max(dates) if dates else None
 
 
 def page_dates(catalog: Catalog) -> dict[str, str]:
-    """Return `kind/id.md` -> ISO date the record was last verified, for every record.
+    """Return `kind/id.md` -> ISO date the record was last verified (or, for local work,
+    last recorded), for every record that has one.
 
     These replace the build date in the sitemap, so rebuilding unchanged data on another
     day gives the same bytes.
     """
     out = {}
     for record in catalog.records.values():
-        verified = record.data.get("verified")
-        if isinstance(verified, dt.date):
-            out[f"{record.kind}/{record.id}.md"] = verified.isoformat()
+        dates = record.spec.recorded(record.data)
+        if dates:
+            out[f"{record.kind}/{record.id}.md"] = max(dates).isoformat()
     return out
 
 
 # --- Precompressed copies for the web server -----------------------------------------------
 
 COMPRESSIBLE = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".md",
-                ".webmanifest")
+                ".webmanifest", ".ics")
 MIN_BYTES = 512  # below this compression saves less than a packet (nginx: gzip_min_length)
 
 

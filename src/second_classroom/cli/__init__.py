@@ -12,11 +12,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from . import check, diff, export, fieldref, new, pages, schema, search_index, sources
+from . import (
+    check,
+    diff,
+    export,
+    fieldref,
+    new,
+    pages,
+    schema,
+    search_index,
+    sheet_import,
+    sources,
+    table,
+)
 from .common import Parser, UsageError
 
 # In the order `classroom --help` lists them.
-COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export, sources)
+COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export, sources,
+            sheet_import, table)
 
 
 def build_parser() -> Parser:

@@ -20,7 +20,7 @@ from ..cnformat import cn_number, cndate, lifespan, region_text
 from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record
 from ..quotes import citation
 from ..sources import source_type
-from . import qr, studyplan
+from . import boards, qr, studyplan
 from .environment import card_note, environment, render
 from .feed import atom_feed, updates_page
 from .maps import map_links
@@ -111,6 +111,23 @@ class _RecordView:
 
     def lifespan(self, data: dict[str, Any]) -> str:
         return lifespan(data.get("born"), data.get("died"))
+
+    def scheduled(self, record: Record) -> dict[str, Any]:
+        """Return the lectures that use an outline (upcoming, held), from its schedule."""
+        return boards.scheduled(self.catalog, record)
+
+    def overdue(self, record: Record) -> bool:
+        """Return whether a ledger task is past its deadline at the data's date."""
+        return boards.is_overdue(record, boards.as_of(self.catalog))
+
+    def lecture_place(self, data: dict[str, Any]) -> str:
+        return boards.lecture_place(data)
+
+    def as_of_text(self) -> str:
+        return boards.as_of_text(self.catalog)
+
+    def unit_url(self, record: Record) -> str:
+        return boards.unit_url(record.spec, str(record.data["unit"]))
 
     def rich(self, text: str, root: str) -> markupsafe.Markup:
         """Return record Markdown as HTML, registered quotations ([[quote:ID]]) in place."""
@@ -222,6 +239,8 @@ def kind_pages(catalog: Catalog, options: RenderOptions | None = None) -> Iterat
     chart_kind = (options or RenderOptions()).province_chart
     for kind, spec in KINDS.items():
         records = catalog.by_kind[kind]
+        if spec.board:  # its top page is its board's (boards.board_pages)
+            continue
         if spec.landing:
             url = f"{kind}/"
             chart = province_chart(divisions(catalog), "../" * url.count("/"), chart_kind)
@@ -256,7 +275,7 @@ def home_page(catalog: Catalog, options: RenderOptions) -> Page:
     outlines = catalog.kinds_with_facet("audience")[:1]
     html = render("home.html", "", sections=sections, local=local,
                   audiences=_facet_counts(catalog, "audience", kinds=outlines),
-                  themes=_facet_counts(catalog, "theme"))
+                  themes=_facet_counts(catalog, "theme"), glance=boards.glance(catalog))
     return Page("index.md", "首页", html, "第二课堂：红色教育资源学习指南与分众化宣讲提纲")
 
 
@@ -272,6 +291,7 @@ def site_pages(catalog: Catalog, options: RenderOptions,
     yield home_page(catalog, options)
     yield from kind_pages(catalog, options)
     yield from facet_pages(catalog)
+    yield from boards.board_pages(catalog)
     yield updates_page(catalog, options)
     if not records:
         return
@@ -292,3 +312,4 @@ def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
     qr.finish()  # posters are the last users of the codes
     yield atom_feed(catalog, options)  # /feed.xml: the most recently verified records
     yield from nearme_assets(catalog)  # nearme/: what 离我最近 reads on the phone
+    yield from boards.board_assets(catalog, options)  # the schedule's .ics feed
