@@ -103,18 +103,21 @@ export function syllablesOf(text, table) {
 }
 
 /**
- * Return up to `limit` ways to cut letters into pinyin syllables, fewest syllables first
- * as longest-first search finds them. `chunks` are what spaces or apostrophes separated:
- * a syllable never spans two of them.
+ * Return up to `limit` ways to cut letters into pinyin syllables, the likeliest first.
+ * `chunks` are what spaces or apostrophes separated: a syllable never spans two of them.
+ * Written pinyin puts an apostrophe before a syllable starting with a, o or e (xi'an), so a
+ * cut that starts one inside a chunk is less likely (hongyan geming, not hongyang eming),
+ * though people type yanan for yan'an; then fewer syllables are likelier.
  */
 export function segment(chunks, syllables, limit = SEGMENTATIONS) {
   const text = chunks.join("");
-  const ends = new Set();
+  const starts = new Set([0]);
   let at = 0;
-  for (const c of chunks) ends.add((at += c.length));
+  for (const c of chunks) starts.add((at += c.length));
   const found = [];
+  let steps = 0;
   const walk = (pos, path) => {
-    if (found.length >= limit) return;
+    if (found.length >= 32 || ++steps > 5000) return;
     if (pos === text.length) {
       found.push([...path]);
       return;
@@ -122,15 +125,20 @@ export function segment(chunks, syllables, limit = SEGMENTATIONS) {
     for (let len = Math.min(6, text.length - pos); len >= 1; len--) {
       const piece = text.slice(pos, pos + len);
       let crosses = false;
-      for (let k = pos + 1; k < pos + len; k++) if (ends.has(k)) crosses = true;
+      for (let k = pos + 1; k < pos + len; k++) if (starts.has(k)) crosses = true;
       if (crosses || !syllables.has(piece) || !VOWEL.test(piece)) continue;
-      path.push(piece);
+      path.push({ piece, bare: !starts.has(pos) && /^[aoe]/.test(piece) });
       walk(pos + len, path);
       path.pop();
     }
   };
   walk(0, []);
-  return found.sort((a, b) => a.length - b.length);
+  const cost = (cut) => cut.filter((s) => s.bare).length;
+  return found
+    .map((cut, i) => ({ cut, i, bare: cost(cut) }))
+    .sort((a, b) => a.bare - b.bare || a.cut.length - b.cut.length || a.i - b.i)
+    .slice(0, limit)
+    .map((x) => x.cut.map((s) => s.piece));
 }
 
 /** Return the query's letter chunks when it is only letters (pinyin or initials), else null. */
@@ -479,9 +487,9 @@ async function byInitials(idx, chunks) {
  * A Chinese query that found nothing or only part: find names within one character of it.
  * Candidates are records whose names sound like the query (the pairs of its characters'
  * readings), then records whose names or summaries hold all its characters but one.
- * Return {suggestion, record, closest: [{title, url}]}.
+ * `homophonesOnly`: accept only a homophone. Return {suggestion, record, closest: [{title, url}]}.
  */
-async function nearNames(idx, root, table, text) {
+async function nearNames(idx, root, table, text, homophonesOnly = false) {
   const chars = Array.from(text);
   const none = { suggestion: "", record: -1, closest: [] };
   if (chars.length < 2 || chars.length > 12) return none;
@@ -509,7 +517,7 @@ async function nearNames(idx, root, table, text) {
   files.forEach((d, rankAt) => {
     for (const name of [d.t, ...(d.a || [])]) {
       const m = nearMatch(text, squash(name), table);
-      if (!m) continue;
+      if (!m || (homophonesOnly && !m.homophone)) continue;
       // Homophones first, then a changed (not a missing or extra) character, then rank.
       const key = (m.homophone ? 0 : 2) + (m.substituted ? 0 : 1);
       if (!best || key < best.key) best = { key, text: m.text, record: candidates[rankAt] };
@@ -580,8 +588,11 @@ async function searchIn(idx, root, query, filters) {
     } else {
       add(found.scores, 0);
       const chinese = /^[\u3400-\u9fff\uf900-\ufaff]+$/u.test(forms.text) ? forms.text : "";
-      if ((!found.scores.size || partial) && chinese) {
-        const near = await nearNames(idx, root, table, chinese);
+      // Nothing, only part, or only mentions in text (李大召): a name may be one character off.
+      // When the query was found in text, only a homophone counts as a likely slip.
+      const weak = found.scores.size > 0 && !partial;
+      if ((!found.scores.size || partial || !found.named.size) && chinese) {
+        const near = await nearNames(idx, root, table, chinese, weak);
         closest = near.closest;
         if (near.suggestion) {
           suggestion = near.suggestion;
