@@ -16,7 +16,7 @@ const STEP = 10; // results shown at a time
 const RERANK = 10; // first results whose names are compared with the query
 const NAME_WEIGHT = 6; // the lowest weight of a name's terms (search.py NAME_WEIGHTS)
 const SEGMENTATIONS = 3; // ways of cutting letters into syllables that are tried
-const NEAR_CANDIDATES = 24; // records whose names are compared with a mistyped query
+const NEAR_CANDIDATES = 12; // records whose names are compared with a mistyped query
 const CLOSEST = 5; // names offered when nothing is found
 const VOWEL = /[aeiouv]/; // a syllable to cut a query into has a vowel (not 嗯 n, 呒 m)
 const EXCERPT = 90; // characters of text around the first match
@@ -485,46 +485,70 @@ async function byInitials(idx, chunks) {
 
 /**
  * A Chinese query that found nothing or only part: find names within one character of it.
- * Candidates are records whose names sound like the query (the pairs of its characters'
- * readings), then records whose names or summaries hold all its characters but one.
- * `homophonesOnly`: accept only a homophone. Return {suggestion, record, closest: [{title, url}]}.
+ * First names that sound like it: a pair of its characters that some name holds is looked
+ * up as it is, and only the pairs no name holds (where the slip is) by their readings, so
+ * a long query costs a shard or two more, not one per reading. Then, failing that, names
+ * holding all its characters but one (韦拨群 → 韦、群). `known`: postings the direct search
+ * fetched, by term. `homophonesOnly`: accept only a homophone.
+ * Return {suggestion, record, closest: [{title, url}]}.
  */
-async function nearNames(idx, root, table, text, homophonesOnly = false) {
+async function nearNames(idx, root, table, text, homophonesOnly = false, known = new Map()) {
   const chars = Array.from(text);
   const none = { suggestion: "", record: -1, closest: [] };
   if (chars.length < 2 || chars.length > 12) return none;
-  const order = [];
-  const readings = chars.map((c) => readingsOf(c, table).slice(0, 4));
+  const named = (m) => new Map([...m].filter(([, w]) => w >= NAME_WEIGHT));
+  const ordered = (scores) => [...scores.keys()].sort((a, b) => scores.get(b) - scores.get(a) || a - b);
+  let seen = [];
+  const verify = async (order) => {
+    const candidates = [...new Set(order)].slice(0, NEAR_CANDIDATES);
+    const files = await Promise.all(candidates.map((n) => doc(idx, n)));
+    if (!seen.length) seen = files;
+    let best = null;
+    files.forEach((d, at) => {
+      for (const name of [d.t, ...(d.a || [])]) {
+        const m = nearMatch(text, squash(name), table);
+        if (!m || (homophonesOnly && !m.homophone)) continue;
+        // Homophones first, then a changed (not a missing or extra) character, then rank.
+        const key = (m.homophone ? 0 : 2) + (m.substituted ? 0 : 1);
+        if (!best || key < best.key) best = { key, text: m.text, record: candidates[at] };
+      }
+    });
+    return best;
+  };
+  const closest = () => seen.slice(0, CLOSEST).map((d) => ({ title: d.t, url: new URL(d.u, root).href }));
+  const found = (best) => ({ suggestion: best.text, record: best.record, closest: closest() });
+  const readings = chars.map((c) => readingsOf(c, table).slice(0, 3));
   if (readings.every((r) => r.length)) {
-    const groups = [];
-    for (let i = 0; i + 1 < chars.length; i++) {
-      groups.push(readings[i].flatMap((a) => readings[i + 1].map((b) => `${a} ${b}`)));
+    const sounds = (keepHeld) => {
+      const groups = [];
+      for (let i = 0; i + 1 < chars.length; i++) {
+        const pair = chars[i] + chars[i + 1];
+        const held = known.get(pair);
+        if (keepHeld && held && [...held.values()].some((w) => w >= NAME_WEIGHT)) groups.push([pair]);
+        else groups.push(readings[i].flatMap((a) => readings[i + 1].map((b) => `${a} ${b}`)));
+      }
+      return groups;
+    };
+    let best = await verify(ordered(rank((await postings(idx, sounds(true))).map(named), idx.docs, chars.length - 1)));
+    // The slip may have made a pair some other name holds (井岗山: 岗山): short queries are
+    // tried again by sound alone.
+    if (!best && chars.length <= 4) {
+      best = await verify(ordered(rank((await postings(idx, sounds(false))).map(named), idx.docs, chars.length - 1)));
     }
-    const sounds = rank(await postings(idx, groups), idx.docs, groups.length);
-    order.push(...[...sounds.keys()].sort((a, b) => sounds.get(b) - sounds.get(a) || a - b));
+    if (best) return found(best);
   }
   const distinct = [...new Set(chars)];
-  if (distinct.length >= 2) {
-    const lists = (await postings(idx, distinct.map((c) => [c]))).map(
-      (m) => new Map([...m].filter(([, w]) => w >= NAME_WEIGHT)));
-    const need = Math.max(1, distinct.length - 1);
-    const held = rank(lists, idx.docs, need);
-    order.push(...[...held.keys()].sort((a, b) => held.get(b) - held.get(a) || a - b));
-  }
-  const candidates = [...new Set(order)].slice(0, NEAR_CANDIDATES);
-  const files = await Promise.all(candidates.map((n) => doc(idx, n)));
-  let best = null;
-  files.forEach((d, rankAt) => {
-    for (const name of [d.t, ...(d.a || [])]) {
-      const m = nearMatch(text, squash(name), table);
-      if (!m || (homophonesOnly && !m.homophone)) continue;
-      // Homophones first, then a changed (not a missing or extra) character, then rank.
-      const key = (m.homophone ? 0 : 2) + (m.substituted ? 0 : 1);
-      if (!best || key < best.key) best = { key, text: m.text, record: candidates[rankAt] };
+  if (distinct.length >= 2 && !homophonesOnly) {
+    const lists = (await postings(idx, distinct.map((c) => [c]))).map(named);
+    const best = await verify(ordered(rank(lists, idx.docs, Math.max(1, distinct.length - 1))));
+    if (best) return found(best);
+    if (!seen.length) {
+      // Nothing is one character off: offer the names sharing most of its characters.
+      const some = ordered(rank(lists, idx.docs, 1)).slice(0, CLOSEST);
+      seen = await Promise.all(some.map((n) => doc(idx, n)));
     }
-  });
-  const closest = files.slice(0, CLOSEST).map((d) => ({ title: d.t, url: new URL(d.u, root).href }));
-  return best ? { suggestion: best.text, record: best.record, closest } : { ...none, closest };
+  }
+  return { ...none, closest: closest() };
 }
 
 /** Score records holding every term of `text` (or, failing that, half of them). */
@@ -540,7 +564,7 @@ async function direct(idx, terms) {
   }
   const named = new Set([...scores.keys()].filter(
     (n) => lists.every((m) => !m.has(n) || m.get(n) >= NAME_WEIGHT)));
-  return { scores, partial, named };
+  return { scores, partial, named, byTerm: new Map(terms.map((t, i) => [t, lists[i]])) };
 }
 
 async function searchIn(idx, root, query, filters) {
@@ -592,7 +616,7 @@ async function searchIn(idx, root, query, filters) {
       // When the query was found in text, only a homophone counts as a likely slip.
       const weak = found.scores.size > 0 && !partial;
       if ((!found.scores.size || partial || !found.named.size) && chinese) {
-        const near = await nearNames(idx, root, table, chinese, weak);
+        const near = await nearNames(idx, root, table, chinese, weak, found.byTerm);
         closest = near.closest;
         if (near.suggestion) {
           suggestion = near.suggestion;

@@ -51,10 +51,7 @@ def reading_runs(text: str) -> list[list[tuple[str, str]]]:
     for match in _CJK_RUN.finditer(text):
         chars = match.group()
         current: list[tuple[str, str]] = []
-        syllables = lazy_pinyin(chars, style=Style.NORMAL)
-        if len(syllables) != len(chars):  # pypinyin keeps unreadable runs whole
-            syllables = [lazy_pinyin(c, style=Style.NORMAL)[0] for c in chars]
-        for char, syllable in zip(chars, syllables, strict=True):
+        for char, syllable in zip(chars, _run_pinyin(chars), strict=True):
             if _SYLLABLE.match(syllable):
                 current.append((char, syllable))
             else:
@@ -64,6 +61,18 @@ def reading_runs(text: str) -> list[list[tuple[str, str]]]:
         if current:
             runs.append(current)
     return runs
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _run_pinyin(chars: str) -> tuple[str, ...]:
+    """Return the pinyin of one run of Chinese characters, one syllable per character.
+
+    Cached: names repeat their runs (纪念馆, 革命旧址), and each name is read twice.
+    """
+    syllables = lazy_pinyin(chars, style=Style.NORMAL)
+    if len(syllables) != len(chars):  # pypinyin keeps unreadable characters together
+        syllables = [lazy_pinyin(c, style=Style.NORMAL)[0] for c in chars]
+    return tuple(syllables)
 
 
 def spell(text: str) -> list[list[str]]:
