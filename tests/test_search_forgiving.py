@@ -246,7 +246,7 @@ def test_nothing_found_is_said_plainly_with_names_and_listings(phone: Any,
     assert "名称最接近的记录" in found["hint"] and "八七会议会址" in found["hint"]
     assert "sites/" in [u.split("/", 3)[-1] for u in found["lists"]]
     assert len(found["lists"]) >= 6
-    phone.get_by_role("link", name="英烈人物").click()
+    phone.locator("#sc-search-page .sc-search__lists").get_by_role("link", name="英烈人物").click()
     phone.wait_for_url("**/people/")
 
 

@@ -2,7 +2,7 @@
 
 A visitor's phone fetches only what a query needs: a tiny manifest, the one or two shards
 holding the query's terms, and a small file per result shown. No whole-site JSON, no
-WebAssembly engine; the browser side is `docs/assets/search-ui.js` (about 7 KB gzipped).
+WebAssembly engine; the browser side is `docs/assets/search-ui.js` (about 13 KB gzipped).
 
 Chinese has no spaces, and a dictionary segmenter (jieba, Pagefind extended) is what made
 indexing slow and memory-hungry at 10,000 records. Terms are therefore overlapping character
