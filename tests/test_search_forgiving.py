@@ -101,9 +101,9 @@ def test_result_files_carry_aliases_and_spellings_and_fold_is_written() -> None:
     assert entry["a"] == ["遵义会议"]
     assert entry["p"] == ["zun yi hui yi hui zhi", "zun yi hui yi"]
     fold = files[f"{folder}/fold.txt"].decode("utf-8")
-    first = fold.split("\n", 1)[0]
-    assert first.startswith("t\t") and "會会" in first and "義义" in first
-    assert re.search(r"^zun\t.*遵", fold, re.M)
+    assert fold.startswith("t\t") and "會会" in fold and "義义" in fold and fold.count("\n") == 1
+    sound = files[f"{folder}/sound.txt"].decode("utf-8")
+    assert re.search(r"^zun\t.*遵", sound, re.M) and re.search(r"^\+chong\t.*重", sound, re.M)
     lists = json.loads(files["manifest.json"])["lists"]
     assert lists == [["红色地标", "sites/"]]
 
@@ -273,10 +273,11 @@ FOLDING = """async ([root, names, traditional, letters]) => {
   const ui = await import(root + "assets/search-ui.js");
   const idx = await ui.index(root);
   const table = await ui.foldTable(idx);
+  const sound = await ui.soundTable(idx);
   return {
     folded: traditional.map((t) => ui.foldChinese(t, table)),
-    readings: names.map((n) => Array.from(n, (c) => ui.readingsOf(c, table))),
-    cuts: letters.map((l) => ui.segment([l], table.syllables)),
+    readings: names.map((n) => Array.from(n, (c) => ui.readingsOf(c, sound))),
+    cuts: letters.map((l) => ui.segment([l], sound.syllables)),
   };
 }"""
 

@@ -6,7 +6,8 @@
 // opened or a filter is set.
 //
 // Queries forgive (issue 17): `fold.txt` (second_classroom/spelling.py) folds traditional
-// characters to the index's simplified ones and gives every character's readings; a query
+// characters to the index's simplified ones, `sound.txt` gives every character's readings
+// (fetched only for letters or a query that finds no name); a query
 // of letters is read as pinyin (zunyi huiyi, zunyihuiyi) or initials (zyhy); a Chinese query
 // that finds nothing, or only part, is tried against names within one character, homophones
 // first (井岗山 → 您是不是要找：井冈山).
@@ -61,8 +62,8 @@ export function shardOf(term, shards) {
 }
 
 /**
- * Parse fold.txt: {simple: Map traditional -> simplified, readings: Map character ->
- * [readings, most common first], syllables: Set of every reading}.
+ * Parse fold.txt or sound.txt: {simple: Map traditional -> simplified, readings: Map
+ * character -> [readings, most common first], syllables: Set of every reading}.
  */
 export function parseFold(text) {
   const simple = new Map();
@@ -235,9 +236,14 @@ export function index(root, fresh = false) {
   }, fresh ? { cache: "no-cache" } : undefined);
 }
 
-/** Load fold.txt, once per index. */
+/** Load fold.txt (traditional characters), once per index. */
 export function foldTable(idx) {
   return fetched(idx.base + "fold.txt", async (r) => parseFold(await r.text()));
+}
+
+/** Load sound.txt (readings), once per index: for letters and mistyped queries only. */
+export function soundTable(idx) {
+  return fetched(idx.base + "sound.txt", async (r) => parseFold(await r.text()));
 }
 
 function shard(idx, k) {
@@ -593,12 +599,13 @@ async function searchIn(idx, root, query, filters) {
   let suggestion = "";
   let closest = [];
   if (terms.length) {
+    const sounding = chunks ? soundTable(idx) : null; // fetched alongside the shards
     const found = await direct(idx, terms);
     partial = found.partial;
     if (chunks) {
       // Letters: a name typed as letters first, then pinyin, then initials, then mentions.
       add(new Map([...found.scores].filter(([n]) => found.named.has(n))), 0);
-      const spelled = await byPinyin(idx, table, chunks);
+      const spelled = await byPinyin(idx, await sounding, chunks);
       if (spelled) {
         forms.pinyin = spelled.pinyin;
         add(spelled.scores, 1);
@@ -616,7 +623,7 @@ async function searchIn(idx, root, query, filters) {
       // When the query was found in text, only a homophone counts as a likely slip.
       const weak = found.scores.size > 0 && !partial;
       if ((!found.scores.size || partial || !found.named.size) && chinese) {
-        const near = await nearNames(idx, root, table, chinese, weak, found.byTerm);
+        const near = await nearNames(idx, root, await soundTable(idx), chinese, weak, found.byTerm);
         closest = near.closest;
         if (near.suggestion) {
           suggestion = near.suggestion;

@@ -14,8 +14,9 @@ A query of one Chinese character looks it up in names and summaries only.
 
 Names forgive (issue 17, `spelling.py`): a record's `aliases` (简称, 别称, former names) are
 indexed at name weight like its name; names and aliases also give pinyin terms (`zun yi`),
-initials terms (`>zyh`, `=zyhy`), and `fold.txt` lets the browser fold traditional
-characters and find homophones of a wrongly typed character.
+initials terms (`>zyh`, `=zyhy`); `fold.txt` lets the browser fold traditional
+characters, and `sound.txt` cut letters into syllables and find homophones of a wrongly
+typed character.
 
 Weights make a record's name outrank a mention elsewhere: 6–9 for the name (shorter names
 weigh more, so 焦裕禄 beats 焦裕禄纪念园 for the query 焦裕禄), 3 for the one-line summary or
@@ -32,7 +33,9 @@ Layout under `<site>/searchindex/` (the format is read by search-ui.js; keep the
 - `<dir>/d<i>.json`: record i for the result list: url, title, 栏目, excerpt text, and
   when it has them its aliases (`a`) and the pinyin of its name and aliases (`p`, one
   spelling per name, runs separated by `/`: `zun yi hui yi hui zhi`);
-- `<dir>/fold.txt`: traditional characters and readings for queries (`spelling.fold_file`);
+- `<dir>/fold.txt`: traditional characters for queries (`spelling.fold_file`), fetched with
+  the first query; `<dir>/sound.txt`: readings (`spelling.sound_file`), fetched only for a
+  query of letters or one that finds no name;
 - `<dir>/facets.json`: facet names, their values, and one column per facet.
 `<dir>` is a hash of the content, so everything in it can be cached for good.
 
@@ -59,7 +62,7 @@ from .cnformat import plain_text
 from .layout import INDEX_DIR
 from .models import FACETS, KINDS, FieldType, ListOf, Markdown, Record, Struct, Term, Text
 from .output import AtomicOutput
-from .spelling import fold_file, name_terms, reading_runs, spelled
+from .spelling import fold_file, name_terms, reading_runs, sound_file, spelled
 
 VERSION = 2
 NAME_WEIGHTS = range(6, 10)  # 9 for the shortest names, 6 for long ones
@@ -305,7 +308,8 @@ def build_index(docs: list[SearchDoc], order: Iterable[str] = ()) -> dict[str, b
             entry["p"] = spellings
         files[f"d{number}.json"] = _json(entry)
     index_chars = {ch for term in groups for ch in term if _IDEOGRAPH.match(ch)}
-    files["fold.txt"] = fold_file(index_chars, contextual)
+    files["fold.txt"] = fold_file(index_chars)
+    files["sound.txt"] = sound_file(index_chars, contextual)
     files["facets.json"] = _json(_facet_file(docs, {v: i for i, v in enumerate(order)}))
     digest = hashlib.sha256()
     for name in sorted(files):

@@ -172,16 +172,23 @@ def readings(char: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def fold_file(index_chars: set[str], contextual: dict[str, set[str]]) -> bytes:
-    """Return `fold.txt`: the traditional characters and readings the browser needs.
+def fold_file(index_chars: set[str]) -> bytes:
+    """Return `fold.txt`, what every query needs: the traditional characters to fold.
 
-    Line 1 is `t`, a tab, then traditional/simplified character pairs run together. Then one
-    line per syllable: `syllable<TAB>characters` for the characters it is the first reading
-    of, and `+syllable<TAB>characters` for their other readings. `contextual` adds the
-    readings names give a character in context (phrase-level pinyin), so a name's own
-    reading is always among its characters' readings.
+    One line: `t`, a tab, then traditional/simplified character pairs run together.
     """
     table = simplified_map(index_chars)
+    return ("t\t" + "".join(t + s for t, s in sorted(table.items())) + "\n").encode("utf-8")
+
+
+def sound_file(index_chars: set[str], contextual: dict[str, set[str]]) -> bytes:
+    """Return `sound.txt`, fetched only for letters and mistyped queries: the readings.
+
+    One line per syllable: `syllable<TAB>characters` for the characters it is the first
+    reading of, then `+syllable<TAB>characters` for their other readings. `contextual` adds
+    the readings names give a character in context (phrase-level pinyin), so a name's own
+    reading is always among its characters' readings.
+    """
     first: dict[str, list[str]] = {}
     other: dict[str, list[str]] = {}
     for char in sorted(index_chars | _common()):
@@ -192,7 +199,6 @@ def fold_file(index_chars: set[str], contextual: dict[str, set[str]]) -> bytes:
         first.setdefault(found[0], []).append(char)
         for extra in found[1:]:
             other.setdefault(extra, []).append(char)
-    lines = ["t\t" + "".join(t + s for t, s in sorted(table.items()))]
-    lines += [f"{s}\t{''.join(chars)}" for s, chars in sorted(first.items())]
+    lines = [f"{s}\t{''.join(chars)}" for s, chars in sorted(first.items())]
     lines += [f"+{s}\t{''.join(chars)}" for s, chars in sorted(other.items())]
     return ("\n".join(lines) + "\n").encode("utf-8")
