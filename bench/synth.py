@@ -3,7 +3,7 @@
     from synth import write_synthetic
     write_synthetic(Path("/tmp/data"), 10_000, seed=1)
 
-About 70% sites, 10% people, 10% relics, 4% readings, 3% outlines and 3% routes, each
+About 70% sites, 10% people, 10% relics, 4% readings, 3% outlines, 3% routes and 1% quotations, each
 record written the way an editor writes one (block YAML, ~1 KB of Chinese text), with
 references between them that all resolve, coordinates spread over China, and a copy of
 the project's site_data/vocab.yml. The tree passes `classroom check` without errors (a
@@ -23,9 +23,10 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 VOCAB = REPO / "site_data" / "vocab.yml"
 
-SHARES = {"people": 0.10, "relics": 0.10, "readings": 0.04, "outlines": 0.03, "routes": 0.03}
+SHARES = {"people": 0.10, "relics": 0.10, "readings": 0.04, "outlines": 0.03, "routes": 0.03,
+          "quotes": 0.01}
 PREFIX = {"sites": "site", "people": "person", "relics": "relic", "readings": "reading",
-          "outlines": "outline", "routes": "route"}
+          "outlines": "outline", "routes": "route", "quotes": "quote"}
 VERIFIED = dt.date(2026, 11, 1)  # fixed, so the same seed gives the same bytes
 
 # Approximate capitals of the provincial-level divisions; sites are scattered around them.
@@ -92,7 +93,7 @@ def _flow(items: list[str]) -> str:
 
 
 def _counts(n: int) -> dict[str, int]:
-    counts = {kind: int(n * share) for kind, share in SHARES.items()}
+    counts = {kind: max(1, int(n * share)) for kind, share in SHARES.items()}
     counts["sites"] = n - sum(counts.values())
     return counts
 
@@ -254,6 +255,18 @@ def write_synthetic(root: Path, n: int, seed: int) -> None:
                 f"themes: {_flow(rng.sample(themes, 2))}\n"
                 f"stops:\n{stop_lines}" + _sources(rng, i))
         (root / "routes" / f"{tid}.yml").write_text(text, encoding="utf-8")
+
+    # Quotations: synthetic words by a synthetic speaker (never real people's words).
+    for i, qid in enumerate(ids["quotes"]):
+        text = (f"title: 合成引文（{i + 1}）\n"
+                f"text: {_text(rng, 60)}\n"
+                f"speaker: 合成作者{i % 7 + 1}\n"
+                f"date: \"{1921 + i % 100}-07-01\"\n"
+                f"publication:\n  title: {rng.choice(NOUNS)}文集（第{i % 5 + 1}卷）\n"
+                f"  publisher: {rng.choice(PLACES)}出版社\n"
+                f"themes: {_flow(rng.sample(themes, 1))}\n"
+                f"verified: {VERIFIED.isoformat()}\n")
+        (root / "quotes" / f"{qid}.yml").write_text(text, encoding="utf-8")
 
 
 def main() -> None:

@@ -20,9 +20,10 @@ def test_synthetic_tree_is_valid_and_proportioned(tmp_path: Path) -> None:
     result = check_tree(tmp_path, dt.date(2026, 11, 25))
     assert result.problems == [], [p.format() for p in result.problems[:5]]
     assert Counter(r.kind for r in result.records) == {
-        "sites": 210, "people": 30, "relics": 30, "readings": 12, "outlines": 9, "routes": 9}
+        "sites": 207, "people": 30, "relics": 30, "readings": 12, "outlines": 9, "routes": 9,
+        "quotes": 3}
     catalog = build_catalog(result.records, result.vocab)
-    assert len(catalog.by_kind["sites"]) == 208  # one site in a hundred is a draft
+    assert len(catalog.by_kind["sites"]) == 205  # one site in a hundred is a draft
     assert sum(1 for near in catalog.nearby.values() if near) > 100  # sites have neighbours
     sizes = [len(Path(r.path).read_bytes()) for r in result.records if r.kind == "sites"]
     assert 900 < sum(sizes) / len(sizes) < 2500  # about a kilobyte of Chinese text

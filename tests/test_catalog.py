@@ -145,7 +145,8 @@ def test_drafts_are_left_out_everywhere(catalog: Catalog) -> None:
 
 def test_by_kind_counts(catalog: Catalog) -> None:
     assert {k: len(v) for k, v in catalog.by_kind.items()} == {
-        "sites": 6, "people": 1, "relics": 1, "readings": 1, "outlines": 1, "routes": 1}
+        "sites": 6, "people": 1, "relics": 1, "readings": 1, "outlines": 1, "routes": 1,
+        "quotes": 0}
 
 
 # --- facets --------------------------------------------------------------------------

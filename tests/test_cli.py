@@ -39,7 +39,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CASES = FIXTURES / "check"
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-25"
-SUMMARY_TALLY = "（共读取 旧址 {} 条、人物 {} 条、文物 {} 条、书目 {} 条、提纲 {} 条、线路 {} 条）。"
+SUMMARY_TALLY = "（共读取 人物 {} 条）。"  # kinds with no records are not listed
 JSON_KEYS = {"path", "line", "column", "code", "message", "severity"}
 
 
@@ -68,7 +68,7 @@ def expected_lines(case: str) -> list[str]:
 def test_clean_tree_exits_0_with_one_summary_line() -> None:
     proc = classroom("check", ".", "--today", TODAY, cwd=CASES / "ok-bom")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.splitlines() == ["检查通过：没有发现问题" + SUMMARY_TALLY.format(0, 1, 0, 0, 0, 0)]
+    assert proc.stdout.splitlines() == ["检查通过：没有发现问题" + SUMMARY_TALLY.format(1)]
     assert proc.stderr == ""
 
 
@@ -77,7 +77,7 @@ def test_errors_exit_1_with_every_problem_then_summary() -> None:
     assert proc.returncode == 1
     assert proc.stdout.splitlines() == [
         *expected_lines("duplicate-key"),
-        "检查未通过：发现 2 个错误、0 个警告" + SUMMARY_TALLY.format(0, 1, 0, 0, 0, 0),
+        "检查未通过：发现 2 个错误、0 个警告" + SUMMARY_TALLY.format(1),
     ]
 
 
@@ -111,7 +111,7 @@ def test_check_takes_the_data_folder_either_way(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CASES)
     wanted = [*expected_lines("duplicate-key"),
-              "检查未通过：发现 2 个错误、0 个警告" + SUMMARY_TALLY.format(0, 1, 0, 0, 0, 0)]
+              "检查未通过：发现 2 个错误、0 个警告" + SUMMARY_TALLY.format(1)]
     for args in (["duplicate-key"], ["--data", "duplicate-key"],
                  ["duplicate-key", "--data", "./duplicate-key/"]):  # the same folder twice
         status, out, err = run_main(["check", *args, "--today", TODAY], capsys)
@@ -141,6 +141,7 @@ USAGE_ERRORS = {
                      ["search-index", ".", "--data", "nowhere"]],
     "export": [["export", "--format", "xml"], ["export", "--data", "nowhere", "x"],
                ["export", "--data", str(REPO / "site_data")]],
+    "sources": [["sources", "--bogus"], ["sources", "--data", "nowhere"]],
 }
 
 
@@ -171,7 +172,7 @@ def test_usage_error_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         2, "classroom: 用法错误：找不到数据目录 nowhere\n")
     status, _, err = run_main(["new", "heroes", "x"], capsys)
     assert (status, err) == (2, "classroom: 用法错误：未知记录类型“heroes”，可用："
-                                "sites、people、relics、readings、outlines、routes\n")
+                                + "、".join(KINDS) + "\n")
 
 
 def test_warnings_exit_0_unless_strict(capsys: pytest.CaptureFixture[str],
@@ -180,11 +181,11 @@ def test_warnings_exit_0_unless_strict(capsys: pytest.CaptureFixture[str],
     warning = expected_lines("warning-stale")
     status, out, _ = run_main(["check", ".", "--today", TODAY], capsys)
     assert status == 0
-    assert out == [*warning, "检查通过：1 个警告" + SUMMARY_TALLY.format(0, 2, 0, 0, 0, 0)]
+    assert out == [*warning, "检查通过：1 个警告" + SUMMARY_TALLY.format(2)]
     status, out, _ = run_main(["check", ".", "--today", TODAY, "--strict"], capsys)
     assert status == 1
     assert out == [*warning, "检查未通过（--strict 下警告也算错误）：1 个警告"
-                   + SUMMARY_TALLY.format(0, 2, 0, 0, 0, 0)]
+                   + SUMMARY_TALLY.format(2)]
     status, _, _ = run_main(["check", ".", "--today", TODAY, "--strict", "--format", "json"],
                             capsys)
     assert status == 1
@@ -322,6 +323,7 @@ def sample_value(kind: FieldType, refs: dict[str, str], vocab: Vocab) -> str:
 def fill_template(text: str, kind: str, refs: dict[str, str], vocab: Vocab) -> str:
     """Fill every empty required value of a `classroom new` template, leaving the rest."""
     stack: list[tuple[int, Struct]] = [(0, KINDS[kind].schema)]
+    one_of = {name for group in KINDS[kind].one_of for name in group}
     out = []
     for line in text.splitlines():
         match = LINE.match(line)
@@ -335,7 +337,7 @@ def fill_template(text: str, kind: str, refs: dict[str, str], vocab: Vocab) -> s
         inner = field.type.item if isinstance(field.type, ListOf) else field.type
         if isinstance(inner, Struct):
             stack.append((column + (4 if isinstance(field.type, ListOf) else 2), inner))
-        elif field.required and match["value"].strip() in ("", "[]"):
+        elif (field.required or field.name in one_of) and match["value"].strip() in ("", "[]"):
             line = (f"{match['indent']}{match['bullet'] or ''}{match['key']}: "
                     f"{sample_value(field.type, refs, vocab)}")
         out.append(line)
@@ -357,7 +359,8 @@ def test_new_templates_fail_until_filled_then_pass(tmp_path: Path,
     unfilled = check_tree(data)
     failing = {p.path.rsplit("/", 2)[-2] for p in unfilled.errors}
     assert failing == set(KINDS), [p.format() for p in unfilled.problems]
-    assert {p.code for p in unfilled.errors} <= {"empty-value", "too-few"}
+    # Blank required values, empty lists, and a quotation with neither publication nor url.
+    assert {p.code for p in unfilled.errors} <= {"empty-value", "too-few", "missing-one-of"}
     assert main(["check", str(data)]) == 1
     capsys.readouterr()
 
@@ -412,7 +415,7 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     out = tmp_path_factory.mktemp("schema")
     proc = classroom("schema", "--data", str(FIXTURES), "--out", str(out), cwd=out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout == f"已写入 6 个 JSON Schema 到 {out}/\n"
+    assert proc.stdout == f"已写入 7 个 JSON Schema 到 {out}/\n"
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.schema.json" for k in KINDS)
     return {k: json.loads((out / f"{k}.schema.json").read_text("utf-8")) for k in KINDS}
 

@@ -33,7 +33,7 @@ def test_pages_are_written_for_every_record_and_listing(tmp_path: Path) -> None:
 
 def _css(kind: str) -> str:
     return {"sites": "site", "people": "person", "relics": "relic", "readings": "reading",
-            "outlines": "outline", "routes": "route"}[kind]
+            "outlines": "outline", "routes": "route", "quotes": "quote"}[kind]
 
 
 def test_pages_refuses_data_with_errors(tmp_path: Path,

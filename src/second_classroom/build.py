@@ -28,11 +28,15 @@ from .output import AtomicOutput, PageCompressor, Precompressed, data_date, page
 from .pictures import PictureSet
 from .problems import Problem
 from .render import Page, RenderOptions, record_page, site_assets, site_pages
+from .render.provincegrid import CHARTS
 from .search import IndexResult, index_ahead
 
 
 class OptionsError(Exception):
     """A build option is unknown or of the wrong type; the message is in Chinese."""
+
+
+CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class BuildOptions:
     search: bool = True  # write the search index
     shared_nav: bool = True  # reuse one rendering of the theme's navigation per folder
     export_cache: str = ".cache/exports"  # cached downloads, relative to the project
+    province_chart: str = "grid"  # 红色地标 page: "grid" (province tiles) or "bars"
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None, where: str) -> BuildOptions:
@@ -68,6 +73,9 @@ class BuildOptions:
                                                    and isinstance(value, bool)):
                 kind = "true 或 false" if expected is bool else "文字"
                 raise OptionsError(f"{where}.{key} 应为{kind}，实际是“{value}”")
+            if key in CHOICES and value not in CHOICES[key]:
+                raise OptionsError(f"{where}.{key} 只能是 {' 或 '.join(CHOICES[key])}，"
+                                   f"实际是“{value}”")
             kept[key] = value
         return cls(**kept)
 
@@ -105,6 +113,7 @@ class SiteBuild:
         catalog, result = load_catalog(data)
         render = RenderOptions(site_url=site_url, site_name=site_name,
                                local_province=options.local_province,
+                               province_chart=options.province_chart,
                                pictures=PictureSet(data))
         if options.downloads:
             render.downloads = download_links(catalog)

@@ -6,12 +6,28 @@ import datetime as dt
 import difflib
 import gc
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .load import Mapping, Node, Scalar, Sequence, load_yaml_file
-from .models import KINDS, SLUG, VOCABULARIES, Context, ListOf, Record, Ref, Vocab
+from .models import (
+    HOST_LISTS,
+    KINDS,
+    SLUG,
+    VOCABULARIES,
+    Context,
+    ListOf,
+    Record,
+    Ref,
+    Struct,
+    Text,
+    Vocab,
+)
 from .problems import Mark, Problem
+from .quotes import unregistered_quotes
+from .sources import citations, host_of, mislabelled_publisher, source_type
 
 STALE_AFTER_DAYS = 730  # `verified` older than two years earns a warning
 
@@ -71,9 +87,16 @@ def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
             vocab.regions = {k.text: strings(v, f"provinces.{k.text}") for k, v in value.items}
         elif key.text in VOCABULARIES:
             vocab.lists[key.text] = strings(value, key.text)
+        elif key.text in HOST_LISTS:
+            if not isinstance(value, Mapping):
+                problems.append(Problem(path, value.mark.line, value.mark.column, "wrong-type",
+                                        f"{key.text} 应为映射：名称: [域名, …]"))
+                continue
+            setattr(vocab, key.text,
+                    {k.text: strings(v, f"{key.text}.{k.text}") for k, v in value.items})
         else:
             problems.append(Problem(path, key.mark.line, key.mark.column, "unknown-field",
-                                    f"未知词表“{key.text}”，可用：" + "、".join(VOCABULARIES)))
+                                    f"未知词表“{key.text}”，可用：" + "、".join(VOCABULARIES + HOST_LISTS)))
     for name in VOCABULARIES:
         if not vocab.terms(name):
             problems.append(Problem(path, 1, 1, "missing-vocab", f"词表缺少 {name}"))
@@ -173,6 +196,11 @@ def _warnings(record: Record, today: dt.date) -> list[Problem]:
             found.append(_at(record, record.mark("verified"), "stale",
                              f"核实日期 {verified} 已超过两年，请重新对照来源核实", "warning"))
     spec = record.spec
+    for group in spec.one_of:  # e.g. a quotation's publication or its official address
+        if not any(record.data.get(name) for name in group):
+            found.append(_at(record, Mark(1, 1), "missing-one-of",
+                             "至少填写其中一项：" + "、".join(
+                                 f"{name}（{spec.field(name).label}）" for name in group)))
     for name in spec.suggested:  # e.g. a site with no reading yet
         if not record.data.get(name):
             target = spec.field(name).type
@@ -185,6 +213,60 @@ def _warnings(record: Record, today: dt.date) -> list[Problem]:
             and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1)):
         found.append(_at(record, record.mark("location"), "outside-china",
                          "坐标不在中国境内，是否把 lat（纬度）和 lng（经度）写反了？", "warning"))
+    return found
+
+
+def source_problems(record: Record, vocab: Vocab) -> list[Problem]:
+    """Give each source its type (inferred from the address where the editor gave none);
+    return warnings for labels that name another publisher than the address, and for a
+    record whose sources are all copies or encyclopaedias."""
+    found: list[Problem] = []
+    sources = record.data.get("sources", [])
+    for i, source in enumerate(sources, start=1):
+        if not source.get("type") and (kind := source_type(source, vocab)):
+            source["type"] = kind  # pages show it; classroom sources counts it
+        if name := mislabelled_publisher(source, vocab):
+            found.append(_at(record, record.mark(f"sources[{i}].publisher"), "mislabelled-source",
+                             f"来源 {i} 的发布者写作“{source['publisher']}”，但网址在 "
+                             f"{host_of(source['url'])}，不是{name}的网站：请写实际刊载它的网站，"
+                             f"或改引{name}的原文", "warning"))
+    cited = citations(record)  # a quotation's publication counts too
+    if cited and all(source_type(s, vocab) in ("转载", "百科") for s in cited):
+        found.append(_at(record, record.mark("sources"), "only-reposts",
+                         "这条记录的来源都是转载页或百科，请补充官方网站或出版物来源", "warning"))
+    return found
+
+
+def _texts(schema: Struct, data: dict[str, Any], where: str = "") -> Iterator[tuple[str, str]]:
+    """Yield (field path, text) of every text value, nested ones included."""
+    for f in schema.fields:
+        if f.name not in data or f.name == "sources":
+            continue
+        path = f"{where}.{f.name}" if where else f.name
+        kind, value = f.type, data[f.name]
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(value, start=1)] \
+            if isinstance(kind, ListOf) else [(path, value)]
+        item = kind.item if isinstance(kind, ListOf) else kind
+        for item_path, item_value in items:
+            if isinstance(item, Struct):
+                yield from _texts(item, item_value, item_path)
+            elif isinstance(item, Text) and isinstance(item_value, str):
+                yield item_path, item_value
+
+
+def quote_problems(record: Record) -> list[Problem]:
+    """Return a problem for every quotation typed into the record's text instead of being
+    registered as a `quotes` record and referred to as [[quote:ID]]."""
+    severity = record.spec.quote_check
+    if not severity:
+        return []
+    found = []
+    for path, text in _texts(record.spec.schema, record.data):
+        for _, words in unregistered_quotes(text):
+            shown = words if len(words) <= 24 else words[:23] + "…"
+            found.append(_at(record, record.mark(path), "unregistered-quote",
+                             f"字段 {path} 直接引用了“{shown}”：引文须登记为 quotes 记录"
+                             "（原文逐字、注明出处），正文中写 [[quote:编号]]", severity))
     return found
 
 
@@ -208,6 +290,7 @@ def check_tree(root: Path, today: dt.date | None = None) -> CheckResult:
             record, found = read_record(file, kind, result.vocab, root)
             problems += found
             if record is not None:
+                problems += source_problems(record, result.vocab) + quote_problems(record)
                 result.records.append(record)
     finally:
         if collecting:

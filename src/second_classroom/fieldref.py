@@ -13,6 +13,7 @@ from pathlib import Path
 from .models import (
     KINDS,
     Boolean,
+    Choice,
     Date,
     Field,
     FieldType,
@@ -44,6 +45,8 @@ def type_text(ftype: FieldType) -> str:
     """Return a short Chinese description of what a field accepts."""
     if isinstance(ftype, ReadingKind):
         return "`book`（图书）、`article`（文章）或 `speech`（讲话）"
+    if isinstance(ftype, Choice):
+        return "、".join(f"`{c}`" for c in ftype.choices) + " 之一"
     if isinstance(ftype, Text):  # includes Markdown
         text = f"{ftype.name}，最多 {ftype.max_chars} 字"
         return text + (f"；{ftype.pattern_hint}" if ftype.pattern_hint else "")

@@ -24,6 +24,7 @@ from .cnformat import cndate, join_list, lifespan, partial_date, plain_text, reg
 from .load import Mapping, Node, Scalar, Sequence
 from .privacy import personal_data_in
 from .problems import Mark, Problem, Severity
+from .quotes import quote_refs
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _INT = re.compile(r"^[+-]?(?:0|[1-9]\d*)$")
@@ -32,6 +33,7 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
 _NULLS = {"", "~", "null", "Null", "NULL"}
+QUOTE_KIND = "quotes"  # the kind `[[quote:ID]]` in any text refers to
 DESCRIPTION_CHARS = 120  # a page description cut from Markdown: what search engines show
 
 
@@ -141,6 +143,8 @@ class Text(FieldType):
             ctx.report(scalar.mark, "bad-format",
                        f"字段 {where} 的格式不对：“{text}”，{self.pattern_hint}")
             return MISSING
+        for offset, quote_id in quote_refs(text):  # [[quote:ID]]: checked like any reference
+            ctx.refs.append(RefUse(QUOTE_KIND, quote_id, where, _offset_mark(scalar, offset)))
         for offset, what in personal_data_in(text):
             ctx.report(_offset_mark(scalar, offset), "personal-data",
                        f"字段 {where} 中疑似含有{what}，个人信息不得公开发布，请删除")
@@ -506,6 +510,8 @@ class ListOf(FieldType):
             value = self.item.convert(child, ctx, f"{where}[{i + 1}]")
             if value is MISSING:
                 continue
+            if isinstance(value, str):  # where each listed text was written (check.py)
+                ctx.marks[f"{where}[{i + 1}]"] = child.mark
             if self.unique and isinstance(value, str):
                 if value in seen:
                     ctx.report(child.mark, "duplicate-item", f"字段 {where} 中“{value}”重复出现")
@@ -618,6 +624,8 @@ def node_keys(node: Mapping) -> set[str]:
 # --- Vocabularies ---------------------------------------------------------------------
 
 VOCABULARIES = ("kinds", "designations", "audiences", "themes", "periods", "provinces")
+# Optional lists in vocab.yml that map a name to host names (check.py: source types).
+HOST_LISTS = ("source_hosts", "publisher_hosts")
 
 
 @dataclass
@@ -626,6 +634,10 @@ class Vocab:
 
     lists: dict[str, list[str]] = field(default_factory=dict)
     regions: dict[str, list[str]] = field(default_factory=dict)
+    # source type -> host names whose pages are of that type (官方: gov.cn, …)
+    source_hosts: dict[str, list[str]] = field(default_factory=dict)
+    # publisher name as editors write it -> the hosts that publisher's pages live on
+    publisher_hosts: dict[str, list[str]] = field(default_factory=dict)
 
     def terms(self, name: str) -> list[str]:
         """Return the allowed values of vocabulary `name`, in declared order."""
@@ -637,11 +649,39 @@ class Vocab:
 
 # --- Reusable field groups ------------------------------------------------------------
 
+# What a source is. 官方: government, museum, Party organ; 出版物: publisher or journal;
+# 媒体: news; 百科: encyclopaedia; 转载: a copy of another page. The first two are the
+# sources a reader can trust on their own (classroom sources counts them).
+SOURCE_TYPES = ("官方", "出版物", "媒体", "百科", "转载")
+TRUSTED_SOURCE_TYPES = ("官方", "出版物")
+
+
+@dataclass
+class Choice(Text):
+    """One of a fixed list of values declared with the field (not a vocabulary)."""
+
+    choices: tuple[str, ...] = ()
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        value = super().convert(node, ctx, where)
+        if value is MISSING or value in self.choices:
+            return value
+        ctx.report(node.mark, "unknown-term",
+                   f"字段 {where} 只能是 {'、'.join(self.choices)} 之一，实际是“{value}”"
+                   + _did_you_mean(value, list(self.choices)))
+        return MISSING
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.choices)}
+
+
 SOURCE = Struct(fields=(
     Field("title", Text(), "标题", "来源的标题，如网页或书名", required=True),
-    Field("publisher", Text(), "发布者", "发布单位或出版社"),
+    Field("publisher", Text(), "发布者", "发布单位或出版社；转载页写实际刊载它的网站"),
     Field("url", Url(), "网址", "只填亲自打开核实过的网址"),
     Field("accessed", Date(), "访问日期", "打开该网址核实的日期"),
+    Field("type", Choice(choices=SOURCE_TYPES), "来源类型",
+          "官方、出版物、媒体、百科或转载；不填时按网址的域名推断"),
 ))
 IMAGE = Struct(fields=(
     Field("src", ImageFile(), "文件",
@@ -752,6 +792,9 @@ class RecordKind:
     pack_fields: tuple[str, ...] = ()  # fields of its profile in a pack, in order
     qr: bool = False  # its pages carry a QR code and a printable poster
     suggested: tuple[str, ...] = ()  # optional fields the check reminds editors of
+    # A quotation typed into its text instead of `[[quote:ID]]`: "warning", "error" or ""
+    quote_check: str = "warning"
+    one_of: tuple[tuple[str, ...], ...] = ()  # groups of fields of which one must be filled
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -769,9 +812,11 @@ class RecordKind:
         """Return the one-line description of a record (page meta, feed)."""
         for name in self.describe:
             if data.get(name):
-                text = str(data[name])
-                if isinstance(self.field(name).type, Markdown):
+                text, kind = str(data[name]), self.field(name).type
+                if isinstance(kind, Markdown):
                     text = shorten(plain_text(text), DESCRIPTION_CHARS)
+                elif isinstance(kind, Text) and kind.max_chars > 300:  # long text (quotes)
+                    text = shorten(text, DESCRIPTION_CHARS)
                 return text
         return ""
 
@@ -963,6 +1008,7 @@ OUTLINES = RecordKind("outlines", "宣讲提纲", "提纲", "title", Struct(fiel
     *COMMON_TAIL,
 )), note="分众化宣讲，可下载", template="outline.html",
     facets={"theme": "themes", "audience": "audience"}, group_by="audience",
+    quote_check="error",
     facts=lambda d: [str(d["audience"]), f"{d['duration_minutes']} 分钟"])
 
 STOP = Struct(fields=(
@@ -983,8 +1029,39 @@ ROUTES = RecordKind("routes", "红色线路", "线路", "name", Struct(fields=(
     facets={"theme": "themes", "audience": "audiences"},
     facts=lambda d: [f"{d['days']} 天", f"{len(d['stops'])} 站"])
 
+PUBLICATION = Struct(fields=(
+    Field("title", Text(max_chars=120), "书名或篇名", "不加书名号，如 习近平谈治国理政（第三卷）",
+          required=True),
+    Field("publisher", Text(max_chars=80), "出版者或刊物", "如 外文出版社、求是杂志社"),
+    Field("issue", Text(max_chars=40), "期号或版次", "如 2021年第10期"),
+    Field("page", Text(max_chars=40), "页码"),
+    Field("year", Integer(1840, 2100), "出版年份"),
+))
+
+
+def _quote_facts(d: dict[str, Any]) -> list[str]:
+    return [str(d["speaker"]), partial_date(d["date"])]
+
+
+QUOTES = RecordKind(QUOTE_KIND, "引文", "引文", "title", Struct(fields=(
+    Field("title", Text(max_chars=60), "简称", "便于查找的短名，如“两个务必”", required=True),
+    Field("text", Text(max_chars=2000), "原文", "与出处逐字一致，包括标点", required=True),
+    Field("speaker", Text(max_chars=40), "讲话人或作者", required=True),
+    Field("person", Ref(kind="people"), "人物", "讲话人已有人物记录时填写其编号"),
+    Field("occasion", Text(max_chars=200), "场合", "如“在贵州考察时的讲话”"),
+    Field("date", PartialDate(), "日期", "讲话或成文的日期", required=True),
+    Field("publication", PUBLICATION, "出处", "刊载原文的出版物；与 url 至少填一项"),
+    Field("url", Url(), "官方网址", "刊载原文的官方网页，如求是网、新华网、人民网、共产党员网"),
+    Field("themes", _terms("themes"), "主题"),
+    Field("sources", ListOf(SOURCE, max_items=30), "其他来源", "核实原文时另外参考的来源"),
+    Field("verified", Date(), "核实日期", "最近一次对照出处逐字核对的日期", required=True),
+    Field("draft", Boolean(), "草稿", "true 表示只检查不发布"),
+)), note="原文与出处，逐字核对", template="quote.html", facets={"theme": "themes"},
+    listing_facets=("theme",), describe=("text",), lead="text", facts=_quote_facts,
+    search_lead=("text",), quote_check="", one_of=(("publication", "url"),))
+
 KINDS: dict[str, RecordKind] = {k.name: k for k in
-                                (SITES, PEOPLE, RELICS, READINGS, OUTLINES, ROUTES)}
+                                (SITES, PEOPLE, RELICS, READINGS, OUTLINES, ROUTES, QUOTES)}
 
 
 @dataclass

@@ -13,7 +13,8 @@ def _comment(field: Field) -> str:
     return f"  # {need} {field.label}{help_text}（{field.type.name}）"
 
 
-def _lines(struct: Struct, indent: str, today: dt.date) -> list[str]:
+def _lines(struct: Struct, indent: str, today: dt.date,
+           needed: frozenset[str] = frozenset()) -> list[str]:
     lines: list[str] = []
     for f in struct.fields:
         if f.name == "verified":
@@ -22,7 +23,7 @@ def _lines(struct: Struct, indent: str, today: dt.date) -> list[str]:
         if f.name == "draft":
             lines.append(f"{indent}draft: true  # 填好并核实后改为 false 或删去这一行")
             continue
-        prefix = indent if f.required else indent + "# "
+        prefix = indent if f.required or f.name in needed else indent + "# "
         nested = f.type.item if isinstance(f.type, ListOf) else f.type
         if isinstance(nested, Struct):
             lines.append(f"{prefix}{f.name}:{_comment(f)}")
@@ -53,4 +54,7 @@ def record_template(kind: str, today: dt.date | None = None) -> str:
         "# 必填字段必须填写；不知道的可选字段请保持注释或删去，不要猜测。",
         "# 每条事实都要有来源（sources），并写明核实日期（verified）。",
     ]
-    return "\n".join(head + _lines(spec.schema, "", today or dt.date.today())) + "\n"
+    # Of fields where one of a group must be filled (a quotation's publication or url),
+    # the last is left open like a required field.
+    needed = frozenset(group[-1] for group in spec.one_of)
+    return "\n".join(head + _lines(spec.schema, "", today or dt.date.today(), needed)) + "\n"

@@ -12,11 +12,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from . import check, diff, export, fieldref, new, pages, schema, search_index
+from . import check, diff, export, fieldref, new, pages, schema, search_index, sources
 from .common import Parser, UsageError
 
 # In the order `classroom --help` lists them.
-COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export)
+COMMANDS = (check, schema, new, pages, fieldref, diff, search_index, export, sources)
 
 
 def build_parser() -> Parser:
@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `classroom sources | head`: the reader has all it wants
+        sys.stderr.close()
+        return 0
 
 
 __all__ = ["build_parser", "main"]

@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     counts = {k: 0 for k in KINDS}
     for record in result.records:
         counts[record.kind] += 1
-    tally = "、".join(f"{KINDS[k].noun} {n} 条" for k, n in counts.items())
+    # Only the kinds that have records: a tree of people says nothing of the other kinds.
+    tally = "、".join(f"{KINDS[k].noun} {n} 条" for k, n in counts.items() if n) or "0 条记录"
     errors, warnings = len(result.errors), len(result.warnings)
     if errors:
         print(f"检查未通过：发现 {errors} 个错误、{warnings} 个警告（共读取 {tally}）。")

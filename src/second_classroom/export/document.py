@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
@@ -19,6 +19,7 @@ from typing import Any, Literal
 from ..catalog import Catalog
 from ..cnformat import cn_number, cndate
 from ..models import KINDS, OUTLINES, ListOf, Markdown, Record, Ref, Struct
+from ..quotes import QUOTE_REF, citation
 from ..render.richtext import markdown_to_html
 
 BlockKind = Literal["heading", "para", "item", "meta"]
@@ -26,6 +27,7 @@ BlockKind = Literal["heading", "para", "item", "meta"]
 # Characters XML 1.0 (DOCX) cannot hold; the loader rejects most, exports drop any left.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 SOURCES_HEADING = "资料来源"
+NOTES_HEADING = "注释"
 PACK_SUBTITLE = "讲解包：提纲及所涉旧址、人物、文物、书目资料"
 
 
@@ -156,12 +158,36 @@ def _cn(n: int) -> str:
 
 
 class _Builder:
-    """Append numbered blocks; level-1 headings count 一、二、, level-2 （一）（二）."""
+    """Append numbered blocks; level-1 headings count 一、二、, level-2 （一）（二）.
 
-    def __init__(self) -> None:
+    A registered quotation ([[quote:ID]]) in any text is printed as its exact words with a
+    note number, 〔1〕, and `notes` holds the citations for the 注释 at the end.
+    """
+
+    def __init__(self, quote_of: Callable[[str], Record | None] = lambda _: None) -> None:
         self.blocks: list[Block] = []
+        self.notes: list[str] = []
+        self._quote_of = quote_of
         self._h1 = 0
         self._h2 = 0
+
+    def _quoted(self, text: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            quote = self._quote_of(match.group(1))
+            if quote is None:
+                return match.group(0)
+            line = citation(quote.data)
+            if line not in self.notes:
+                self.notes.append(line)
+            return f"“{quote.data['text']}”〔{self.notes.index(line) + 1}〕"
+        return QUOTE_REF.sub(replace, text)
+
+    def notes_section(self) -> None:
+        """Append the 注释: one numbered citation per quotation used."""
+        if self.notes:
+            self.h1(NOTES_HEADING)
+            for n, line in enumerate(self.notes, start=1):
+                self.blocks.append(Block("item", one_line(line), 0, f"〔{n}〕"))
 
     def h1(self, text: str) -> None:
         self._h1 += 1
@@ -174,20 +200,20 @@ class _Builder:
 
     def para(self, text: str) -> None:
         if clean(text):
-            self.blocks.append(Block("para", clean(text)))
+            self.blocks.append(Block("para", clean(self._quoted(text))))
 
     def markdown(self, text: str) -> None:
         """Append record Markdown as plain paragraphs."""
-        for paragraph in markdown_paragraphs(text):
+        for paragraph in markdown_paragraphs(self._quoted(text)):
             self.para(paragraph)
 
     def meta(self, label: str, value: Any) -> None:
         if value not in (None, "", []):
-            self.blocks.append(Block("meta", one_line(f"{label}：{value}")))
+            self.blocks.append(Block("meta", one_line(self._quoted(f"{label}：{value}"))))
 
     def items(self, texts: list[str]) -> None:
         for n, text in enumerate((t for t in texts if clean(t)), start=1):
-            self.blocks.append(Block("item", one_line(text), 0, f"{n}. "))
+            self.blocks.append(Block("item", one_line(self._quoted(text)), 0, f"{n}. "))
 
 
 def _names(records: list[Record]) -> str:
@@ -247,7 +273,7 @@ def outline_document(catalog: Catalog, outline_id: str, pack: bool = False,
     if outline is None or outline.spec is not OUTLINES:
         raise KeyError(outline_id)
     d = outline.data
-    b = _Builder()
+    b = _Builder(catalog.records.get)
     themes = "、".join(d.get("themes", []))
     b.meta("宣讲对象", d["audience"])
     b.meta("时长", f"{d['duration_minutes']} 分钟")
@@ -291,6 +317,7 @@ def outline_document(catalog: Catalog, outline_id: str, pack: bool = False,
                 sources.extend(_sources_of(record))
                 date = max(date, record.data["verified"])
     unique = tuple(dict.fromkeys(sources))
+    b.notes_section()
     b.h1(SOURCES_HEADING)
     b.items([s.line() for s in unique])
     b.meta("核实日期", cndate(date))

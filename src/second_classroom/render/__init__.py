@@ -13,14 +13,21 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import markupsafe
+
 from ..catalog import Catalog
 from ..cnformat import cn_number, cndate, lifespan, region_text
 from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record
+from ..quotes import citation
+from ..sources import source_type
 from . import qr
 from .environment import card_note, environment, render
 from .feed import atom_feed, updates_page
 from .maps import map_links
+from .nearme import nearme_assets
 from .page import Asset, Download, Page, RenderOptions, facet_url, url_of
+from .provincegrid import divisions, province_chart
+from .quotation import rich_html, rich_text
 
 __all__ = ["PAGE_SIZE", "Asset", "Download", "Page", "RenderOptions", "card_note",
            "cn_number", "cndate", "facet_url", "home_page", "kind_pages", "facet_pages",
@@ -105,6 +112,22 @@ class _RecordView:
     def lifespan(self, data: dict[str, Any]) -> str:
         return lifespan(data.get("born"), data.get("died"))
 
+    def rich(self, text: str, root: str) -> markupsafe.Markup:
+        """Return record Markdown as HTML, registered quotations ([[quote:ID]]) in place."""
+        return markupsafe.Markup(rich_html(text, root, self.catalog.records.get))
+
+    def text(self, text: str, root: str) -> markupsafe.Markup:
+        """Return plain record text, escaped, registered quotations in place."""
+        return markupsafe.Markup(rich_text(str(text), root, self.catalog.records.get))
+
+    def source_type(self, source: dict[str, Any]) -> str:
+        """Return a source's type as shown beside it (官方, 出版物, 媒体, 百科, 转载)."""
+        return source_type(source, self.catalog.vocab)
+
+    def citation(self, record: Record) -> str:
+        """Return where a quotation was said and published, as one line."""
+        return citation(record.data)
+
     def display(self, record: Record, name: str) -> str:
         """Return field `name` of `record` as its declaration prints it."""
         value = record.data.get(name)
@@ -186,14 +209,17 @@ def _province_regions(catalog: Catalog) -> list[tuple[str, list[tuple[str, str, 
     return [(r, ps) for r, ps in regions if ps]
 
 
-def kind_pages(catalog: Catalog) -> Iterator[Page]:
+def kind_pages(catalog: Catalog, options: RenderOptions | None = None) -> Iterator[Page]:
     """Yield the top listing of each kind (a kind may declare a landing page of its own)."""
+    chart_kind = (options or RenderOptions()).province_chart
     for kind, spec in KINDS.items():
         records = catalog.by_kind[kind]
         if spec.landing:
-            html = render(spec.landing, f"{kind}/", total=len(records),
+            url = f"{kind}/"
+            chart = province_chart(divisions(catalog), "../" * url.count("/"), chart_kind)
+            html = render(spec.landing, url, total=len(records),
                           regions=_province_regions(catalog),
-                          facet_links=_facet_links(catalog, spec.listing_facets))
+                          facet_links=_facet_links(catalog, spec.listing_facets), chart=chart)
             yield Page(f"{kind}/index.md", spec.label, html, spec.note)
             continue
         group_of: Callable[[Record], str] = _no_group
@@ -236,7 +262,7 @@ def site_pages(catalog: Catalog, options: RenderOptions,
     # Pages and posters with a QR code: let a second core encode them meanwhile.
     qr.encode_ahead([(page_address(options, r), _qr_title(r)) for r in _qr_records(catalog)])
     yield home_page(catalog, options)
-    yield from kind_pages(catalog)
+    yield from kind_pages(catalog, options)
     yield from facet_pages(catalog)
     yield updates_page(catalog, options)
     if not records:
@@ -257,3 +283,4 @@ def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
         yield Asset(f"{record.url}poster.html", html)
     qr.finish()  # posters are the last users of the codes
     yield atom_feed(catalog, options)  # /feed.xml: the most recently verified records
+    yield from nearme_assets(catalog)  # nearme/: what 离我最近 reads on the phone

@@ -72,6 +72,8 @@ class RenderOptions:
     downloads: dict[str, list[Download]] = field(default_factory=dict)
     # record images -> resized copies (second_classroom.pictures.PictureSet); None: no images
     pictures: PictureSet | None = None
+    # 红色地标 landing page: "grid" (province tile grid) or "bars" (plain bar chart)
+    province_chart: str = "grid"
 
 
 def facet_url(facet: str, value: str, page: int = 1) -> str:
