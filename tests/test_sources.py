@@ -94,3 +94,14 @@ def test_record_pages_show_each_sources_type(built_site: Path) -> None:
     html = (built_site / "quotes" / "zhao-yiman-gei-ninger-yishu" / "index.html").read_text(
         "utf-8")
     assert '<span class="sc-source-type">官方</span>' in html
+
+
+def test_report_leaves_out_kinds_that_cite_nothing() -> None:
+    from second_classroom.models import KINDS, Record
+
+    uncited = [k for k, spec in KINDS.items() if "sources" not in spec.schema.by_name()]
+    assert uncited  # the 宣讲 schedule and the ledger are operational records
+    records = [Record(kind, f"x-{kind}", f"{kind}/x.yml", {"title": "x"}) for kind in uncited]
+    records.append(Record("sites", "s", "sites/s.yml", {"sources": [{"title": "某书"}]}))
+    report = source_report(records, VOCAB)
+    assert [k.kind for k in report.kinds] == ["sites"] and report.records == 1

@@ -829,6 +829,8 @@ COMMON_TAIL = (
     Field("verified", Date(), "核实日期", "最近一次对照来源核实事实的日期", required=True),
     Field("draft", Boolean(), "草稿", "true 表示只检查不发布"),
 )
+ALIASES = Field("aliases", ListOf(Text(max_chars=40), max_items=20), "又称",
+                "简称、别称、曾用名或人们常用的叫法；每个都须在所列来源中用到，或是官方简称")
 FACET_FIELDS = (
     Field("themes", _terms("themes"), "主题"),
     Field("periods", _terms("periods"), "历史时期"),
@@ -996,6 +998,7 @@ def _person_lifespan(d: dict[str, Any]) -> str:
 
 SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
     Field("name", Text(max_chars=80), "名称", "正式名称", required=True),
+    ALIASES,
     Field("kind", Term(vocabulary="kinds"), "类型", required=True),
     Field("designations", _terms("designations"), "命名与认定", "只填有来源可查的称号"),
     Field("region", REGION, "所在地区", required=True),
@@ -1022,6 +1025,7 @@ SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
 
 PEOPLE = RecordKind("people", "英烈人物", "人物", "name", Struct(fields=(
     Field("name", Text(max_chars=40), "姓名", required=True),
+    ALIASES,
     Field("born", PartialDate(), "出生", "YYYY、YYYY-MM 或 YYYY-MM-DD，加引号"),
     Field("died", PartialDate(), "逝世", "在世者不填"),
     Field("native_place", Text(max_chars=60), "籍贯"),
@@ -1040,6 +1044,7 @@ PEOPLE = RecordKind("people", "英烈人物", "人物", "name", Struct(fields=(
 
 RELICS = RecordKind("relics", "文物史料", "文物", "name", Struct(fields=(
     Field("name", Text(max_chars=80), "名称", required=True),
+    ALIASES,
     Field("site", Ref(kind="sites"), "所属旧址", "收藏或关联的旧址编号", required=True),
     Field("era", Text(max_chars=60), "年代", "如“1920年”“1935年1月”", required=True),
     Field("category", Text(max_chars=40), "类别", "如文献、实物、照片"),
@@ -1089,6 +1094,7 @@ CONTENT = Struct(fields=(
 
 READINGS = RecordKind("readings", "学习书目", "书目", "title", Struct(fields=(
     Field("title", Text(max_chars=120), "书名或篇名", "不加书名号", required=True),
+    ALIASES,
     Field("kind", ReadingKind(), "类型", "book、article 或 speech", required=True),
     Field("author", Text(max_chars=80), "作者"),
     Field("publisher", Text(max_chars=80), "出版者"),

@@ -2,7 +2,7 @@
 
 A visitor's phone fetches only what a query needs: a tiny manifest, the one or two shards
 holding the query's terms, and a small file per result shown. No whole-site JSON, no
-WebAssembly engine; the browser side is `docs/assets/search-ui.js` (about 7 KB gzipped).
+WebAssembly engine; the browser side is `docs/assets/search-ui.js` (about 13 KB gzipped).
 
 Chinese has no spaces, and a dictionary segmenter (jieba, Pagefind extended) is what made
 indexing slow and memory-hungry at 10,000 records. Terms are therefore overlapping character
@@ -12,18 +12,30 @@ the record holds all of its pairs (failing that, records holding at least half o
 shown, and the search says so). Letters and digits form whole words (1935, isbn).
 A query of one Chinese character looks it up in names and summaries only.
 
+Names forgive (issue 17, `spelling.py`): a record's `aliases` (简称, 别称, former names) are
+indexed at name weight like its name; names and aliases also give pinyin terms (`zun yi`),
+initials terms (`>zyh`, `=zyhy`); `fold.txt` lets the browser fold traditional
+characters, and `sound.txt` cut letters into syllables and find homophones of a wrongly
+typed character.
+
 Weights make a record's name outrank a mention elsewhere: 6–9 for the name (shorter names
 weigh more, so 焦裕禄 beats 焦裕禄纪念园 for the query 焦裕禄), 3 for the one-line summary or
 role, 1 for every other text field and vocabulary term. Facets (栏目 省份 类型 主题 时期 对象)
 are columns of value numbers per record, fetched only when the visitor opens 筛选.
 
 Layout under `<site>/searchindex/` (the format is read by search-ui.js; keep them in step):
-- `manifest.json`: {"version", "docs", "shards", "dir"}; short-lived, fetched first;
+- `manifest.json`: {"version", "docs", "shards", "dir", "lists"}; short-lived, fetched
+  first; `lists` names the listing pages offered when nothing is found;
 - `<dir>/t<k>.txt`: shard k of the terms. A line is `term`, then tab-separated groups
   `<weight>.<ids>` (ids in base 36, each after the first as a gap from the previous) or
   `<weight>#<bitset>` (base64, bit i = record i; used when shorter, i.e. common terms);
   a term's shard is its hash (see `shard_of`) modulo the shard count;
-- `<dir>/d<i>.json`: record i for the result list: url, title, 栏目, excerpt text;
+- `<dir>/d<i>.json`: record i for the result list: url, title, 栏目, excerpt text, and
+  when it has them its aliases (`a`) and the pinyin of its name and aliases (`p`, one
+  spelling per name, runs separated by `/`: `zun yi hui yi hui zhi`);
+- `<dir>/fold.txt`: traditional characters for queries (`spelling.fold_file`), fetched with
+  the first query; `<dir>/sound.txt`: readings (`spelling.sound_file`), fetched only for a
+  query of letters or one that finds no name;
 - `<dir>/facets.json`: facet names, their values, and one column per facet.
 `<dir>` is a hash of the content, so everything in it can be cached for good.
 
@@ -50,12 +62,14 @@ from .cnformat import plain_text
 from .layout import INDEX_DIR
 from .models import FACETS, KINDS, FieldType, ListOf, Markdown, Record, Struct, Term, Text
 from .output import AtomicOutput
+from .spelling import fold_file, name_terms, reading_runs, sound_file, spelled
 
-VERSION = 1
+VERSION = 2
 NAME_WEIGHTS = range(6, 10)  # 9 for the shortest names, 6 for long ones
 LEAD_WEIGHT = 3  # the fields a kind declares as its summary (RecordKind.search_lead)
 TEXT_WEIGHT = 1
 SKIPPED_FIELDS = ("sources", "images")  # citations and photo credits are not content
+ALIASES_FIELD = "aliases"  # indexed at name weight, like the name
 EXCERPT_CHARS = 1200  # of a record's text kept for result excerpts
 SHARD_BYTES = 16_384  # aim for shards about this size (before gzip)
 AHEAD_MIN = 2000  # records; below this a worker process costs more than it saves
@@ -74,6 +88,7 @@ class SearchIndexError(Exception):
 # supplementary planes), or of other letters and digits. search-ui.js has the same classes.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _RUN = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+_IDEOGRAPH = re.compile(f"[{_CJK}]")
 
 
 # Full-width letters and digits (ＡＢＣ１２３) read as ASCII. Only these: full NFKC would
@@ -151,6 +166,7 @@ class SearchDoc:
     fields: list[tuple[int, str]]  # (weight, text), one text per weight
     excerpt: str
     facets: dict[str, list[str]] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
 
 
 def name_weight(title: str) -> int:
@@ -162,11 +178,16 @@ def name_weight(title: str) -> int:
 def search_doc(record: Record) -> SearchDoc:
     """Return what the index holds of `record`."""
     kind = record.spec
-    fields: list[tuple[int, str]] = [(name_weight(record.title), record.title)]
+    aliases = [str(a) for a in record.data.get(ALIASES_FIELD, [])]
+    names: dict[int, list[str]] = {}
+    for name in (record.title, *aliases):
+        names.setdefault(name_weight(name), []).append(name)
+    fields: list[tuple[int, str]] = [(w, "\n".join(n)) for w, n in
+                                     sorted(names.items(), reverse=True)]
     lead: list[str] = []
     rest: list[str] = []
     for name, text in _texts(kind.schema, record.data):
-        if name == kind.title_field:
+        if name in (kind.title_field, ALIASES_FIELD):
             continue
         (lead if name in kind.search_lead else rest).append(text)
     # One text per weight: the terms are the same, and each text costs a normalisation.
@@ -178,7 +199,7 @@ def search_doc(record: Record) -> SearchDoc:
     for label, slug in FILTERS.items():
         if slug and values.get(slug):
             facets[label] = list(values[slug])
-    return SearchDoc(record.url, record.title, kind.label, fields, excerpt, facets)
+    return SearchDoc(record.url, record.title, kind.label, fields, excerpt, facets, aliases)
 
 
 def search_docs(catalog: Catalog) -> list[SearchDoc]:
@@ -219,6 +240,8 @@ def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, list[int]]]:
             found = terms(text)
             if weight >= LEAD_WEIGHT:  # one-character queries look in names and summaries
                 found |= characters(text)
+            if weight >= NAME_WEIGHTS.start:  # names and aliases: pinyin and initials
+                found |= name_terms([[s for _, s in run] for run in reading_runs(text)])
             by_weight.setdefault(weight, set()).update(found)
         seen: set[str] = set()
         for weight in sorted(by_weight, reverse=True):
@@ -269,17 +292,34 @@ def build_index(docs: list[SearchDoc], order: Iterable[str] = ()) -> dict[str, b
     for term, line in lines:
         texts[shard_of(term, shards)].append(line)
     files = {f"t{k}.txt": ("\n".join(t) + "\n").encode("utf-8") for k, t in enumerate(texts)}
+    contextual: dict[str, set[str]] = {}
     for number, doc in enumerate(docs):
-        files[f"d{number}.json"] = _json({"u": doc.url, "t": doc.title, "k": doc.kind,
-                                          "x": doc.excerpt})
+        entry: dict[str, Any] = {"u": doc.url, "t": doc.title, "k": doc.kind, "x": doc.excerpt}
+        spellings = []
+        for name in (doc.title, *doc.aliases):
+            runs = reading_runs(name)
+            for run in runs:
+                for char, syllable in run:
+                    contextual.setdefault(char, set()).add(syllable)
+            spellings.append(spelled([[s for _, s in run] for run in runs]))
+        if doc.aliases:
+            entry["a"] = doc.aliases
+        if any(spellings):
+            entry["p"] = spellings
+        files[f"d{number}.json"] = _json(entry)
+    index_chars = {ch for term in groups for ch in term if _IDEOGRAPH.match(ch)}
+    files["fold.txt"] = fold_file(index_chars)
+    files["sound.txt"] = sound_file(index_chars, contextual)
     files["facets.json"] = _json(_facet_file(docs, {v: i for i, v in enumerate(order)}))
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name])
     folder = digest.hexdigest()[:12]
     out = {f"{folder}/{name}": data for name, data in files.items()}
+    lists = [[k.label, f"{k.name}/"] for k in KINDS.values()
+             if any(d.kind == k.label for d in docs)]
     out["manifest.json"] = _json({"version": VERSION, "docs": total, "shards": shards,
-                                  "dir": folder})
+                                  "dir": folder, "lists": lists})
     return out
 
 

@@ -127,14 +127,16 @@ class SourceReport:
 
 
 def source_report(records: list[Record], vocab: Vocab) -> SourceReport:
-    """Return how the published records are sourced (drafts are left out)."""
+    """Return how the published records that cite sources are sourced (drafts, and kinds
+    with no `sources` field such as the 宣讲 schedule, are left out)."""
     kinds = {name: KindSources(name) for name in KINDS}
     hosts: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
     duplicates: list[tuple[str, str]] = []
     mislabelled: list[tuple[str, str, str]] = []
     for record in sorted(records, key=lambda r: r.path):
-        if record.draft:
+        # Drafts are not published; operational records (宣讲, 台账) cite nothing.
+        if record.draft or "sources" not in record.spec.schema.by_name():
             continue
         sources = citations(record)
         tally = kinds[record.kind]
