@@ -103,5 +103,8 @@ def test_report_leaves_out_kinds_that_cite_nothing() -> None:
     assert uncited  # the 宣讲 schedule and the ledger are operational records
     records = [Record(kind, f"x-{kind}", f"{kind}/x.yml", {"title": "x"}) for kind in uncited]
     records.append(Record("sites", "s", "sites/s.yml", {"sources": [{"title": "某书"}]}))
+    # Optional sources: counted when given (a quotation's publication), else left out.
+    records.append(Record("quotes", "q", "quotes/q.yml", {"publication": {"title": "某书"}}))
+    records.append(Record("quotes", "r", "quotes/r.yml", {"title": "x"}))
     report = source_report(records, VOCAB)
-    assert [k.kind for k in report.kinds] == ["sites"] and report.records == 1
+    assert [k.kind for k in report.kinds] == ["sites", "quotes"] and report.records == 2

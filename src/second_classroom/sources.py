@@ -135,8 +135,11 @@ def source_report(records: list[Record], vocab: Vocab) -> SourceReport:
     duplicates: list[tuple[str, str]] = []
     mislabelled: list[tuple[str, str, str]] = []
     for record in sorted(records, key=lambda r: r.path):
-        # Drafts are not published; operational records (宣讲, 台账) cite nothing.
-        if record.draft or "sources" not in record.spec.schema.by_name():
+        # Drafts are not published; operational records (宣讲, 台账) cite nothing; a study
+        # plan is a template that may cite nothing (its sources are optional).
+        declared = record.spec.schema.by_name().get("sources")
+        if record.draft or declared is None or (not declared.required
+                                                and not citations(record)):
             continue
         sources = citations(record)
         tally = kinds[record.kind]
