@@ -27,7 +27,7 @@ from .models import (
     Text,
     Vocab,
 )
-from .problems import Mark, Problem
+from .problems import Findings, Mark, Problem
 from .quotes import unregistered_quotes
 from .sources import citations, host_of, mislabelled_publisher, source_type
 
@@ -35,20 +35,12 @@ STALE_AFTER_DAYS = 730  # `verified` older than two years earns a warning
 
 
 @dataclass
-class CheckResult:
+class CheckResult(Findings):
     """All records that converted, the vocabularies, and every problem found."""
 
     records: list[Record] = field(default_factory=list)
     vocab: Vocab = field(default_factory=Vocab)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
 
 def display_path(file: Path) -> str:

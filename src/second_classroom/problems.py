@@ -37,6 +37,22 @@ class Mark:
     column: int
 
 
+class Findings:
+    """Mixin for results that hold `problems`: split them into errors and warnings."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Return the problems that stop a build."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Return the problems that only warn."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+
 class DataError(Exception):
     """Raised when data has errors; carries every problem so they can all be shown."""
 

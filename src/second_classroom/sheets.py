@@ -51,7 +51,7 @@ from .models import (
     Term,
     Vocab,
 )
-from .problems import Mark, Problem
+from .problems import Findings, Mark, Problem
 
 ID_LABEL = "编号"
 ITEM_SEP = "|"
@@ -208,7 +208,7 @@ class Row:
 
 
 @dataclass
-class ImportPlan:
+class ImportPlan(Findings):
     """What an import would do: the rows, every problem, and the files it would write."""
 
     kind: str
@@ -218,14 +218,6 @@ class ImportPlan:
     added: list[Row] = field(default_factory=list)
     changed: list[tuple[Row, list[str]]] = field(default_factory=list)  # row, change lines
     unchanged: list[Row] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
 
 class _Where:
