@@ -292,7 +292,9 @@ def test_without_javascript_the_schedule_is_all_there(
 def test_ticks_survive_a_reload_and_a_rebuild_flags_changed_sessions(
         browser: Any, editable_site: tuple[Path, Path, str], artifacts: Path) -> None:
     data, config, base = editable_site
-    context = browser.new_context(**PHONE_CONTEXT)
+    # Ticks live in localStorage; the service worker (tested on its own) is kept out, so a
+    # new worker taking over after the rebuild cannot hold a reload up.
+    context = browser.new_context(**PHONE_CONTEXT, service_workers="block")
     page = context.new_page()
     outside = _watch(page, base)
     try:
