@@ -243,7 +243,7 @@ def source_problems(record: Record, vocab: Vocab) -> list[Problem]:
     sources = record.data.get("sources", [])
     for i, source in enumerate(sources, start=1):
         if not source.get("type") and (kind := source_type(source, vocab)):
-            source["type"] = kind  # pages show it; classroom sources counts it
+            source["type"] = kind  # pages show it as it is: inferred once, here
         if name := mislabelled_publisher(source, vocab):
             found.append(_at(record, record.mark(f"sources[{i}].publisher"), "mislabelled-source",
                              f"来源 {i} 的发布者写作“{source['publisher']}”，但网址在 "

@@ -19,7 +19,6 @@ from ..catalog import Catalog
 from ..cnformat import cn_number, cndate, lifespan, region_text
 from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record
 from ..quotes import citation
-from ..sources import source_type
 from . import boards, qr, studyplan
 from .environment import card_note, environment, render
 from .feed import atom_feed, updates_page
@@ -136,10 +135,6 @@ class _RecordView:
     def text(self, text: str, root: str) -> markupsafe.Markup:
         """Return plain record text, escaped, registered quotations in place."""
         return markupsafe.Markup(rich_text(str(text), root, self.catalog.records.get))
-
-    def source_type(self, source: dict[str, Any]) -> str:
-        """Return a source's type as shown beside it (官方, 出版物, 媒体, 百科, 转载)."""
-        return source_type(source, self.catalog.vocab)
 
     def citation(self, record: Record) -> str:
         """Return where a quotation was said and published, as one line."""
