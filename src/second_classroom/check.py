@@ -9,7 +9,6 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .load import Mapping, Node, Scalar, Sequence, load_yaml_file
 from .models import (
@@ -23,9 +22,9 @@ from .models import (
     Record,
     Ref,
     RefUse,
-    Struct,
     Text,
     Vocab,
+    field_values,
 )
 from .problems import Findings, Mark, Problem
 from .quotes import unregistered_quotes
@@ -256,21 +255,13 @@ def source_problems(record: Record, vocab: Vocab) -> list[Problem]:
     return found
 
 
-def _texts(schema: Struct, data: dict[str, Any], where: str = "") -> Iterator[tuple[str, str]]:
-    """Yield (field path, text) of every text value, nested ones included."""
-    for f in schema.fields:
-        if f.name not in data or f.name == "sources":
-            continue
-        path = f"{where}.{f.name}" if where else f.name
-        kind, value = f.type, data[f.name]
-        items = [(f"{path}[{i}]", v) for i, v in enumerate(value, start=1)] \
-            if isinstance(kind, ListOf) else [(path, value)]
-        item = kind.item if isinstance(kind, ListOf) else kind
-        for item_path, item_value in items:
-            if isinstance(item, Struct):
-                yield from _texts(item, item_value, item_path)
-            elif isinstance(item, Text) and isinstance(item_value, str):
-                yield item_path, item_value
+def _texts(record: Record) -> Iterator[tuple[str, str]]:
+    """Yield (field path, text) of every text value of a record but its sources."""
+    for f in record.spec.fields:
+        if f.name in record.data and f.name != "sources":
+            for path, kind, value in field_values(f.type, record.data[f.name], f.name):
+                if isinstance(kind, Text) and isinstance(value, str) and path:
+                    yield path, value
 
 
 def quote_problems(record: Record) -> list[Problem]:
@@ -280,7 +271,7 @@ def quote_problems(record: Record) -> list[Problem]:
     if not severity:
         return []
     found = []
-    for path, text in _texts(record.spec.schema, record.data):
+    for path, text in _texts(record):
         for _, words in unregistered_quotes(text):
             shown = words if len(words) <= 24 else words[:23] + "…"
             found.append(_at(record, record.mark(path), "unregistered-quote",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -620,6 +620,26 @@ class Region(Struct):
 
     def display(self, value: Any) -> str:
         return region_text(value)
+
+
+def field_values(kind: FieldType, value: Any, path: str | None = None) -> Iterator[
+        tuple[str | None, FieldType, Any]]:
+    """Yield (path, type, value) of every single value inside a converted field value, in
+    declared order: list items and mapping fields are walked, nothing else.
+
+    Paths read as the check reports them (`sections[1].points[2]`); pass `path=None` to
+    skip building them where they are not needed (the search index, on every record).
+    """
+    if isinstance(kind, ListOf):
+        for i, item in enumerate(value, start=1):
+            yield from field_values(kind.item, item, None if path is None else f"{path}[{i}]")
+    elif isinstance(kind, Struct):
+        for f in kind.fields:
+            if f.name in value:
+                inner = None if path is None else (f"{path}.{f.name}" if path else f.name)
+                yield from field_values(f.type, value[f.name], inner)
+    else:
+        yield path, kind, value
 
 
 def node_keys(node: Mapping) -> set[str]:

@@ -60,7 +60,7 @@ from typing import Any
 from .catalog import Catalog
 from .cnformat import plain_text
 from .layout import INDEX_DIR
-from .models import FACETS, KINDS, FieldType, ListOf, Markdown, Record, Struct, Term, Text
+from .models import FACETS, KINDS, Markdown, Record, Struct, Term, Text, field_values
 from .output import AtomicOutput
 from .spelling import fold_file, name_terms, reading_runs, sound_file, spelled
 
@@ -141,19 +141,11 @@ def _texts(schema: Struct, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for f in schema.fields:
         if f.name in SKIPPED_FIELDS or f.name not in data:
             continue
-        yield from ((f.name, t) for t in _values(f.type, data[f.name]))
-
-
-def _values(kind: FieldType, value: Any) -> Iterator[str]:
-    if isinstance(kind, ListOf):
-        for item in value:
-            yield from _values(kind.item, item)
-    elif isinstance(kind, Struct):
-        yield from (t for _, t in _texts(kind, value))
-    elif isinstance(kind, Markdown):
-        yield plain_text(value)
-    elif isinstance(kind, Text | Term):
-        yield kind.display(value)  # as shown: a reading's kind `book` is found as 图书
+        for _, kind, value in field_values(f.type, data[f.name]):
+            if isinstance(kind, Markdown):
+                yield f.name, plain_text(value)
+            elif isinstance(kind, Text | Term):
+                yield f.name, kind.display(value)  # as shown: `book` is found as 图书
 
 
 @dataclass

@@ -11,14 +11,14 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
 
 from ..catalog import Catalog
 from ..cnformat import cn_number, cndate
-from ..models import KINDS, OUTLINES, ListOf, Markdown, Record, Ref, Struct
+from ..models import KINDS, OUTLINES, Markdown, Record, Ref, field_values
 from ..quotes import QUOTE_REF, citation
 from ..render.richtext import markdown_to_html
 
@@ -241,26 +241,14 @@ def _sources_of(record: Record) -> list[Source]:
             for s in record.data.get("sources", [])]
 
 
-def _refs_in(schema: Struct, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """Yield (kind, id) of every reference in `data`, in the order its fields are declared."""
-    for f in schema.fields:
-        if f.name not in data:
-            continue
-        value, kind = data[f.name], f.type
-        items = value if isinstance(kind, ListOf) else [value]
-        item_type = kind.item if isinstance(kind, ListOf) else kind
-        for item in items:
-            if isinstance(item_type, Ref):
-                yield item_type.kind, str(item)
-            elif isinstance(item_type, Struct):
-                yield from _refs_in(item_type, item)
-
-
 def used_records(catalog: Catalog, outline: Record) -> dict[str, list[Record]]:
     """Return, per kind that has a part in lecturer packs, the records an outline uses, in
     order of first use."""
     order: dict[str, list[str]] = {k: [] for k, spec in KINDS.items() if spec.pack_heading}
-    for kind, record_id in _refs_in(outline.spec.schema, outline.data):
+    for _, ref, value in field_values(outline.spec.schema, outline.data):
+        if not isinstance(ref, Ref):
+            continue
+        kind, record_id = ref.kind, str(value)
         if kind in order and record_id not in order[kind] and record_id in catalog.records:
             order[kind].append(record_id)
     return {kind: [catalog.records[i] for i in ids] for kind, ids in order.items()}
