@@ -105,6 +105,11 @@ def importable(spec: RecordKind) -> bool:
     return True
 
 
+def importable_kinds() -> list[str]:
+    """Return the kinds whose records fit in a sheet (for `classroom import` and `table`)."""
+    return [name for name, spec in KINDS.items() if importable(spec)]
+
+
 def columns(spec: RecordKind) -> list[Column]:
     """Return the columns of a kind's sheet, in field order, 编号 first."""
     out = [Column(ID_LABEL, (), None)]

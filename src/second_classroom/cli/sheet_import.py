@@ -12,20 +12,15 @@ import datetime as dt
 from pathlib import Path
 
 from ..models import KINDS
+from ..sheets import importable_kinds
 from .common import Subcommands, UsageError, add_data_option, data_root, error
-
-
-def _kinds() -> list[str]:
-    from ..sheets import importable
-
-    return [k for k, spec in KINDS.items() if importable(spec)]
 
 
 def register(sub: Subcommands) -> None:
     """Add `import` to the subcommands."""
     parser = sub.add_parser("import", help="从 xlsx/csv 表格导入记录（每行一条，列名为字段的中文名称）")
     parser.add_argument("file", metavar="FILE", help="xlsx 或 csv 文件（csv 可为 UTF-8 或 GB18030 编码）")
-    parser.add_argument("--kind", required=True, choices=_kinds(), help="记录类型")
+    parser.add_argument("--kind", required=True, choices=importable_kinds(), help="记录类型")
     add_data_option(parser)
     parser.add_argument("--dry-run", action="store_true", help="只检查并列出将写入的文件，不写入")
     parser.add_argument("--update", action="store_true", help="允许覆盖已有的记录，并列出改动")

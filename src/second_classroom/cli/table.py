@@ -10,20 +10,15 @@ import argparse
 from pathlib import Path
 
 from ..models import KINDS
+from ..sheets import importable_kinds
 from .common import Subcommands, add_data_option, data_root, error, report_problems
-
-
-def _kinds() -> list[str]:
-    from ..sheets import importable
-
-    return [k for k, spec in KINDS.items() if importable(spec)]
 
 
 def register(sub: Subcommands) -> None:
     """Add `table` to the subcommands."""
     parser = sub.add_parser("table", help="把记录导出为 xlsx 或 csv 表格（可再用 import 导入）")
     parser.add_argument("out", metavar="OUT", help="输出文件")
-    parser.add_argument("--kind", required=True, choices=_kinds(), help="记录类型")
+    parser.add_argument("--kind", required=True, choices=importable_kinds(), help="记录类型")
     parser.add_argument("--format", choices=["xlsx", "csv"], help="格式（默认按 OUT 的扩展名）")
     add_data_option(parser)
     parser.set_defaults(func=run)

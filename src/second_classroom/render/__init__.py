@@ -87,11 +87,9 @@ class _RecordView:
         return [{**item, key: self.catalog.records[item[key]]} for item in items or []
                 if item[key] in self.catalog.records]
 
-    def ref_lists(self, schema_item: dict[str, Any], kinds: tuple[str, ...] = ()) -> list[
-            tuple[str, list[Record]]]:
+    def ref_lists(self, item: dict[str, Any]) -> list[tuple[str, list[Record]]]:
         """Return (kind noun, records) for every kind of record an item lists, in kind order."""
-        return [(spec.noun, self.records_of(schema_item.get(kind)))
-                for kind, spec in KINDS.items() if not kinds or kind in kinds]
+        return [(spec.noun, self.records_of(item.get(kind))) for kind, spec in KINDS.items()]
 
     def nearby(self, record: Record) -> list[tuple[Record, float]]:
         return [(self.catalog.records[i], km) for i, km in self.catalog.nearby.get(record.id, [])]
