@@ -120,6 +120,17 @@ def phone(browser: object) -> Iterator[object]:
     context.close()
 
 
+@pytest.fixture
+def axe_phone(browser: object) -> Iterator[object]:
+    """A fresh 390x844 phone page with axe-core injected into every document (tests/a11y.py)."""
+    from a11y import with_axe
+
+    context = browser.new_context(**PHONE_CONTEXT)  # type: ignore[attr-defined]
+    with_axe(context)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def gzip_site(built_site: Path) -> Iterator[Any]:
     """The sample site served like deploy/nginx.conf (gzip, cache headers, 304s) on loopback.

@@ -131,17 +131,6 @@ def test_pages_built_from_sample_records_say_so(path: str, phone: Any, site_url:
     phone.screenshot(path=str(artifacts / f"sample-{name}.png"), full_page=True)
 
 
-@pytest.fixture
-def axe_phone(browser: Any) -> Any:
-    from a11y import with_axe
-    from conftest import PHONE_CONTEXT
-
-    context = browser.new_context(**PHONE_CONTEXT)
-    with_axe(context)
-    yield context.new_page()
-    context.close()
-
-
 @pytest.mark.parametrize("path", ["lectures/", "lectures/town/示例镇一/", "tasks/",
                                   "tasks/closed/", "tasks/banshi-zhener-cunliu-qiaoliang/",
                                   "lectures/xuanjiang-20261015-zhenyi-cunyi/", ""])

@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import unquote, urljoin
 
 import pytest
-from a11y import violations, with_axe
-from conftest import PHONE_CONTEXT, REPO, build_site, site_config
+from a11y import violations
+from conftest import REPO, build_site, site_config
 
 from second_classroom.catalog import Catalog
 from second_classroom.render.provincegrid import (
@@ -173,14 +173,6 @@ def test_a_wrong_chart_setting_stops_the_build(tmp_path: Path) -> None:
 
 
 # --- In Chromium at 390x844 ---------------------------------------------------------------
-
-@pytest.fixture
-def axe_phone(browser: Any) -> Any:
-    context = browser.new_context(**PHONE_CONTEXT)
-    with_axe(context)
-    yield context.new_page()
-    context.close()
-
 
 def test_grid_is_readable_accessible_and_keyboard_usable(axe_phone: Any, site_url: str,
                                                         catalog: Catalog) -> None:
