@@ -23,6 +23,7 @@ from typing import Any
 from .catalog import Catalog, load_catalog
 from .export.batch import ExportStats, download_links, export_all
 from .layout import DEFAULT_DATA
+from .models import Record
 from .offline import offline_page, write_service_worker
 from .output import AtomicOutput, PageCompressor, Precompressed, data_date, page_dates, precompress
 from .pictures import PictureSet
@@ -100,7 +101,7 @@ class SiteBuild:
     catalog: Catalog
     render: RenderOptions
     warnings: list[Problem]
-    records: dict[str, Any] = field(default_factory=dict)  # record page uri -> Record
+    records: dict[str, Record] = field(default_factory=dict)  # record page uri -> record
     output: AtomicOutput | None = None
     compressor: PageCompressor | None = None
     search_job: Future[IndexResult] | None = None

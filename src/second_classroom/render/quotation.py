@@ -4,6 +4,7 @@ otherwise. All record text is escaped; only the markup made here is trusted."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import markupsafe
@@ -34,10 +35,10 @@ def rich_html(text: str, root: str, quote_of: Callable[[str], Record | None]) ->
     """Return record Markdown as HTML with every registered quotation in place."""
     found: list[Record] = []
 
-    def token(match: object) -> str:
-        quote = quote_of(match.group(1))  # type: ignore[attr-defined]
+    def token(match: re.Match[str]) -> str:
+        quote = quote_of(match.group(1))
         if quote is None:
-            return str(match.group(0))  # type: ignore[attr-defined]
+            return match.group(0)
         found.append(quote)
         return _TOKEN.format(len(found) - 1)
 
