@@ -25,6 +25,7 @@ from .export.batch import ExportStats, download_links, export_all
 from .layout import DEFAULT_DATA
 from .models import Record
 from .offline import offline_page, write_service_worker
+from .opendata import DataStats, write_open_data
 from .output import AtomicOutput, PageCompressor, Precompressed, data_date, page_dates, precompress
 from .pictures import PictureSet
 from .problems import Problem
@@ -51,6 +52,8 @@ class BuildOptions:
     shared_nav: bool = True  # reuse one rendering of the theme's navigation per folder
     export_cache: str = ".cache/exports"  # cached downloads, relative to the project
     province_chart: str = "grid"  # 红色地标 page: "grid" (province tiles) or "bars"
+    open_data: bool = True  # write /data/ (JSON, CSV, GeoJSON, schemas) and 数据下载
+    licence: str = ""  # content licence stated on 数据下载, e.g. "CC BY 4.0"; "" = none
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None, where: str) -> BuildOptions:
@@ -88,6 +91,8 @@ class BuildReport:
     exports: ExportStats | None = None
     search: IndexResult | None = None
     pictures: int = 0
+    open_data: DataStats | None = None
+    open_data_seconds: float = 0.0
     packed: Precompressed = field(default_factory=Precompressed)
     pack_seconds: float = 0.0
 
@@ -115,6 +120,7 @@ class SiteBuild:
         render = RenderOptions(site_url=site_url, site_name=site_name,
                                local_province=options.local_province,
                                province_chart=options.province_chart,
+                               open_data=options.open_data, licence=options.licence,
                                pictures=PictureSet(data))
         if options.downloads:
             render.downloads = download_links(catalog)
@@ -171,7 +177,7 @@ class SiteBuild:
             self.compressor.add(path, data)
 
     def finish(self, site_dir: Path) -> BuildReport:
-        """Write what follows the pages into `site_dir`: posters and feed, downloads, the
+        """Write what follows the pages into `site_dir`: posters and feed, open data, downloads, the
         search index (waited for), record photos, sw.js, then precompressed copies.
 
         Raises search.SearchIndexError if the index could not be written.
@@ -181,6 +187,11 @@ class SiteBuild:
             target = site_dir / asset.uri
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(asset.content, encoding="utf-8")
+        if self.options.open_data:  # /data/: the records as JSON, CSV and GeoJSON
+            start = time.perf_counter()
+            report.open_data = write_open_data(self.catalog, site_dir, self.render.site_url,
+                                               self.options.licence)
+            report.open_data_seconds = time.perf_counter() - start
         if self.options.downloads:  # reused from the cache when unchanged
             report.exports = export_all(self.catalog, site_dir,
                                         self.project / self.options.export_cache,

@@ -856,6 +856,37 @@ FACET_FIELDS = (
     Field("periods", _terms("periods"), "历史时期"),
     Field("audiences", _terms("audiences"), "适用对象"),
 )
+EVENT = Struct(fields=(
+    Field("date", PartialDate(), "日期",
+          "YYYY-MM-DD；只知道年或月时写 YYYY 或 YYYY-MM（保留，但不列入“党史上的今天”）",
+          required=True),
+    Field("text", Text(max_chars=80), "事件", "一句话，如“中共中央政治局在遵义召开扩大会议”",
+          required=True),
+    Field("source", Integer(1, 30), "来源序号",
+          "这件事依据本记录 sources 中的第几条来源（从 1 起）", required=True),
+))
+EVENTS = Field("events", ListOf(EVENT, max_items=50, unique=False), "大事",
+               "有确切日期的史实，列入“党史上的今天”；每件须指明来源序号")
+
+
+def _event_rules(d: dict[str, Any], today: dt.date) -> list[Finding]:
+    """An event's source must be one of the record's sources; a partial date is kept but
+    never shown on a day page (warned, so the editor knows)."""
+    found: list[Finding] = []
+    count = len(d.get("sources", []))
+    for n, event in enumerate(d.get("events", []), start=1):
+        source = event.get("source")
+        if isinstance(source, int) and count and source > count:
+            found.append((f"events[{n}].source", "unknown-event-source",
+                          f"字段 events[{n}].source：本记录只有 {count} 条来源，"
+                          f"没有第 {source} 条", "error"))
+        date = str(event.get("date", ""))
+        if date and len(date) < 10:
+            found.append((f"events[{n}].date", "partial-event-date",
+                          f"字段 events[{n}].date 只写到{'月' if len(date) == 7 else '年'}"
+                          f"（{date}）：这件事保留在记录中，但不会列入“党史上的今天”的日期页",
+                          "warning"))
+    return found
 
 
 # --- Facets: declared once ------------------------------------------------------------
@@ -927,7 +958,7 @@ class RecordKind:
     # facet slug -> field holding the record's values ("region.province" reaches inside)
     facets: MappingOf[str, str] = field(default_factory=dict)
     listing_facets: tuple[str, ...] = ()  # facets linked from its listing
-    group_by: str = ""  # listing grouped, in vocabulary order, by this Term field
+    group_by: str = ""  # listing grouped, in vocabulary (or choice) order, by this field
     describe: tuple[str, ...] = ("summary",)  # page description: the first field filled
     lead: str = "summary"  # the one-paragraph summary (a paragraph of its own in packs)
     facts: Callable[[dict[str, Any]], list[str]] = _no_facts  # the line under its name
@@ -948,6 +979,10 @@ class RecordKind:
     quote_check: str = "warning"
     one_of: tuple[tuple[str, ...], ...] = ()  # groups of fields of which one must be filled
     parts: str = ""  # field listing parts ({id, title}) that references may name: chapters
+    # dated fields that are events of their own (a person's born/died): field -> verb
+    life_events: tuple[tuple[str, str], ...] = ()
+    # free-text fields whose every value gets a listing page of its own (a story's unit)
+    list_by: tuple[str, ...] = ()
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -1033,6 +1068,7 @@ SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
     Field("people", _refs("people"), "相关人物"),
     Field("relics", _refs("relics"), "相关文物"),
     Field("readings", _refs("readings"), "相关书目"),
+    EVENTS,
     *COMMON_TAIL,
 )), note="旧址遗迹是教室", template="site.html", landing="sites_index.html",
     facets={"province": "region.province", "kind": "kind", "designation": "designations",
@@ -1041,7 +1077,7 @@ SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
     pack_heading="旧址介绍",
     pack_fields=("kind", "region", "address", "open_hours", "booking", "designations",
                  "summary", "body"),
-    qr=True, suggested=("readings",))
+    qr=True, suggested=("readings",), rules=_event_rules)
 
 PEOPLE = RecordKind("people", "英烈人物", "人物", "name", Struct(fields=(
     Field("name", Text(max_chars=40), "姓名", required=True),
@@ -1056,11 +1092,13 @@ PEOPLE = RecordKind("people", "英烈人物", "人物", "name", Struct(fields=(
     Field("sites", _refs("sites"), "相关旧址"),
     Field("themes", _terms("themes"), "主题"),
     Field("periods", _terms("periods"), "历史时期"),
+    EVENTS,
     *COMMON_TAIL,
 )), note="英烈模范是教师", template="person.html", facets=_TOPICS,
     listing_facets=("theme",), describe=("summary", "role"), facts=lambda d: [str(d["role"])],
     aside=_person_lifespan, search_lead=("summary", "role"), pack_heading="人物介绍",
-    pack_fields=("native_place", "role", "summary", "body"))
+    pack_fields=("native_place", "role", "summary", "body"), rules=_event_rules,
+    life_events=(("born", "出生"), ("died", "逝世")))
 
 RELICS = RecordKind("relics", "文物史料", "文物", "name", Struct(fields=(
     Field("name", Text(max_chars=80), "名称", required=True),
@@ -1074,11 +1112,13 @@ RELICS = RecordKind("relics", "文物史料", "文物", "name", Struct(fields=(
     Field("people", _refs("people"), "相关人物"),
     Field("themes", _terms("themes"), "主题"),
     Field("periods", _terms("periods"), "历史时期"),
+    EVENTS,
     *COMMON_TAIL,
 )), note="文物史料是教材", template="relic.html", facets=_TOPICS,
     listing_facets=("theme",), describe=("description",), facts=lambda d: [str(d["era"])],
     lead="", search_lead=(), pack_heading="文物史料",
-    pack_fields=("era", "site", "category", "holder", "grade", "description"))
+    pack_fields=("era", "site", "category", "holder", "grade", "description"),
+    rules=_event_rules)
 
 READING_KINDS = {"book": "图书", "article": "文章", "speech": "讲话"}
 
@@ -1418,9 +1458,36 @@ STUDYPLANS = RecordKind("studyplans", "读书班", "读书班", "title", Struct(
     facets={"theme": "themes", "audience": "audience"}, group_by="audience",
     facts=_plan_facts, rules=_plan_rules)
 
+STORY_CATEGORIES = ("特色亮点", "经验做法", "典型案例")
+
+
+def _story_facts(d: dict[str, Any]) -> list[str]:
+    return [str(d["unit"]), cndate(d["date"])]
+
+
+STORIES = RecordKind("stories", "经验做法", "经验做法", "title", Struct(fields=(
+    Field("title", Text(max_chars=80), "标题", required=True),
+    Field("unit", Text(max_chars=60), "单位", "做法所属的单位或地方，如“某某纪念馆”“某某县”",
+          required=True),
+    Field("date", Date(), "日期", "报道或发布的日期", required=True),
+    Field("category", Choice(choices=STORY_CATEGORIES), "类别", "、".join(STORY_CATEGORIES),
+          required=True),
+    Field("region", REGION, "所在地区"),
+    Field("summary", Text(max_chars=300), "摘要", "一两句话说清做法和成效", required=True),
+    Field("body", Markdown(), "正文", "Markdown，不支持 HTML；只写来源报道中有的内容"),
+    Field("sites", _refs("sites"), "相关旧址"),
+    Field("outlines", _refs("outlines"), "相关宣讲提纲"),
+    Field("studyplans", _refs("studyplans"), "相关读书班"),
+    Field("tasks", _refs("tasks"), "相关办实事事项"),
+    Field("themes", _terms("themes"), "主题"),
+    *COMMON_TAIL,
+)), note="特色亮点、好做法好经验", template="story.html", facets={"theme": "themes"},
+    listing_facets=("theme",), group_by="category", facts=_story_facts,
+    list_by=("unit",))
+
 KINDS: dict[str, RecordKind] = {k.name: k for k in
                                 (SITES, PEOPLE, RELICS, READINGS, OUTLINES, ROUTES, QUOTES,
-                                 LECTURES, TASKS, STUDYPLANS)}
+                                 LECTURES, TASKS, STUDYPLANS, STORIES)}
 
 
 @dataclass

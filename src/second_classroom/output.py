@@ -164,7 +164,7 @@ def page_dates(catalog: Catalog) -> dict[str, str]:
 # --- Precompressed copies for the web server -----------------------------------------------
 
 COMPRESSIBLE = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".md",
-                ".webmanifest", ".ics")
+                ".webmanifest", ".ics", ".csv", ".geojson")
 MIN_BYTES = 512  # below this compression saves less than a packet (nginx: gzip_min_length)
 
 

@@ -12,14 +12,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 import markupsafe
 
 from ..catalog import Catalog
 from ..cnformat import cn_number, cndate, lifespan, region_text
-from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record
+from ..events import Event, all_events, record_events
+from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record, RecordKind
 from ..quotes import citation
 from . import boards, qr, studyplan
+from .datapage import data_page
 from .environment import card_note, environment, render
 from .feed import atom_feed, updates_page
 from .maps import map_links
@@ -27,6 +30,7 @@ from .nearme import nearme_assets
 from .page import Asset, Download, Page, RenderOptions, facet_url, url_of
 from .provincegrid import divisions, province_chart
 from .quotation import rich_html, rich_text
+from .today import today_assets, today_pages
 
 __all__ = ["PAGE_SIZE", "Asset", "Download", "Page", "RenderOptions", "card_note",
            "cn_number", "cndate", "facet_url", "home_page", "kind_pages", "facet_pages",
@@ -146,6 +150,16 @@ class _RecordView:
         """Return the progress keys of a 读书班, for pages that show its progress bar."""
         return studyplan.progress_spec(record.data)
 
+    def listed_by(self, record: Record) -> list[tuple[str, str]]:
+        """Return (value, listing URL) for each free-text field the record's kind is
+        listed by (a story's unit)."""
+        return [(str(record.data[name]), _by_url(record.kind, name, str(record.data[name])))
+                for name in record.spec.list_by if record.data.get(name)]
+
+    def events(self, record: Record) -> list[Event]:
+        """Return a record's dated events (大事), in date order."""
+        return sorted(record_events(record), key=lambda e: e.date)
+
     def display(self, record: Record, name: str) -> str:
         """Return field `name` of `record` as its declaration prints it."""
         value = record.data.get(name)
@@ -245,13 +259,48 @@ def kind_pages(catalog: Catalog, options: RenderOptions | None = None) -> Iterat
         group_of: Callable[[Record], str] = _no_group
         if spec.group_by:  # e.g. outlines by audience, in vocabulary order
             group_of = _field_text(spec.group_by)
-            vocabulary = getattr(spec.field(spec.group_by).type, "vocabulary", "")
-            rank = {a: i for i, a in enumerate(catalog.vocab.terms(vocabulary))}
+            kind_of_field = spec.field(spec.group_by).type
+            vocabulary = getattr(kind_of_field, "vocabulary", "")
+            values = getattr(kind_of_field, "choices", ()) or catalog.vocab.terms(vocabulary)
+            rank = {a: i for i, a in enumerate(values)}
             records = sorted(records, key=lambda r: (rank[group_of(r)], r.id))
+        by_value = _listed_by(spec, records)
         yield from _paginated(
             partial(_kind_uri, kind), partial(_kind_url, kind), spec.label, records, group_of, intro=spec.note,
-            facet_links=_facet_links(catalog, spec.listing_facets),
+            facet_links=_facet_links(catalog, spec.listing_facets) + [
+                (f"按{spec.field(name).label}", [(value, _by_url(kind, name, value), len(rs))
+                                                for value, rs in pages.items()])
+                for name, pages in by_value.items()],
         )
+        for name, pages in by_value.items():  # a story's unit: one listing per value
+            label = spec.field(name).label
+            for value, shown in pages.items():
+                yield from _paginated(
+                    partial(_by_uri, kind, name, value), partial(_by_url, kind, name, value),
+                    f"{spec.label}：{value}", shown, _no_group,
+                    intro=f"{label}为“{value}”的{spec.label}。")
+
+
+def _listed_by(spec: RecordKind, records: list[Record]) -> dict[str, dict[str, list[Record]]]:
+    """Return field -> value -> records, for the free-text fields a kind is listed by."""
+    out: dict[str, dict[str, list[Record]]] = {}
+    for name in spec.list_by:
+        values: dict[str, list[Record]] = {}
+        for record in sorted(records, key=lambda r: r.id):
+            if record.data.get(name):
+                values.setdefault(str(record.data[name]), []).append(record)
+        out[name] = dict(sorted(values.items()))
+    return out
+
+
+def _by_uri(kind: str, name: str, value: str, page: int) -> str:
+    base = f"{kind}/{name}/{boards.segment(value)}/"
+    return f"{base}index.md" if page == 1 else f"{base}{page}.md"
+
+
+def _by_url(kind: str, name: str, value: str, page: int = 1) -> str:
+    base = f"{kind}/{name}/{quote(boards.segment(value), safe='')}/"
+    return base if page == 1 else f"{base}{page}/"
 
 
 def home_page(catalog: Catalog, options: RenderOptions) -> Page:
@@ -268,7 +317,8 @@ def home_page(catalog: Catalog, options: RenderOptions) -> Page:
     outlines = catalog.kinds_with_facet("audience")[:1]
     html = render("home.html", "", sections=sections, local=local,
                   audiences=_facet_counts(catalog, "audience", kinds=outlines),
-                  themes=_facet_counts(catalog, "theme"), glance=boards.glance(catalog))
+                  themes=_facet_counts(catalog, "theme"), glance=boards.glance(catalog),
+                  today=any(e.day for e in all_events(catalog)))
     return Page("index.md", "首页", html, "第二课堂：红色教育资源学习指南与分众化宣讲提纲")
 
 
@@ -286,6 +336,9 @@ def site_pages(catalog: Catalog, options: RenderOptions,
     yield from facet_pages(catalog)
     yield from boards.board_pages(catalog)
     yield updates_page(catalog, options)
+    yield from today_pages(catalog)  # 党史上的今天: 366 day pages and the year
+    if options.open_data:
+        yield data_page(catalog, options)  # 数据下载: what /data/ holds (build.finish writes it)
     if not records:
         return
     for records_of_kind in catalog.by_kind.values():
@@ -306,3 +359,4 @@ def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
     yield atom_feed(catalog, options)  # /feed.xml: the most recently verified records
     yield from nearme_assets(catalog)  # nearme/: what 离我最近 reads on the phone
     yield from boards.board_assets(catalog, options)  # the schedule's .ics feed
+    yield from today_assets(catalog, options)  # today/days/*.json and anniversaries.ics

@@ -10,6 +10,8 @@ Times are Asia/Shanghai (China has kept UTC+8 without daylight saving since 1991
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneStandard
@@ -17,6 +19,9 @@ from icalendar import Calendar, Event, Timezone, TimezoneStandard
 from ..catalog import Catalog
 from ..models import CANCELLED, PLANNED, Record, RecordKind
 from .page import RenderOptions
+
+if TYPE_CHECKING:
+    from ..events import Event as DatedEvent
 
 TZID = "Asia/Shanghai"
 SHANGHAI = ZoneInfo(TZID)
@@ -36,6 +41,26 @@ def _timezone() -> Timezone:
     return zone
 
 
+def _base(options: RenderOptions) -> str:
+    return options.site_url.rstrip("/") + "/" if options.site_url else ""
+
+
+def _stamp(date: dt.date | None) -> dt.datetime:
+    """DTSTAMP: the data's date, never the clock (same data, same bytes)."""
+    return dt.datetime.combine(date or dt.date(2000, 1, 1), dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def _calendar(options: RenderOptions, name: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", f"-//{options.site_name}//{name}//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{options.site_name} · {name}")
+    cal.add("x-wr-timezone", TZID)
+    return cal
+
+
 def _start(record: Record) -> dt.date | dt.datetime:
     date: dt.date = record.data["date"]
     time = record.data.get("time")
@@ -53,16 +78,9 @@ def event_uid(record: Record) -> str:
 def lecture_calendar(catalog: Catalog, spec: RecordKind, options: RenderOptions,
                      stamp_date: dt.date | None) -> str:
     """Return the .ics text of the planned (and cancelled) lectures of kind `spec`."""
-    base = options.site_url.rstrip("/") + "/" if options.site_url else ""
-    stamp = dt.datetime.combine(stamp_date or dt.date(2000, 1, 1), dt.time(0, 0),
-                                tzinfo=dt.UTC)
-    cal = Calendar()
-    cal.add("prodid", f"-//{options.site_name}//{spec.label}//ZH")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{options.site_name} · {spec.label}")
-    cal.add("x-wr-timezone", TZID)
+    base = _base(options)
+    stamp = _stamp(stamp_date)
+    cal = _calendar(options, spec.label)
     cal.add_component(_timezone())
     shown = [r for r in catalog.by_kind[spec.name] if r.data["status"] in (PLANNED, CANCELLED)]
     shown.sort(key=lambda r: (r.data["date"], r.data.get("time", ""), r.id))
@@ -101,4 +119,46 @@ def lecture_calendar(catalog: Catalog, spec: RecordKind, options: RenderOptions,
         event.add("status", "CANCELLED" if d["status"] == CANCELLED else "CONFIRMED")
         event.add("transp", "OPAQUE")
         cal.add_component(event)
+    return bytes(cal.to_ical()).decode("utf-8")
+
+
+def anniversary_uid(event: DatedEvent) -> str:
+    """Return an anniversary's UID: its record, field, date and a hash of its text (stable
+    when other events are added or reordered)."""
+    digest = hashlib.sha1(event.text.encode("utf-8")).hexdigest()[:10]
+    record = event.record
+    return f"anniversary-{record.kind}-{record.id}-{event.field}-{event.date}-{digest}@{UID_DOMAIN}"
+
+
+def anniversary_calendar(events: list[DatedEvent], options: RenderOptions,
+                         stamp_date: dt.date | None = None) -> str:
+    """Return the .ics text of fully dated events as all-day events recurring every year
+    on their day (a 29 February event falls on the last day of February)."""
+    base = _base(options)
+    stamp = _stamp(stamp_date)
+    cal = _calendar(options, "党史上的今天")
+    cal.add("x-wr-caldesc", "党史上的今天：每年在事件发生的那一天提醒，便于围绕纪念日安排宣讲")
+    for event in events:
+        first = dt.date.fromisoformat(event.date)
+        entry = Event()
+        entry.add("uid", anniversary_uid(event))
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", first)
+        entry.add("dtend", first + dt.timedelta(days=1))
+        rule: dict[str, object] = {"freq": "yearly"}
+        if (first.month, first.day) == (2, 29):
+            rule.update(bymonth=2, bymonthday=-1)
+        entry.add("rrule", rule)
+        entry.add("summary", f"{event.text}（{first.year}年）")
+        lines = [f"{first.year}年{first.month}月{first.day}日：{event.text}",
+                 f"记录：{event.record.title}"]
+        if event.source is not None:
+            lines.append(f"来源：{event.source['title']}"
+                         + (f" {event.source['url']}" if event.source.get("url") else ""))
+        if base:
+            lines.append(f"详情：{base}{event.record.url}")
+            entry.add("url", base + event.record.url)
+        entry.add("description", "\n".join(lines))
+        entry.add("transp", "TRANSPARENT")
+        cal.add_component(entry)
     return bytes(cal.to_ical()).decode("utf-8")

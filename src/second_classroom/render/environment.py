@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from ..cnformat import cn_number, cndate, region_text
+from ..cnformat import cn_number, cndate, partial_date, region_text
 from ..models import KINDS, Record
 from .page import facet_url
 from .richtext import markdown_to_html
@@ -32,6 +32,7 @@ def environment() -> jinja2.Environment:
     env.filters["cndate"] = cndate
     env.filters["cn_number"] = cn_number
     env.filters["region"] = region_text
+    env.filters["partial_date"] = partial_date
     env.globals["facet_url"] = facet_url
     env.globals["kind_noun"] = lambda r: KINDS[r.kind].noun
     env.globals["kind_label"] = lambda r: KINDS[r.kind].label

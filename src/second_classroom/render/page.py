@@ -74,6 +74,8 @@ class RenderOptions:
     pictures: PictureSet | None = None
     # 红色地标 landing page: "grid" (province tile grid) or "bars" (plain bar chart)
     province_chart: str = "grid"
+    open_data: bool = True  # write /data/ and its 数据下载 page
+    licence: str = ""  # the content licence of the data, as configured ("" = none stated)
 
 
 def facet_url(facet: str, value: str, page: int = 1) -> str:

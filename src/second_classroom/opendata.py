@@ -1,0 +1,362 @@
+"""Open data: every published record as machine-readable files under /data/.
+
+Written by every build (build.SiteBuild.finish), so the MkDocs build and `classroom pages`
+write the same bytes:
+
+- `data/KIND/ID.json`: one record at a stable URL, its references as ids with the URLs of
+  the referenced record's page and data file;
+- `data/KIND.json`: all records of a kind; `data/KIND.csv`: the same as a table (UTF-8
+  with BOM so Excel on Chinese Windows reads it; lists joined with “；”);
+- `data/sites.geojson`: an RFC 7946 FeatureCollection of the sites with coordinates
+  (WGS-84, as recorded), each with its page URL;
+- `data/schema/KIND.schema.json` and `data/schema/KIND-list.schema.json`: JSON Schemas
+  (draft 2020-12) of a record file and of a kind's file, generated from the declarations;
+- `data/index.json`: what there is, with counts, the data's date and the licence.
+
+Drafts are never in the catalog, so never here. Output is deterministic: records in id
+order, fields in declared order, the date is the data's own (output.data_date), never the
+clock's. Original media files are never published (a record image's `src` is left out).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog
+from .models import (
+    KINDS,
+    Choice,
+    Date,
+    Duration,
+    FieldType,
+    ListOf,
+    MediaPath,
+    PartialDate,
+    PartRef,
+    Record,
+    RecordKind,
+    Ref,
+    Struct,
+    Text,
+)
+from .output import data_date
+
+DATA_DIR = "data"
+GEO_FIELD = "location"  # kinds with this field are mapped (WGS-84 lat/lng)
+GEOJSON_URI = f"{DATA_DIR}/sites.geojson"
+INDEX_URI = f"{DATA_DIR}/index.json"
+LIST_SEP = "；"
+ITEM_SEP = " | "
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of the open data: where it goes and its bytes."""
+
+    uri: str
+    content: bytes
+
+
+@dataclass
+class DataStats:
+    """What the open data step wrote, for the log and the benchmark."""
+
+    files: int = 0
+    bytes: int = 0
+    by_name: dict[str, int] = field(default_factory=dict)  # top-level file -> bytes
+
+
+def _base(site_url: str) -> str:
+    return site_url.rstrip("/") + "/" if site_url else "/"
+
+
+def record_data_uri(kind: str, record_id: str) -> str:
+    return f"{DATA_DIR}/{kind}/{record_id}.json"
+
+
+def _published(ftype: FieldType) -> bool:
+    """Whether a field's values are published (original media files are not)."""
+    return not isinstance(ftype, MediaPath)
+
+
+def _link(kind: str, record_id: str, base: str) -> dict[str, str]:
+    return {"id": record_id, "url": f"{base}{kind}/{record_id}/",
+            "data": base + record_data_uri(kind, record_id)}
+
+
+def open_value(ftype: FieldType, value: Any, base: str) -> Any:
+    """Return a converted field value as JSON: dates as ISO text, references as links."""
+    if isinstance(ftype, PartRef):
+        ref = ftype.by_name()[ftype.ref_field].type
+        assert isinstance(ref, Ref)
+        out = dict(value)
+        out[ftype.ref_field] = _link(ref.kind, str(value[ftype.ref_field]), base)
+        return out
+    if isinstance(ftype, Ref):
+        return _link(ftype.kind, str(value), base)
+    if isinstance(ftype, ListOf):
+        return [open_value(ftype.item, v, base) for v in value]
+    if isinstance(ftype, Struct):
+        return {f.name: open_value(f.type, value[f.name], base) for f in ftype.fields
+                if f.name in value and _published(f.type)}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def record_json(record: Record, base: str) -> dict[str, Any]:
+    """Return a record as its open data object: id, kind, page URL, then its fields."""
+    out: dict[str, Any] = {"id": record.id, "kind": record.kind,
+                           "url": f"{base}{record.url}",
+                           "data": base + record_data_uri(record.kind, record.id)}
+    for f in record.spec.fields:
+        if f.name in record.data and _published(f.type):
+            out[f.name] = open_value(f.type, record.data[f.name], base)
+    return out
+
+
+# --- Schemas -----------------------------------------------------------------------------
+
+LINK_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["id", "url", "data"],
+    "properties": {"id": {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$"},
+                   "url": {"type": "string", "title": "记录页面"},
+                   "data": {"type": "string", "title": "记录的数据文件"}},
+}
+
+
+def open_schema(ftype: FieldType) -> dict[str, Any]:
+    """Return the JSON Schema of a field's values as `open_value` writes them."""
+    if isinstance(ftype, PartRef):
+        props = {f.name: (LINK_REF if f.name == ftype.ref_field else open_schema(f.type))
+                 for f in ftype.fields}
+        return {"type": "object", "additionalProperties": False,
+                "required": [ftype.ref_field], "properties": props}
+    if isinstance(ftype, Ref):
+        return LINK_REF
+    if isinstance(ftype, ListOf):
+        return {"type": "array", "items": open_schema(ftype.item)}
+    if isinstance(ftype, Struct):
+        return {
+            "type": "object", "additionalProperties": False,
+            "required": [f.name for f in ftype.fields if f.required and _published(f.type)],
+            "properties": {f.name: {**open_schema(f.type), "title": f.label,
+                                    **({"description": f.help} if f.help else {})}
+                           for f in ftype.fields if _published(f.type)},
+        }
+    if isinstance(ftype, Date):
+        return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    if isinstance(ftype, PartialDate):
+        return {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
+    if isinstance(ftype, Duration):
+        return {"type": "integer", "minimum": 1, "description": "分钟"}
+    if isinstance(ftype, Choice):
+        return {"type": "string", "enum": list(ftype.choices)}
+    if isinstance(ftype, Text):  # converted text is always a string (1935 stays "1935")
+        schema = ftype.json_schema()
+        schema["type"] = "string"
+        schema.pop("minLength", None)
+        schema.pop("maxLength", None)  # the check bounds what editors type, not consumers
+        return schema
+    return ftype.json_schema()
+
+
+LINK_REF: dict[str, Any] = {"$ref": "#/$defs/link"}
+
+
+def record_schema(spec: RecordKind, base: str) -> dict[str, Any]:
+    """Return the JSON Schema of one record's file, `data/KIND/ID.json`."""
+    body = open_schema(spec.schema)
+    properties = {"id": {"type": "string", "title": "编号"},
+                  "kind": {"const": spec.name, "title": "类型"},
+                  "url": {"type": "string", "title": "页面"},
+                  "data": {"type": "string", "title": "数据文件"},
+                  **body["properties"]}
+    return {"$schema": SCHEMA_DIALECT, "$id": f"{base}{DATA_DIR}/schema/{spec.name}.schema.json",
+            "title": f"{spec.label}（{spec.noun}）", "type": "object",
+            "additionalProperties": False,
+            "required": ["id", "kind", "url", "data", *body["required"]],
+            "properties": properties, "$defs": {"link": LINK_SCHEMA}}
+
+
+def list_schema(spec: RecordKind, base: str) -> dict[str, Any]:
+    """Return the JSON Schema of a kind's file, `data/KIND.json`."""
+    record = record_schema(spec, base)
+    defs = record.pop("$defs")
+    record.pop("$schema")
+    record.pop("$id")
+    return {"$schema": SCHEMA_DIALECT,
+            "$id": f"{base}{DATA_DIR}/schema/{spec.name}-list.schema.json",
+            "title": f"{spec.label}：全部记录", "type": "object",
+            "additionalProperties": False, "required": ["kind", "label", "count", "records"],
+            "properties": {"kind": {"const": spec.name}, "label": {"type": "string"},
+                           "count": {"type": "integer", "minimum": 0},
+                           "records": {"type": "array", "items": {"$ref": "#/$defs/record"}}},
+            "$defs": {**defs, "record": record}}
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its header (the field's Chinese label) and the field path."""
+
+    label: str
+    path: tuple[str, ...]
+    type: FieldType | None  # None: the id and page columns
+
+
+def csv_columns(spec: RecordKind) -> list[Column]:
+    """Return a kind's CSV columns: 编号, 页面, then fields (a mapping's sub-fields each)."""
+    cols = [Column("编号", ("id",), None), Column("页面", ("url",), None)]
+    for f in spec.fields:
+        if not _published(f.type):
+            continue
+        if isinstance(f.type, Struct) and not isinstance(f.type, PartRef):
+            cols += [Column(f"{f.label}·{sub.label}", (f.name, sub.name), sub.type)
+                     for sub in f.type.fields if _published(sub.type)]
+        else:
+            cols.append(Column(f.label, (f.name,), f.type))
+    return cols
+
+
+def cell_text(ftype: FieldType, value: Any, top: bool = True) -> str:
+    """Return a value as one CSV cell: lists joined with “；” (an item's parts with “ | ”)."""
+    if isinstance(ftype, PartRef):
+        return "/".join(str(value[f.name]) for f in ftype.fields if f.name in value)
+    if isinstance(ftype, ListOf):
+        sep = LIST_SEP if top else "、"
+        return sep.join(cell_text(ftype.item, v, False) for v in value)
+    if isinstance(ftype, Struct):
+        return ITEM_SEP.join(cell_text(f.type, value[f.name], False) for f in ftype.fields
+                             if f.name in value and _published(f.type))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def kind_csv(spec: RecordKind, records: list[Record], base: str) -> bytes:
+    """Return a kind's records as CSV bytes, UTF-8 with BOM, CRLF line ends."""
+    cols = csv_columns(spec)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.label for c in cols])
+    for record in records:
+        row = []
+        for col in cols:
+            if col.type is None:
+                row.append(record.id if col.path == ("id",) else f"{base}{record.url}")
+                continue
+            value: Any = record.data
+            for part in col.path:
+                value = value.get(part) if isinstance(value, dict) else None
+            row.append("" if value is None else cell_text(col.type, value))
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# --- GeoJSON -----------------------------------------------------------------------------
+
+def geojson(records: list[Record], base: str) -> dict[str, Any]:
+    """Return an RFC 7946 FeatureCollection of the records that have a `location`."""
+    features = []
+    for record in records:
+        location = record.data.get("location")
+        if not location:
+            continue
+        region = record.data.get("region", {})
+        properties = {"id": record.id, "name": record.title, "url": f"{base}{record.url}",
+                      "data": base + record_data_uri(record.kind, record.id)}
+        for key in ("kind",):
+            if key in record.data:
+                properties[key] = record.data[key]
+        properties.update({k: region[k] for k in ("province", "city", "county") if k in region})
+        features.append({"type": "Feature", "id": record.id,
+                         "geometry": {"type": "Point",
+                                      "coordinates": [location["lng"], location["lat"]]},
+                         "properties": properties})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geo_records(catalog: Catalog) -> list[Record]:
+    """Return the records of every kind that declares a location (sites)."""
+    return [r for name, spec in KINDS.items() if GEO_FIELD in spec.schema.by_name()
+            for r in catalog.by_kind[name]]
+
+
+# --- All files -----------------------------------------------------------------------------
+
+def _json(value: Any, compact: bool = False) -> bytes:
+    if compact:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = json.dumps(value, ensure_ascii=False, indent=1)
+    return (text + "\n").encode("utf-8")
+
+
+def kinds_with_records(catalog: Catalog) -> list[RecordKind]:
+    """Return the kinds that have published records, in declared order."""
+    return [spec for name, spec in KINDS.items() if catalog.by_kind[name]]
+
+
+def data_files(catalog: Catalog, site_url: str, licence: str) -> Iterator[DataFile]:
+    """Yield every open data file."""
+    base = _base(site_url)
+    kinds = kinds_with_records(catalog)
+    date = data_date(catalog)
+    index: dict[str, Any] = {"title": "第二课堂开放数据", "date": date.isoformat() if date else None,
+                             "licence": licence or None, "coordinates": "WGS-84",
+                             "kinds": [], "geojson": None}
+    for spec in kinds:
+        records = catalog.by_kind[spec.name]
+        objects = [record_json(r, base) for r in records]
+        for record, obj in zip(records, objects, strict=True):
+            yield DataFile(record_data_uri(spec.name, record.id), _json(obj))
+        yield DataFile(f"{DATA_DIR}/{spec.name}.json", _json(
+            {"kind": spec.name, "label": spec.label, "count": len(objects),
+             "records": objects}, compact=True))
+        yield DataFile(f"{DATA_DIR}/{spec.name}.csv", kind_csv(spec, records, base))
+        yield DataFile(f"{DATA_DIR}/schema/{spec.name}.schema.json",
+                       _json(record_schema(spec, base)))
+        yield DataFile(f"{DATA_DIR}/schema/{spec.name}-list.schema.json",
+                       _json(list_schema(spec, base)))
+        index["kinds"].append({
+            "kind": spec.name, "label": spec.label, "count": len(records),
+            "json": f"{base}{DATA_DIR}/{spec.name}.json",
+            "csv": f"{base}{DATA_DIR}/{spec.name}.csv",
+            "schema": f"{base}{DATA_DIR}/schema/{spec.name}.schema.json",
+            "list_schema": f"{base}{DATA_DIR}/schema/{spec.name}-list.schema.json",
+            "records": f"{base}{DATA_DIR}/{spec.name}/"})
+    geo = geojson(geo_records(catalog), base)
+    if geo["features"]:
+        yield DataFile(GEOJSON_URI, _json(geo, compact=True))
+        index["geojson"] = {"url": f"{base}{GEOJSON_URI}", "count": len(geo["features"])}
+    yield DataFile(INDEX_URI, _json(index))
+
+
+def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
+                    licence: str) -> DataStats:
+    """Write the open data files under `site_dir`; return their count and sizes."""
+    stats = DataStats()
+    made: set[Path] = set()
+    for item in data_files(catalog, site_url, licence):
+        target = site_dir / item.uri
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(item.content)
+        stats.files += 1
+        stats.bytes += len(item.content)
+        top = item.uri.split("/")[1] if item.uri.count("/") == 1 else item.uri.split("/")[1] + "/"
+        stats.by_name[top] = stats.by_name.get(top, 0) + len(item.content)
+    return stats
