@@ -68,6 +68,15 @@ def test_two_engines_give_the_same_search_index_and_files(built_site: Path,
         assert (engine_neutral / path.relative_to(built_site)).read_bytes() == path.read_bytes()
     for path in (built_site / "sites").glob("*/poster.html"):
         assert (engine_neutral / path.relative_to(built_site)).read_bytes() == path.read_bytes()
+    # Open data and 党史上的今天's files come from the core build: same bytes in both.
+    def written(root: Path, under: str) -> dict[str, bytes]:
+        return {k: v for k, v in files(root, under).items()
+                if k.endswith((".json", ".csv", ".geojson", ".ics"))}
+
+    for under in ("data", "today"):
+        mkdocs_files = written(built_site, under)
+        assert len(mkdocs_files) > 100, under
+        assert written(engine_neutral, under) == mkdocs_files
 
 
 def test_engine_neutral_output_is_precompressed_but_not_its_page_sources(

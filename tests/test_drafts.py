@@ -16,7 +16,8 @@ from second_classroom.check import check_tree
 FIXTURE = Path(__file__).parent / "fixtures" / "drafts"
 TODAY = dt.date(2026, 11, 26)
 # Text that appears only in the draft records (titles, role, summary) and their ids.
-DRAFT_TEXT = ["草稿旧址甲乙丙", "丁戊己", "草稿人物庚辛", "壬癸", "caogao-jiuzhi", "caogao-renwu"]
+DRAFT_TEXT = ["草稿旧址甲乙丙", "丁戊己", "草稿人物庚辛", "壬癸", "caogao-jiuzhi", "caogao-renwu",
+              "草稿大事子丑", "草稿经验寅卯", "辰巳", "caogao-jingyan"]
 
 
 def _site_config(data: Path, folder: Path) -> Path:
@@ -48,11 +49,13 @@ def draft_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_drafts_are_checked_and_kept_out_of_the_catalog() -> None:
     result = check_tree(FIXTURE, TODAY)
     assert result.problems == []
-    assert sorted(r.id for r in result.records if r.draft) == ["caogao-jiuzhi", "caogao-renwu"]
+    assert sorted(r.id for r in result.records if r.draft) == ["caogao-jingyan", "caogao-jiuzhi",
+                                                               "caogao-renwu"]
     catalog = build_catalog(result.records, result.vocab)
     assert sorted(catalog.records) == ["jianshi", "yida-huizhi"]
     assert "长征" not in catalog.facets.get("themes", {})  # used by a draft only
     assert catalog.backlinks.get("yida-huizhi", {}).get("people") is None
+    assert catalog.backlinks.get("yida-huizhi", {}).get("stories") is None
 
 
 def test_a_draft_with_a_mistake_still_fails_the_check(tmp_path: Path) -> None:
@@ -85,12 +88,18 @@ def test_draft_records_have_no_page(draft_site: Path) -> None:
 def test_no_built_file_mentions_a_draft(draft_site: Path) -> None:
     checked = 0
     for file in draft_site.rglob("*"):
-        if file.is_file() and file.suffix in {".html", ".xml", ".json", ".js", ".txt", ".md"}:
+        if file.is_file() and file.suffix in {".html", ".xml", ".json", ".js", ".txt", ".md",
+                                              ".csv", ".geojson", ".ics"}:
             text = file.read_text("utf-8", errors="replace")
             found = [t for t in DRAFT_TEXT if t in text]
             assert not found, f"{file.relative_to(draft_site)} 含有草稿内容 {found}"
             checked += 1
     assert checked > 10
+    # The open data and 党史上的今天 were written, and hold the published records only.
+    assert (draft_site / "data" / "sites" / "yida-huizhi.json").is_file()
+    assert "中国共产党第一次全国代表大会开幕" in (draft_site / "today" / "07-23" /
+                                                  "index.html").read_text("utf-8")
+    assert not (draft_site / "data" / "stories").exists()
     # Facet values used only by drafts get no listing page either.
     assert not (draft_site / "province" / "北京市").exists()
     assert not (draft_site / "theme" / "长征").exists()

@@ -983,6 +983,8 @@ class RecordKind:
     life_events: tuple[tuple[str, str], ...] = ()
     # free-text fields whose every value gets a listing page of its own (a story's unit)
     list_by: tuple[str, ...] = ()
+    # news: among records verified the same day, its records come first in the feed
+    news: bool = False
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -1483,7 +1485,7 @@ STORIES = RecordKind("stories", "经验做法", "经验做法", "title", Struct(
     *COMMON_TAIL,
 )), note="特色亮点、好做法好经验", template="story.html", facets={"theme": "themes"},
     listing_facets=("theme",), group_by="category", facts=_story_facts,
-    list_by=("unit",))
+    list_by=("unit",), news=True)
 
 KINDS: dict[str, RecordKind] = {k.name: k for k in
                                 (SITES, PEOPLE, RELICS, READINGS, OUTLINES, ROUTES, QUOTES,

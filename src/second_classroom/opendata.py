@@ -55,6 +55,7 @@ INDEX_URI = f"{DATA_DIR}/index.json"
 LIST_SEP = "；"
 ITEM_SEP = " | "
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+META_KEYS = ("id", "record_kind", "page", "data")  # a record file's first keys: no field's
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _published(ftype: FieldType) -> bool:
 
 
 def _link(kind: str, record_id: str, base: str) -> dict[str, str]:
-    return {"id": record_id, "url": f"{base}{kind}/{record_id}/",
+    return {"id": record_id, "page": f"{base}{kind}/{record_id}/",
             "data": base + record_data_uri(kind, record_id)}
 
 
@@ -113,9 +114,13 @@ def open_value(ftype: FieldType, value: Any, base: str) -> Any:
 
 
 def record_json(record: Record, base: str) -> dict[str, Any]:
-    """Return a record as its open data object: id, kind, page URL, then its fields."""
-    out: dict[str, Any] = {"id": record.id, "kind": record.kind,
-                           "url": f"{base}{record.url}",
+    """Return a record as its open data object: id, kind, page URL, then its fields.
+
+    The first keys (META_KEYS) are no field's name: a site's `kind` (纪念馆) and a
+    reading's `url` are fields of their own.
+    """
+    out: dict[str, Any] = {"id": record.id, "record_kind": record.kind,
+                           "page": f"{base}{record.url}",
                            "data": base + record_data_uri(record.kind, record.id)}
     for f in record.spec.fields:
         if f.name in record.data and _published(f.type):
@@ -126,9 +131,9 @@ def record_json(record: Record, base: str) -> dict[str, Any]:
 # --- Schemas -----------------------------------------------------------------------------
 
 LINK_SCHEMA: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["id", "url", "data"],
+    "type": "object", "additionalProperties": False, "required": ["id", "page", "data"],
     "properties": {"id": {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$"},
-                   "url": {"type": "string", "title": "记录页面"},
+                   "page": {"type": "string", "title": "记录页面"},
                    "data": {"type": "string", "title": "记录的数据文件"}},
 }
 
@@ -176,14 +181,14 @@ def record_schema(spec: RecordKind, base: str) -> dict[str, Any]:
     """Return the JSON Schema of one record's file, `data/KIND/ID.json`."""
     body = open_schema(spec.schema)
     properties = {"id": {"type": "string", "title": "编号"},
-                  "kind": {"const": spec.name, "title": "类型"},
-                  "url": {"type": "string", "title": "页面"},
+                  "record_kind": {"const": spec.name, "title": "记录类别"},
+                  "page": {"type": "string", "title": "页面"},
                   "data": {"type": "string", "title": "数据文件"},
                   **body["properties"]}
     return {"$schema": SCHEMA_DIALECT, "$id": f"{base}{DATA_DIR}/schema/{spec.name}.schema.json",
             "title": f"{spec.label}（{spec.noun}）", "type": "object",
             "additionalProperties": False,
-            "required": ["id", "kind", "url", "data", *body["required"]],
+            "required": [*META_KEYS, *body["required"]],
             "properties": properties, "$defs": {"link": LINK_SCHEMA}}
 
 
@@ -275,7 +280,7 @@ def geojson(records: list[Record], base: str) -> dict[str, Any]:
         if not location:
             continue
         region = record.data.get("region", {})
-        properties = {"id": record.id, "name": record.title, "url": f"{base}{record.url}",
+        properties = {"id": record.id, "name": record.title, "page": f"{base}{record.url}",
                       "data": base + record_data_uri(record.kind, record.id)}
         for key in ("kind",):
             if key in record.data:

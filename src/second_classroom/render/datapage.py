@@ -28,7 +28,7 @@ DATA_PAGE_URI = f"{DATA_DIR}/index.md"
 def _note(f: Field) -> str:
     inner = f.type.item if isinstance(f.type, ListOf) else f.type
     if isinstance(inner, Ref):  # written as a link in JSON, as the id in CSV
-        return "；".join(x for x in (f.help, "JSON 中为 {id, url, data}，CSV 中为编号") if x)
+        return "；".join(x for x in (f.help, "JSON 中为 {id, page, data}，CSV 中为编号") if x)
     return f.help
 
 
