@@ -173,6 +173,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     if (index := report.search) is not None:
         log.info("搜索索引：%d 条记录，%d 个分片，%.1f MB，用时 %.1f 秒", index.records,
                  index.shards, index.bytes / 1e6, index.seconds)
+    if (opened := report.open_data) is not None:
+        log.info("开放数据：%d 个文件，%.1f MB，写出用时 %.1f 秒（与页面并行），另等待 %.1f 秒",
+                 opened.files, opened.bytes / 1e6, opened.seconds, report.open_data_seconds)
     if (packed := report.packed).files:
         log.info("预压缩：%d 个文本文件，%.1f MB → gzip %.1f MB、brotli %.1f MB，用时 %.1f 秒",
                  packed.files, packed.original_bytes / 1e6, packed.gzip_bytes / 1e6,

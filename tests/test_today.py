@@ -106,6 +106,23 @@ def test_anniversary_calendar_recurs_yearly(catalog: Catalog) -> None:
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # folded by octets
 
 
+def test_calendar_text_survives_escaping_and_folding(catalog: Catalog) -> None:
+    """The calendar is written by hand (icalendar costs ~1 ms an event): icalendar reads it."""
+    from second_classroom.events import Event
+    from second_classroom.render.calendar import anniversary_calendar
+
+    record = catalog.records["zunyi-huiyi-huizhi"]
+    text = "逗号,分号;反斜杠\\与换行\n之后" + "长征" * 40
+    leap = Event("1916-02-29", text, record, record.data["sources"][0], 1)
+    ics = anniversary_calendar([leap], RenderOptions(site_name="第二课堂"), dt.date(2026, 12, 1))
+    assert all(len(line) <= 75 for line in ics.encode("utf-8").split(b"\r\n"))
+    event = next(iter(icalendar.Calendar.from_ical(ics).walk("VEVENT")))
+    assert str(event["summary"]) == f"{text}（1916年）"
+    assert dict(event["rrule"]) == {"FREQ": ["YEARLY"], "BYMONTH": [2], "BYMONTHDAY": [-1]}
+    assert event.decoded("dtstamp") == dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert "来源：" in str(event["description"])
+
+
 # --- In the browser ---------------------------------------------------------------------
 
 
@@ -127,7 +144,8 @@ def test_home_shows_todays_events_by_the_phones_clock(browser: Any, site_url: st
     assert "1935年" in items.first.inner_text()
     assert box.get_by_role("link", name="遵义会议会址").first.get_attribute("href") == \
         "sites/zunyi-huiyi-huizhi/"
-    page.screenshot(path=str(artifacts / "today-home-0115.png"), full_page=False)
+    assert box.bounding_box()["y"] < 844  # on the first screen: what brings people back
+    box.screenshot(path=str(artifacts / "today-home-0115.png"))
     context.close()
 
 

@@ -11,6 +11,7 @@
   var box = document.querySelector("[data-sc-today]");
   if (!box || !window.fetch) { return; }
   var root = box.getAttribute("data-root") || "";
+  var SHOWN = 5; // the home page shows the first few; the day page has them all
   var now = new Date();
   function two(n) { return (n < 10 ? "0" : "") + n; }
   var day = two(now.getMonth() + 1) + "-" + two(now.getDate());
@@ -38,7 +39,7 @@
     list.textContent = "";
     note.textContent = "";
     if (data.events.length) {
-      data.events.forEach(function (e) {
+      data.events.slice(0, SHOWN).forEach(function (e) {
         var item = el("li");
         var text = el("p", "", "sc-event__text");
         text.appendChild(el("strong", e.year + "年"));
@@ -50,7 +51,8 @@
         list.appendChild(item);
       });
       list.hidden = false;
-      note.appendChild(link("today/" + day + "/", "查看这一天的来源"));
+      note.appendChild(link("today/" + day + "/", data.events.length > SHOWN ?
+        "查看这一天的全部 " + data.events.length + " 件" : "查看这一天的来源"));
     } else {
       note.appendChild(document.createTextNode("今天暂无收录的事件。"));
       if (data.nearest) {

@@ -25,7 +25,7 @@ from .export.batch import ExportStats, download_links, export_all
 from .layout import DEFAULT_DATA
 from .models import Record
 from .offline import offline_page, write_service_worker
-from .opendata import DataStats, write_open_data
+from .opendata import DataStats, open_data_ahead
 from .output import AtomicOutput, PageCompressor, Precompressed, data_date, page_dates, precompress
 from .pictures import PictureSet
 from .problems import Problem
@@ -110,6 +110,7 @@ class SiteBuild:
     output: AtomicOutput | None = None
     compressor: PageCompressor | None = None
     search_job: Future[IndexResult] | None = None
+    data_job: Future[DataStats] | None = None
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -167,9 +168,13 @@ class SiteBuild:
         return site_dir
 
     def start_search(self, site_dir: Path) -> None:
-        """Start writing the search index into `site_dir` (on the second core if large)."""
+        """Start writing the search index and the open data into `site_dir` (on the
+        second core if large)."""
         if self.options.search:
             self.search_job = index_ahead(self.catalog, site_dir)
+        if self.options.open_data:
+            self.data_job = open_data_ahead(self.catalog, site_dir, self.render.site_url,
+                                            self.options.licence)
 
     def page_written(self, path: Path, data: bytes) -> None:
         """Queue the precompressed copies of a page just written at `path`."""
@@ -187,11 +192,11 @@ class SiteBuild:
             target = site_dir / asset.uri
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(asset.content, encoding="utf-8")
-        if self.options.open_data:  # /data/: the records as JSON, CSV and GeoJSON
+        if (data_job := self.data_job) is not None:  # /data/, written on the second core
+            self.data_job = None
             start = time.perf_counter()
-            report.open_data = write_open_data(self.catalog, site_dir, self.render.site_url,
-                                               self.options.licence)
-            report.open_data_seconds = time.perf_counter() - start
+            report.open_data = data_job.result()
+            report.open_data_seconds = time.perf_counter() - start  # waited for it
         if self.options.downloads:  # reused from the cache when unchanged
             report.exports = export_all(self.catalog, site_dir,
                                         self.project / self.options.export_cache,
@@ -226,6 +231,10 @@ class SiteBuild:
             self.search_job = None
             with contextlib.suppress(Exception):
                 job.result()  # the index worker writes into the staging dir
+        if (data_job := self.data_job) is not None:
+            self.data_job = None
+            with contextlib.suppress(Exception):
+                data_job.result()  # so does the open data worker
         if (compressor := self.compressor) is not None:
             self.compressor = None
             with contextlib.suppress(Exception):

@@ -24,12 +24,17 @@ import csv
 import datetime as dt
 import io
 import json
+import multiprocessing
+import os
+import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog
+from .layout import OPEN_DATA_DIR
 from .models import (
     KINDS,
     Choice,
@@ -45,10 +50,11 @@ from .models import (
     Ref,
     Struct,
     Text,
+    Vocab,
 )
-from .output import data_date
+from .output import data_date, write_copies
 
-DATA_DIR = "data"
+DATA_DIR = OPEN_DATA_DIR
 GEO_FIELD = "location"  # kinds with this field are mapped (WGS-84 lat/lng)
 GEOJSON_URI = f"{DATA_DIR}/sites.geojson"
 INDEX_URI = f"{DATA_DIR}/index.json"
@@ -73,6 +79,7 @@ class DataStats:
     files: int = 0
     bytes: int = 0
     by_name: dict[str, int] = field(default_factory=dict)  # top-level file -> bytes
+    seconds: float = 0.0
 
 
 def _base(site_url: str) -> str:
@@ -301,7 +308,9 @@ def geo_records(catalog: Catalog) -> list[Record]:
 
 # --- All files -----------------------------------------------------------------------------
 
-def _json(value: Any, compact: bool = False) -> bytes:
+def _json(value: Any, compact: bool = True) -> bytes:
+    # Records are compact (browsers and editors pretty-print JSON); schemas and the index
+    # are small and read by people: indented.
     if compact:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     else:
@@ -324,17 +333,20 @@ def data_files(catalog: Catalog, site_url: str, licence: str) -> Iterator[DataFi
                              "kinds": [], "geojson": None}
     for spec in kinds:
         records = catalog.by_kind[spec.name]
-        objects = [record_json(r, base) for r in records]
-        for record, obj in zip(records, objects, strict=True):
-            yield DataFile(record_data_uri(spec.name, record.id), _json(obj))
-        yield DataFile(f"{DATA_DIR}/{spec.name}.json", _json(
-            {"kind": spec.name, "label": spec.label, "count": len(objects),
-             "records": objects}, compact=True))
+        # Each record is serialized once: its file, and a line of the kind's file.
+        encoded = [json.dumps(record_json(r, base), ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8") for r in records]
+        for record, body in zip(records, encoded, strict=True):
+            yield DataFile(record_data_uri(spec.name, record.id), body + b"\n")
+        head = json.dumps({"kind": spec.name, "label": spec.label, "count": len(records)},
+                          ensure_ascii=False, separators=(",", ":"))[:-1]
+        yield DataFile(f"{DATA_DIR}/{spec.name}.json",
+                       head.encode("utf-8") + b',"records":[' + b",".join(encoded) + b"]}\n")
         yield DataFile(f"{DATA_DIR}/{spec.name}.csv", kind_csv(spec, records, base))
         yield DataFile(f"{DATA_DIR}/schema/{spec.name}.schema.json",
-                       _json(record_schema(spec, base)))
+                       _json(record_schema(spec, base), compact=False))
         yield DataFile(f"{DATA_DIR}/schema/{spec.name}-list.schema.json",
-                       _json(list_schema(spec, base)))
+                       _json(list_schema(spec, base), compact=False))
         index["kinds"].append({
             "kind": spec.name, "label": spec.label, "count": len(records),
             "json": f"{base}{DATA_DIR}/{spec.name}.json",
@@ -344,14 +356,24 @@ def data_files(catalog: Catalog, site_url: str, licence: str) -> Iterator[DataFi
             "records": f"{base}{DATA_DIR}/{spec.name}/"})
     geo = geojson(geo_records(catalog), base)
     if geo["features"]:
-        yield DataFile(GEOJSON_URI, _json(geo, compact=True))
+        yield DataFile(GEOJSON_URI, _json(geo))
         index["geojson"] = {"url": f"{base}{GEOJSON_URI}", "count": len(geo["features"])}
-    yield DataFile(INDEX_URI, _json(index))
+    yield DataFile(INDEX_URI, _json(index, compact=False))
+
+
+AHEAD_MIN = 2000  # records; below this a worker process costs more than it saves
+_BIG = 64 * 1024  # files at least this large get their .gz/.br copies written here
 
 
 def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
                     licence: str) -> DataStats:
-    """Write the open data files under `site_dir`; return their count and sizes."""
+    """Write the open data files under `site_dir`; return their count and sizes.
+
+    The large files (a kind's JSON and CSV, the GeoJSON) get their precompressed copies
+    here, at fast levels, so `output.precompress` skips them later. The small files are
+    left to it (schemas, the index) or to nginx (the per-record files: output._NO_COPY).
+    """
+    start = time.perf_counter()
     stats = DataStats()
     made: set[Path] = set()
     for item in data_files(catalog, site_url, licence):
@@ -360,8 +382,43 @@ def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         target.write_bytes(item.content)
+        if len(item.content) >= _BIG:
+            write_copies(target, item.content, many=True)
         stats.files += 1
         stats.bytes += len(item.content)
         top = item.uri.split("/")[1] if item.uri.count("/") == 1 else item.uri.split("/")[1] + "/"
         stats.by_name[top] = stats.by_name.get(top, 0) + len(item.content)
+    stats.seconds = time.perf_counter() - start
     return stats
+
+
+def _write_from(records: list[tuple[str, str, dict[str, Any]]], site_dir: Path, site_url: str,
+                licence: str) -> DataStats:
+    """Write the open data of records handed over as (kind, id, data) (a worker's job)."""
+    rebuilt = [Record(kind, record_id, "", data) for kind, record_id, data in records]
+    by_kind: dict[str, list[Record]] = {k: [] for k in KINDS}
+    for record in rebuilt:
+        by_kind[record.kind].append(record)
+    catalog = Catalog(vocab=Vocab(), records={r.id: r for r in rebuilt}, by_kind=by_kind,
+                      backlinks={}, facets={})
+    return write_open_data(catalog, site_dir, site_url, licence)
+
+
+def open_data_ahead(catalog: Catalog, site_dir: Path, site_url: str,
+                    licence: str) -> Future[DataStats]:
+    """Start writing the open data into `site_dir`; return the pending result.
+
+    Like the search index (search.index_ahead): on a large site a worker process writes it
+    on the second core while the pages render; it needs only each record's values, which
+    are handed over (not the whole catalog). Small sites, or one core, are written here.
+    Wait for the result before publishing or discarding `site_dir`.
+    """
+    if len(catalog.records) < AHEAD_MIN or (os.cpu_count() or 1) < 2:
+        done: Future[DataStats] = Future()
+        done.set_result(write_open_data(catalog, site_dir, site_url, licence))
+        return done
+    records = [(r.kind, r.id, r.data) for kind in KINDS for r in catalog.by_kind[kind]]
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+    future = pool.submit(_write_from, records, Path(site_dir), site_url, licence)
+    pool.shutdown(wait=False)  # the worker exits once the files are written
+    return future

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import Catalog
-from .layout import INDEX_DIR
+from .layout import INDEX_DIR, OPEN_DATA_DIR
 
 try:  # optional: without it only .gz copies are written
     import brotli
@@ -192,21 +192,26 @@ class Precompressed:
                              self.brotli_bytes + other.brotli_bytes)
 
 
-# Written once per record (pages, the search index's files): there are 10,000s.
-_PER_RECORD = re.compile(rf"\.html$|^{INDEX_DIR}/")
+# Written once per record (pages, the search index's files, the open data): there are
+# 10,000s. The open data's kind files are large (20 MB of sites.json at 10,000 records)
+# and fetched rarely: brotli 11 on them alone took longer than the rest of the build.
+_PER_RECORD = re.compile(rf"\.html$|^{INDEX_DIR}/|^{OPEN_DATA_DIR}/")
 # Small files written once per record and rarely fetched: the search index's record files
 # (~1 KB, ten per search) and the sites' A4 posters (~3 KB, printed from a desktop).
 # Creating a file costs more than compressing one this small: their copies took a third
 # of precompress at 10,000 records. nginx gzips them on the fly (gzip_min_length 512).
-_NO_COPY = re.compile(rf"^{INDEX_DIR}/[^/]+/d\d+\.json$|/poster\.html$")
+# The open data's per-record files (data/KIND/ID.json, ~2 KB) likewise: 10,000 pairs of
+# copies took as long as writing the whole open data.
+_NO_COPY = re.compile(rf"^{INDEX_DIR}/[^/]+/d\d+\.json$|/poster\.html$"
+                      rf"|^{OPEN_DATA_DIR}/(?!schema/)[^/]+/[^/]+\.json$")
 
 
 def _compress_one(site: Path, path: Path) -> tuple[int, int, int]:
     many = bool(_PER_RECORD.search(path.relative_to(site).as_posix()))
-    return _write_copies(path, path.read_bytes(), many)
+    return write_copies(path, path.read_bytes(), many)
 
 
-def _write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
+def write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
     """Write `path`.gz and `path`.br for `data`; return (bytes, gzip bytes, brotli bytes)."""
     # Per-record files are many and small: fast levels (gzip 6 is ~3x faster than 9 for ~1%
     # more bytes; brotli 11 would take longer than the rest of the build). Shared assets
@@ -225,7 +230,7 @@ def _write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
 
 
 def _write_batch(batch: list[tuple[Path, bytes]]) -> list[tuple[int, int, int]]:
-    return [_write_copies(path, data, True) for path, data in batch]
+    return [write_copies(path, data, True) for path, data in batch]
 
 
 class PageCompressor:

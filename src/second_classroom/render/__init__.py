@@ -318,7 +318,7 @@ def home_page(catalog: Catalog, options: RenderOptions) -> Page:
     html = render("home.html", "", sections=sections, local=local,
                   audiences=_facet_counts(catalog, "audience", kinds=outlines),
                   themes=_facet_counts(catalog, "theme"), glance=boards.glance(catalog),
-                  today=any(e.day for e in all_events(catalog)))
+                  today=any(e.day for e in all_events(catalog)), open_data=options.open_data)
     return Page("index.md", "首页", html, "第二课堂：红色教育资源学习指南与分众化宣讲提纲")
 
 

@@ -130,35 +130,70 @@ def anniversary_uid(event: DatedEvent) -> str:
     return f"anniversary-{record.kind}-{record.id}-{event.field}-{event.date}-{digest}@{UID_DOMAIN}"
 
 
+def _text(value: str) -> str:
+    """Return a TEXT value escaped as RFC 5545 §3.3.11 says."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """Return a content line folded at 75 octets (RFC 5545 §3.1), never inside a
+    character: continuation lines start with a space."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts, start, limit = [], 0, 75
+    while len(data) - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back off to its start
+            cut -= 1
+        parts.append(data[start:cut])
+        start, limit = cut, 74  # the leading space of a continuation line takes one octet
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
+
+
+def _ymd(date: dt.date) -> str:
+    return f"{date.year:04d}{date.month:02d}{date.day:02d}"  # strftime is slow before 1900
+
+
 def anniversary_calendar(events: list[DatedEvent], options: RenderOptions,
                          stamp_date: dt.date | None = None) -> str:
     """Return the .ics text of fully dated events as all-day events recurring every year
-    on their day (a 29 February event falls on the last day of February)."""
+    on their day (a 29 February event falls on the last day of February).
+
+    Written directly rather than with `icalendar`, which takes about a millisecond per
+    event: 10,000 events would add seconds to every build. The output is plain RFC 5545
+    (escaped TEXT, folded by octets, CRLF); the tests read it back with `icalendar`.
+    """
     base = _base(options)
-    stamp = _stamp(stamp_date)
-    cal = _calendar(options, "党史上的今天")
-    cal.add("x-wr-caldesc", "党史上的今天：每年在事件发生的那一天提醒，便于围绕纪念日安排宣讲")
+    stamp = _stamp(stamp_date).strftime("%Y%m%dT%H%M%SZ")
+    name = "党史上的今天"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0",
+             f"PRODID:{_text(f'-//{options.site_name}//{name}//ZH')}",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             f"X-WR-CALNAME:{_text(f'{options.site_name} · {name}')}",
+             f"X-WR-TIMEZONE:{TZID}",
+             "X-WR-CALDESC:" + _text("党史上的今天：每年在事件发生的那一天提醒，便于围绕纪念日安排宣讲")]
     for event in events:
         first = dt.date.fromisoformat(event.date)
-        entry = Event()
-        entry.add("uid", anniversary_uid(event))
-        entry.add("dtstamp", stamp)
-        entry.add("dtstart", first)
-        entry.add("dtend", first + dt.timedelta(days=1))
-        rule: dict[str, object] = {"freq": "yearly"}
+        rule = "FREQ=YEARLY"
         if (first.month, first.day) == (2, 29):
-            rule.update(bymonth=2, bymonthday=-1)
-        entry.add("rrule", rule)
-        entry.add("summary", f"{event.text}（{first.year}年）")
-        lines = [f"{first.year}年{first.month}月{first.day}日：{event.text}",
+            rule += ";BYMONTH=2;BYMONTHDAY=-1"
+        about = [f"{first.year}年{first.month}月{first.day}日：{event.text}",
                  f"记录：{event.record.title}"]
         if event.source is not None:
-            lines.append(f"来源：{event.source['title']}"
+            about.append(f"来源：{event.source['title']}"
                          + (f" {event.source['url']}" if event.source.get("url") else ""))
         if base:
-            lines.append(f"详情：{base}{event.record.url}")
-            entry.add("url", base + event.record.url)
-        entry.add("description", "\n".join(lines))
-        entry.add("transp", "TRANSPARENT")
-        cal.add_component(entry)
-    return bytes(cal.to_ical()).decode("utf-8")
+            about.append(f"详情：{base}{event.record.url}")
+        lines += ["BEGIN:VEVENT", f"UID:{anniversary_uid(event)}", f"DTSTAMP:{stamp}",
+                  f"DTSTART;VALUE=DATE:{_ymd(first)}",
+                  f"DTEND;VALUE=DATE:{_ymd(first + dt.timedelta(days=1))}",
+                  f"RRULE:{rule}", f"SUMMARY:{_text(f'{event.text}（{first.year}年）')}",
+                  f"DESCRIPTION:{_text(chr(10).join(about))}"]
+        if base:
+            lines.append(f"URL:{base}{event.record.url}")
+        lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)

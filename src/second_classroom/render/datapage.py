@@ -45,7 +45,9 @@ def data_page(catalog: Catalog, options: RenderOptions) -> Page:
     date = data_date(catalog)
     html = render("data.html", f"{DATA_DIR}/", kinds=kinds,
                   total=sum(k["count"] for k in kinds), date=cndate(date) if date else "",
-                  licence=options.licence, geo_count=len([r for r in geo_records(catalog)
+                  licence=options.licence,
+                  samples=sum(1 for r in catalog.records.values() if r.sample),
+                  geo_count=len([r for r in geo_records(catalog)
                                                           if r.data.get("location")]),
                   geojson=GEOJSON_URI, index=INDEX_URI, data_dir=DATA_DIR)
     return Page(DATA_PAGE_URI, "数据下载", html,
