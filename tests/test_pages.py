@@ -34,7 +34,7 @@ def test_pages_are_written_for_every_record_and_listing(tmp_path: Path) -> None:
 def _css(kind: str) -> str:
     return {"sites": "site", "people": "person", "relics": "relic", "readings": "reading",
             "outlines": "outline", "routes": "route", "quotes": "quote", "lectures": "lecture",
-            "tasks": "task", "studyplans": "studyplan"}[kind]
+            "tasks": "task", "studyplans": "studyplan", "stories": "story"}[kind]
 
 
 def test_pages_refuses_data_with_errors(tmp_path: Path,

@@ -37,5 +37,5 @@ def run(args: argparse.Namespace) -> int:
     except SearchIndexError as exc:
         error(str(exc))
         return 1
-    print(f"已写入 {count} 个页面及搜索索引、下载文件、sw.js 到 {args.out}/")
+    print(f"已写入 {count} 个页面及搜索索引、下载文件、开放数据、sw.js 到 {args.out}/")
     return 0
