@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import random
 import re
 import shutil
 import statistics
@@ -33,28 +32,9 @@ sys.path.insert(0, str(HERE))
 
 from measure import measure  # noqa: E402
 from site_bench import ENV, our_config  # noqa: E402
-from synth import write_synthetic  # noqa: E402
+from synth import add_events, write_synthetic  # noqa: E402
 
 TARGET = 1.10  # open data may add at most 10% to the build
-
-
-def add_events(data: Path, seed: int) -> int:
-    """Give every published synthetic site one or two fully dated events; return how many."""
-    rng = random.Random(seed)
-    count = 0
-    for file in sorted((data / "sites").glob("*.yml")):
-        text = file.read_text("utf-8")
-        if "draft: true" in text:  # drafts stay out of everything; leave them as they are
-            continue
-        lines = ["events:"]
-        for _ in range(rng.randint(1, 2)):
-            year, month, day = rng.randint(1921, 1990), rng.randint(1, 12), rng.randint(1, 28)
-            lines += [f'  - date: "{year}-{month:02d}-{day:02d}"',
-                      f"    text: 合成的大事：第{count + 1}件，用于测量", "    source: 1"]
-            count += 1
-        file.write_text(text.replace("\nsources:\n", "\n" + "\n".join(lines) + "\nsources:\n",
-                                     1), encoding="utf-8")
-    return count
 
 
 def config_with(work: Path, data: Path, open_data: bool) -> Path:

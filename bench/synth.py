@@ -26,7 +26,8 @@ VOCAB = REPO / "site_data" / "vocab.yml"
 SHARES = {"people": 0.10, "relics": 0.10, "readings": 0.04, "outlines": 0.03, "routes": 0.03,
           "quotes": 0.01}
 PREFIX = {"sites": "site", "people": "person", "relics": "relic", "readings": "reading",
-          "outlines": "outline", "routes": "route", "quotes": "quote", "studyplans": "plan"}
+          "outlines": "outline", "routes": "route", "quotes": "quote", "studyplans": "plan",
+          "stories": "story"}
 FORMS = ["集中学习", "自学", "研讨交流", "专题党课", "现场教学", "观看专题片"]
 VERIFIED = dt.date(2026, 11, 1)  # fixed, so the same seed gives the same bytes
 
@@ -93,10 +94,12 @@ def _flow(items: list[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def _counts(n: int, plans: int = 0) -> dict[str, int]:
+def _counts(n: int, plans: int = 0, stories: int = 0) -> dict[str, int]:
     counts = {kind: max(1, int(n * share)) for kind, share in SHARES.items()}
     if plans:
         counts["studyplans"] = plans
+    if stories:
+        counts["stories"] = stories
     counts["sites"] = n - sum(counts.values())
     return counts
 
@@ -119,15 +122,16 @@ def _body(rng: random.Random, chars: int) -> str:
 
 
 def write_synthetic(root: Path, n: int, seed: int, lectures: int = 0, tasks: int = 0,
-                    plans: int = 0) -> None:
+                    plans: int = 0, stories: int = 0) -> None:
     """Write `n` valid records plus vocab.yml under `root` (created if needed).
 
     `lectures` and `tasks` of the `n` are 宣讲 and ledger records (written by
     write_local_work); the rest are shared out as the module docstring says. With `plans`,
     that many of the rest are 读书班 (studyplans) instead of sites; a third of the readings
-    then list `contents`, and plans assign some of those chapters.
+    then list `contents`, and plans assign some of those chapters. With `stories`, that
+    many of the rest are 经验做法 (stories) naming sites and outlines.
     """
-    _write_resources(root, n - lectures - tasks, seed, plans)
+    _write_resources(root, n - lectures - tasks, seed, plans, stories)
     if lectures or tasks:
         write_local_work(root, lectures, tasks, seed)
 
@@ -186,7 +190,7 @@ def write_local_work(root: Path, lectures: int, tasks: int, seed: int) -> None:
         (root / "tasks" / f"task-{i:05d}.yml").write_text(text, encoding="utf-8")
 
 
-def _write_resources(root: Path, n: int, seed: int, plans: int = 0) -> None:
+def _write_resources(root: Path, n: int, seed: int, plans: int = 0, stories: int = 0) -> None:
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(VOCAB, root / "vocab.yml")
@@ -195,7 +199,7 @@ def _write_resources(root: Path, n: int, seed: int, plans: int = 0) -> None:
     kinds, themes, periods = vocab["kinds"], vocab["themes"], vocab["periods"]
     audiences, designations = vocab["audiences"], vocab["designations"]
 
-    counts = _counts(n, plans)
+    counts = _counts(n, plans, stories)
     ids = {kind: [f"{PREFIX[kind]}-{i:05d}" for i in range(count)]
            for kind, count in counts.items()}
     # One site in a hundred is a draft; drafts are never referenced by anything.
@@ -343,6 +347,42 @@ def _write_resources(root: Path, n: int, seed: int, plans: int = 0) -> None:
         (root / "studyplans" / f"{plan_id}.yml").write_text(
             _plan(rng, i, ids, sites, audiences, themes), encoding="utf-8")
 
+    # Stories (only when asked for, taking the place of as many sites): their own stream.
+    story_rng = random.Random(seed + 1)
+    for i, story_id in enumerate(ids.get("stories", [])):
+        place = story_rng.choice(PLACES) + story_rng.choice(PLACES)
+        text = (f"title: {place}用好红色资源的合成经验（{i + 1}）\n"
+                f"unit: {place}纪念馆\n"
+                f"date: {(VERIFIED - dt.timedelta(days=i % 300)).isoformat()}\n"
+                f"category: {('特色亮点', '经验做法', '典型案例')[i % 3]}\n"
+                f"summary: {_text(story_rng, 60)}\n"
+                + _body(story_rng, 240)
+                + f"sites: {_flow(story_rng.sample(sites, min(len(sites), 2)))}\n"
+                + f"outlines: {_flow(story_rng.sample(ids['outlines'], 1))}\n"
+                + f"themes: {_flow(story_rng.sample(themes, 1))}\n"
+                + _sources(story_rng, i))
+        (root / "stories" / f"{story_id}.yml").write_text(text, encoding="utf-8")
+
+
+def add_events(root: Path, seed: int) -> int:
+    """Give every published synthetic site one or two fully dated events (for 党史上的今天
+    and the open data); return how many were written."""
+    rng = random.Random(seed)
+    count = 0
+    for file in sorted((root / "sites").glob("*.yml")):
+        text = file.read_text("utf-8")
+        if "draft: true" in text:  # drafts stay out of everything; leave them as they are
+            continue
+        lines = ["events:"]
+        for _ in range(rng.randint(1, 2)):
+            year, month, day = rng.randint(1921, 1990), rng.randint(1, 12), rng.randint(1, 28)
+            lines += [f'  - date: "{year}-{month:02d}-{day:02d}"',
+                      f"    text: 合成的大事：第{count + 1}件，用于测量", "    source: 1"]
+            count += 1
+        file.write_text(text.replace("\nsources:\n", "\n" + "\n".join(lines) + "\nsources:\n",
+                                     1), encoding="utf-8")
+    return count
+
 
 def _contents(i: int) -> str:
     return "contents:\n" + "".join(f'  - id: "{c}"\n    title: 第{c}篇（合成{i}）\n'
@@ -399,10 +439,15 @@ def main() -> None:
     parser.add_argument("--lectures", type=int, default=0, help="其中宣讲记录的条数")
     parser.add_argument("--tasks", type=int, default=0, help="其中台账事项的条数")
     parser.add_argument("--plans", type=int, default=0, help="其中读书班的条数")
+    parser.add_argument("--stories", type=int, default=0, help="其中经验做法的条数")
+    parser.add_argument("--events", action="store_true", help="给每处旧址写一两件大事")
     args = parser.parse_args()
     if args.root.resolve() == (REPO / "site_data").resolve():
         parser.error("不能写入 site_data/")
-    write_synthetic(args.root, args.n, args.seed, args.lectures, args.tasks, args.plans)
+    write_synthetic(args.root, args.n, args.seed, args.lectures, args.tasks, args.plans,
+                    args.stories)
+    if args.events:
+        add_events(args.root, args.seed)
     print(f"已写入 {args.n} 条合成记录到 {args.root}")
 
 

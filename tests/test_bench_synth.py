@@ -56,3 +56,15 @@ def test_local_work_is_valid_and_part_of_n(tmp_path: Path) -> None:
     assert (kinds["lectures"], kinds["tasks"], sum(kinds.values())) == (60, 50, 400)
     statuses = Counter(r.data["status"] for r in result.records if r.kind == "tasks")
     assert set(statuses) == {"未启动", "推进中", "已完成", "已销号"}
+
+
+def test_stories_and_events_are_valid(tmp_path: Path) -> None:
+    from synth import add_events
+
+    write_synthetic(tmp_path / "more", 300, seed=3, stories=6)
+    events = add_events(tmp_path / "more", seed=3)
+    result = check_tree(tmp_path / "more", dt.date(2026, 11, 25))
+    assert result.problems == [], [p.format() for p in result.problems[:5]]
+    kinds = Counter(r.kind for r in result.records)
+    assert kinds["stories"] == 6 and kinds["sites"] == 207 - 6
+    assert events >= 200 and sum(len(r.data.get("events", [])) for r in result.records) == events

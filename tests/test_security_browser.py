@@ -130,9 +130,10 @@ def _inject(struct: Struct, data: dict[str, Any], where: str, take: Any,
 def write_payload_data(root: Path) -> list[Injected]:
     """Write a small valid data tree whose every text field holds an XSS payload."""
     sys.path.insert(0, str(REPO / "bench"))
-    from synth import write_synthetic
+    from synth import add_events, write_synthetic
 
-    write_synthetic(root, 50, seed=7, lectures=4, tasks=4, plans=2)
+    write_synthetic(root, 50, seed=7, lectures=4, tasks=4, plans=2, stories=2)
+    add_events(root, seed=7)  # events[].text is text too
     take = _cycle_fitting(TEXT_PAYLOADS)
     injected: list[Injected] = []
     for kind, spec in KINDS.items():

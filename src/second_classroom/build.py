@@ -1,5 +1,5 @@
 """The whole build, engine-neutral: check → catalog → pages → downloads, search index,
-offline files, feed → precompression → atomic output.
+open data, offline files, feed → precompression → atomic output.
 
 `SiteBuild` holds a build's state, typed. A site engine drives it in its own order: the
 MkDocs hook (hooks/site_hooks.py) hands MkDocs the pages and lets MkDocs wrap them in
