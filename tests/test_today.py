@@ -12,14 +12,12 @@ from typing import Any
 import icalendar
 import pytest
 from a11y import violations
-from conftest import CHROMIUM_ARGS, PHONE_CONTEXT
+from conftest import PHONE_CONTEXT
 
 from second_classroom.catalog import Catalog
 from second_classroom.events import calendar_days, events_by_day, nearest_days, record_events
 from second_classroom.render import RenderOptions
 from second_classroom.render.today import today_assets, today_pages
-
-assert CHROMIUM_ARGS  # the shared launch flags (conftest's browser fixture uses them)
 
 
 def test_a_year_has_366_days_and_events_sit_on_theirs(catalog: Catalog) -> None:
