@@ -25,6 +25,7 @@ from .models import (
     Text,
     Vocab,
     field_values,
+    in_china,
 )
 from .problems import Findings, Mark, Problem
 from .quotes import unregistered_quotes
@@ -78,6 +79,8 @@ def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
                                         "provinces 应按地区分组：地区: [省份, …]"))
                 continue
             vocab.regions = {k.text: strings(v, f"provinces.{k.text}") for k, v in value.items}
+        elif key.text == BOUNDS:
+            vocab.province_bounds = _bounds(value, path, problems)
         elif key.text in VOCABULARIES or key.text in OPTIONAL_VOCABULARIES:
             vocab.lists[key.text] = strings(value, key.text)
         elif key.text in HOST_LISTS:
@@ -91,11 +94,43 @@ def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
             problems.append(Problem(path, key.mark.line, key.mark.column, "unknown-field",
                                     f"未知词表“{key.text}”，可用："
                                     + "、".join(VOCABULARIES + OPTIONAL_VOCABULARIES
-                                               + HOST_LISTS)))
+                                               + HOST_LISTS + (BOUNDS,))))
     for name in VOCABULARIES:
         if not vocab.terms(name) and name not in OPTIONAL_VOCABULARIES:
             problems.append(Problem(path, 1, 1, "missing-vocab", f"词表缺少 {name}"))
+    provinces = set(vocab.terms("provinces"))
+    for name in vocab.province_bounds:
+        if provinces and name not in provinces:
+            problems.append(Problem(path, 1, 1, "unknown-term",
+                                    f"{BOUNDS} 中的“{name}”不在 provinces 中"))
     return vocab, problems
+
+
+BOUNDS = "province_bounds"  # vocab.yml: province -> [南, 西, 北, 东]
+
+
+def _bounds(node: Node, path: str, problems: list[Problem]) -> dict[
+        str, tuple[float, float, float, float]]:
+    """Read `province_bounds`: each province's rectangle as [south, west, north, east]."""
+    found: dict[str, tuple[float, float, float, float]] = {}
+    if not isinstance(node, Mapping):
+        problems.append(Problem(path, node.mark.line, node.mark.column, "wrong-type",
+                                f"{BOUNDS} 应为映射：省份: [南, 西, 北, 东]"))
+        return found
+    for key, value in node.items:
+        numbers: list[float] = []
+        if isinstance(value, Sequence) and len(value.items) == 4:
+            try:
+                numbers = [float(i.text) for i in value.items if isinstance(i, Scalar)]
+            except ValueError:
+                numbers = []
+        if len(numbers) != 4 or not (numbers[0] < numbers[2] and numbers[1] < numbers[3]):
+            problems.append(Problem(path, value.mark.line, value.mark.column, "wrong-type",
+                                    f"{BOUNDS}.{key.text} 应为 [南纬度, 西经度, 北纬度, 东经度]"
+                                    "四个数，南小于北、西小于东"))
+            continue
+        found[key.text] = (numbers[0], numbers[1], numbers[2], numbers[3])
+    return found
 
 
 def read_record(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record | None,
@@ -228,10 +263,33 @@ def _warnings(record: Record, today: dt.date) -> list[Problem]:
         found.append(_at(record, record.mark(name), code, message, severity))
     location = record.data.get("location", {})
     if ("lat" in location and "lng" in location  # both converted; else already an error
-            and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1)):
+            and not in_china(location["lat"], location["lng"])):
         found.append(_at(record, record.mark("location"), "outside-china",
-                         "坐标不在中国境内，是否把 lat（纬度）和 lng（经度）写反了？", "warning"))
+                         "坐标不在中国境内，请对照来源核对 lat（纬度）和 lng（经度）", "warning"))
     return found
+
+
+BOUNDS_MARGIN = 0.1  # degrees (~11 km) of slack around a province's rectangle
+
+
+def place_problems(record: Record, vocab: Vocab) -> list[Problem]:
+    """Return a warning when a record's coordinates lie outside its province's rectangle
+    (vocab.yml `province_bounds`): a typo in a digit, or the wrong province."""
+    location = record.data.get("location", {})
+    province = record.data.get("region", {}).get("province")
+    box = vocab.province_bounds.get(province) if isinstance(province, str) else None
+    if box is None or "lat" not in location or "lng" not in location:
+        return []
+    lat, lng = location["lat"], location["lng"]
+    if not in_china(lat, lng):
+        return []  # warned about already
+    south, west, north, east = box
+    if south - BOUNDS_MARGIN <= lat <= north + BOUNDS_MARGIN and \
+            west - BOUNDS_MARGIN <= lng <= east + BOUNDS_MARGIN:
+        return []
+    return [_at(record, record.mark("location"), "outside-province",
+                f"坐标（纬度 {lat}，经度 {lng}）不在{province}范围内（纬度 {south}–{north}，"
+                f"经度 {west}–{east}）：请核对坐标，或所在地区是否写错", "warning")]
 
 
 def source_problems(record: Record, vocab: Vocab) -> list[Problem]:
@@ -300,7 +358,8 @@ def check_tree(root: Path, today: dt.date | None = None) -> CheckResult:
             record, found = read_record(file, kind, result.vocab, root)
             problems += found
             if record is not None:
-                problems += source_problems(record, result.vocab) + quote_problems(record)
+                problems += source_problems(record, result.vocab) + quote_problems(record) \
+                    + place_problems(record, result.vocab)
                 result.records.append(record)
     finally:
         if collecting:

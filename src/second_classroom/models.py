@@ -20,7 +20,16 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from .cnformat import cndate, join_list, lifespan, partial_date, plain_text, region_text, shorten
+from .cnformat import (
+    cndate,
+    join_cjk_lines,
+    join_list,
+    lifespan,
+    partial_date,
+    plain_text,
+    region_text,
+    shorten,
+)
 from .load import Mapping, Node, Scalar, Sequence
 from .privacy import personal_data_in
 from .problems import Mark, Problem, Severity
@@ -169,18 +178,62 @@ class Text(FieldType):
 
 
 def _offset_mark(scalar: Scalar, offset: int) -> Mark:
-    # Only plain single-line scalars map offsets to columns reliably; else point at the value.
+    """Return where the character at `offset` of a scalar's text was typed.
+
+    A plain single-line scalar maps offsets to columns directly. In a scalar written over
+    several lines (`body: |`), the text from `offset` to the end of its line is looked up
+    in the file's lines the scalar spans, counting earlier occurrences, so a finding is
+    pointed at the line and column that hold it. Else the value's own position.
+    """
     if scalar.plain and scalar.one_line:
         return Mark(scalar.mark.line, scalar.mark.column + offset)
+    if scalar.source is None:
+        return scalar.mark
+    text = scalar.text
+    end = text.find("\n", offset)
+    token = text[offset:min(offset + 12, len(text) if end < 0 else end)].rstrip()
+    if not token:
+        return scalar.mark
+    wanted, seen = text.count(token, 0, offset), 0
+    first = scalar.mark.line - 1
+    for number in range(first, min(scalar.end_line, len(scalar.source))):
+        line = scalar.source[number]
+        at = line.find(token, scalar.mark.column - 1 if number == first else 0)
+        while at >= 0:
+            if seen == wanted:
+                return Mark(number + 1, at + 1)
+            seen += 1
+            at = line.find(token, at + len(token))
     return scalar.mark
+
+
+# A web address typed without its scheme: www.gov.cn/… or news.cn/…, alone or as a link
+# target. Markdown makes `[文字](www.gov.cn)` a link relative to the page: a broken one.
+_BARE_LINK = re.compile(
+    r"(?<![\w/.@:%\-])(?:www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    r"|(?:[A-Za-z0-9-]+\.)+(?:gov\.cn|com\.cn|org\.cn|edu\.cn|net\.cn|cn|com|org|net))"
+    r"(?![\w.-]*@)(?:/[^\s，。；、）)】>\]\"'“”]*)?")
 
 
 @dataclass
 class Markdown(Text):
-    """Markdown text (no raw HTML is rendered)."""
+    """Markdown text (no raw HTML is rendered). Soft line breaks between two Chinese
+    characters are dropped (cnformat.join_cjk_lines), so pages and downloads show none."""
 
     max_chars: int = 20000
     name: str = "Markdown 文字"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        text = super().convert(node, ctx, where)
+        if text is MISSING or not isinstance(node, Scalar):
+            return text
+        if "." in text:
+            for match in _BARE_LINK.finditer(node.text):
+                address = match.group().rstrip(".")
+                ctx.report(_offset_mark(node, match.start()), "bare-link",
+                           f"字段 {where} 中的网址“{address[:60]}”缺少 https://，会成为站内的"
+                           f"错误链接：请写成“https://{address[:60]}”")
+        return join_cjk_lines(text)
 
 
 @dataclass
@@ -411,6 +464,10 @@ class Term(FieldType):
             return MISSING
         text = scalar.text.strip()
         allowed = ctx.vocab.terms(self.vocabulary)
+        if text not in allowed and len(full := [t for t in allowed if t.startswith(text)]) == 1:
+            ctx.report(scalar.mark, "short-name",
+                       f"字段 {where} 的值“{text}”是简称，请写全称“{full[0]}”")
+            return MISSING
         if text not in allowed:
             ctx.report(scalar.mark, "unknown-term",
                        f"字段 {where} 的值“{text}”不在词表 vocab.yml 的 {self.vocabulary} 中"
@@ -495,6 +552,24 @@ class ListOf(FieldType):
     name: str = "列表"
 
     def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        if isinstance(node, Scalar) and node.plain and node.text[:1] in ("【", "［"):
+            ctx.report(node.mark, "fullwidth-bracket",
+                       f"字段 {where} 的列表用了全角括号“{node.text[0]}”：请改用半角方括号"
+                       "和半角逗号，写成 [甲, 乙]")
+            return MISSING
+        if isinstance(node, Sequence) and node.flow and isinstance(self.item, Term | Ref):
+            terms = ctx.vocab.terms(self.item.vocabulary) if isinstance(self.item, Term) \
+                else []  # a term may hold a 顿号 itself: 国家级抗战纪念设施、遗址
+            slips = [(item, at) for item in node.items if isinstance(item, Scalar)
+                     and item.text.strip() not in terms
+                     for at in [min((i for i in (item.text.find("，"), item.text.find("、"))
+                                     if i >= 0), default=-1)] if at >= 0]
+            for item, at in slips:
+                ctx.report(_offset_mark(item, at), "fullwidth-comma",
+                           f"字段 {where} 的方括号列表中用了中文标点“{item.text[at]}”分隔："
+                           "请改用半角逗号加空格，写成 [甲, 乙]")
+            if slips:
+                return MISSING
         if not isinstance(node, Sequence):
             if isinstance(node, Scalar) and node.plain and node.text in _NULLS:
                 ctx.report(node.mark, "empty-value",
@@ -580,6 +655,11 @@ class Struct(FieldType):
             if spec is None:
                 ctx.report(key.mark, "unknown-field", f"未知字段“{full}”" + self._suggest(name))
                 continue
+            if spec.required and isinstance(child, Scalar) and (
+                    (child.plain and child.text in _NULLS) or not child.text.strip()):
+                ctx.report(child.mark, "empty-required",
+                           f"字段 {full}（{spec.label}）必填，请填写")
+                continue  # the key is written: not reported as missing below
             value = spec.type.convert(child, ctx, full)
             if value is not MISSING:
                 values[name] = value
@@ -770,6 +850,9 @@ class Vocab:
     source_hosts: dict[str, list[str]] = field(default_factory=dict)
     # publisher name as editors write it -> the hosts that publisher's pages live on
     publisher_hosts: dict[str, list[str]] = field(default_factory=dict)
+    # province -> (south, west, north, east) in degrees: the rectangle around it
+    province_bounds: dict[str, tuple[float, float, float, float]] = field(
+        default_factory=dict)
 
     def terms(self, name: str) -> list[str]:
         """Return the allowed values of vocabulary `name`, in declared order."""
@@ -823,14 +906,55 @@ IMAGE = Struct(fields=(
     Field("credit", Text(), "作者或来源", required=True),
     Field("license", Text(), "许可", "如 CC BY 4.0、自摄授权", required=True),
 ))
-LOCATION = Struct(fields=(
+def in_china(lat: float, lng: float) -> bool:
+    """Return whether a point lies in the rectangle around China's territory."""
+    return 3.5 <= lat <= 53.6 and 73.4 <= lng <= 135.1
+
+
+@dataclass
+class Location(Struct):
+    """A point (lat, lng); a pair written the wrong way round is named as swapped."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        if isinstance(node, Mapping):
+            given = {k.text: v for k, v in node.items}
+            lat, lng = given.get("lat"), given.get("lng")
+            if isinstance(lat, Scalar) and isinstance(lng, Scalar) and lat.plain and \
+                    lng.plain and _NUMBER.match(lat.text) and _NUMBER.match(lng.text):
+                y, x = float(lat.text), float(lng.text)
+                if not in_china(y, x) and in_china(x, y):
+                    ctx.report(lat.mark, "swapped-coordinates",
+                               f"字段 {where} 的纬度和经度写反了：应写 lat: {lng.text}"
+                               f"（纬度）、lng: {lat.text}（经度）")
+                    return MISSING
+        return super().convert(node, ctx, where)
+
+
+LOCATION = Location(fields=(
     Field("lat", Number(-90, 90), "纬度", "WGS-84 十进制度数", required=True),
     Field("lng", Number(-180, 180), "经度", "WGS-84 十进制度数", required=True),
 ))
+
+
+# How the official names of prefecture- and county-level divisions end.
+_DIVISION_ENDINGS = ("市", "州", "盟", "地区", "区", "县", "旗", "特区", "林区")
+
+
+@dataclass
+class DivisionName(Text):
+    """The name of a city or county; a short name (百色 for 百色市) earns a warning."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        text = super().convert(node, ctx, where)
+        if isinstance(text, str) and not text.endswith(_DIVISION_ENDINGS):
+            ctx.report(node.mark, "short-name",
+                       f"字段 {where} 的值“{text}”像是简称，请写官方全称（如“{text}市”；"
+                       "自治州、地区、盟、县、旗写全名）", "warning")
+        return text
 REGION = Region(fields=(
     Field("province", Term(vocabulary="provinces"), "省级行政区", required=True),
-    Field("city", Text(max_chars=40), "市（地、州、盟）"),
-    Field("county", Text(max_chars=40), "县（市、区、旗）"),
+    Field("city", DivisionName(max_chars=40), "市（地、州、盟）"),
+    Field("county", DivisionName(max_chars=40), "县（市、区、旗）"),
 ))
 
 
