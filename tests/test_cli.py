@@ -371,7 +371,8 @@ def test_new_templates_fail_until_filled_then_pass(tmp_path: Path,
     failing = {p.path.rsplit("/", 2)[-2] for p in unfilled.errors}
     assert failing == set(KINDS), [p.format() for p in unfilled.problems]
     # Blank required values, empty lists, and a quotation with neither publication nor url.
-    assert {p.code for p in unfilled.errors} <= {"empty-value", "too-few", "missing-one-of"}
+    assert {p.code for p in unfilled.errors} <= {"empty-value", "empty-required", "too-few",
+                                                 "missing-one-of"}
     assert main(["check", str(data)]) == 1
     capsys.readouterr()
 
@@ -456,7 +457,7 @@ def fixture_record(case: str, rel: str) -> Any:
 
 @pytest.mark.parametrize(("kind", "case", "rel"), [
     ("sites", "ok-typed-scalars", "sites/yida.yml"),
-    ("sites", "warning-coordinates-swapped", "sites/yida.yml"),
+    ("sites", "coordinates-swapped", "sites/yida.yml"),
     ("people", "ok-bom", "people/li-dazhao.yml"),
     ("readings", "ok-typed-scalars", "readings/jianshi.yml"),
 ])
