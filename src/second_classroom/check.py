@@ -6,7 +6,8 @@ import datetime as dt
 import difflib
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,22 @@ class CheckResult(Findings):
     records: list[Record] = field(default_factory=list)
     vocab: Vocab = field(default_factory=Vocab)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[Problem]:
+        """Return what an editor should know that is no problem: which records are drafts
+        (checked, never published; shown with a 草稿 banner in the `mkdocs serve` preview)."""
+        return sorted(Problem(r.path, r.mark("draft").line, r.mark("draft").column, "draft",
+                              "这是草稿（draft: true）：只检查、不发布，mkdocs build 生成的网站里"
+                              "没有它的页面；mkdocs serve 预览中显示并标有“草稿”。发布时删去这一行"
+                              "或改为 draft: false", "note")
+                      for r in self.records if r.draft)
+
+
+def by_severity(problems: Iterable[Problem]) -> list[Problem]:
+    """Return problems errors first, then warnings, then notes; by place within each."""
+    order = {"error": 0, "warning": 1, "note": 2}
+    return sorted(problems, key=lambda p: (order.get(p.severity, 3), p))
 
 
 def display_path(file: Path) -> str:
@@ -153,10 +170,49 @@ def read_record(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record
     return Record(kind, record_id, path, data, ctx.marks, ctx.refs), problems
 
 
+# What a data folder holds besides the kinds' folders.
+DATA_EXTRAS = ("media", "vocab.yml")
+
+
+def stray_entries(root: Path) -> list[Problem]:
+    """Return a problem for each folder under `root` that is no kind (a typo such as
+    `site/`: the records in it would be ignored) and each record file placed beside the
+    kinds' folders instead of in one."""
+    problems: list[Problem] = []
+    try:
+        entries = sorted(root.iterdir())
+    except OSError:
+        return problems
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") or name in KINDS or name in DATA_EXTRAS:
+            continue
+        if entry.is_dir():
+            close = difflib.get_close_matches(name, list(KINDS) + ["media"], n=1, cutoff=0.6)
+            hint = f"是否指“{close[0]}/”？" if close else "可用的目录：" + "、".join(
+                f"{k}/" for k in (*KINDS, "media"))
+            problems.append(Problem(display_path(entry), 1, 1, "unknown-folder",
+                                    f"目录“{name}/”不是任何一类记录，其中的文件不会被读取；{hint}"))
+        elif entry.suffix in (".yml", ".yaml"):
+            problems.append(Problem(display_path(entry), 1, 1, "unknown-folder",
+                                    "记录文件要放在它那一类的目录中（如 sites/、people/），"
+                                    "放在这里不会被读取"))
+    return problems
+
+
+def kind_of(file: Path, root: Path) -> str | None:
+    """Return the kind a record file belongs to by its folder, or None."""
+    try:
+        rel = file.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    return rel.parts[0] if len(rel.parts) == 2 and rel.parts[0] in KINDS else None
+
+
 def record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
     """Return (kind, file) for every record file, and problems with misplaced files."""
     found: list[tuple[str, Path]] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = stray_entries(root)
     for kind in KINDS:
         folder = root / kind
         if not folder.is_dir():
@@ -177,57 +233,89 @@ def record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
     return found, problems
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a reference needs of the record it names: enough to check it without the
+    record itself (so `check_files` can take it from the index cache)."""
+
+    kind: str
+    id: str
+    path: str
+    draft: bool
+    title: str  # as pages show it: 《书名》
+    parts: tuple[str, ...] = ()  # ids of the parts a reference may name (a book's 篇目)
+
+
+def target_of(record: Record) -> Target:
+    """Return what references to `record` are checked against."""
+    spec = record.spec
+    parts = tuple(str(p["id"]) for p in record.data.get(spec.parts, [])) if spec.parts else ()
+    return Target(record.kind, record.id, record.path, record.draft,
+                  spec.display_title(record.title), parts)
+
+
 def cross_check(records: list[Record], today: dt.date) -> list[Problem]:
     """Check what needs all records: unique ids, references, staleness."""
     problems: list[Problem] = []
-    by_id: dict[str, Record] = {}
+    by_id: dict[str, Target] = {}
     for record in records:
         if record.id in by_id:
             other = by_id[record.id]
             problems.append(Problem(record.path, 1, 1, "duplicate-id",
                                     f"编号“{record.id}”已被 {other.path} 使用，编号在全部记录中必须唯一"))
         else:
-            by_id[record.id] = record
-    ids_by_kind: dict[str, list[str]] = {k: [] for k in KINDS}
-    for record in by_id.values():
-        ids_by_kind[record.kind].append(record.id)
-
+            by_id[record.id] = target_of(record)
+    ids_by_kind = _ids_by_kind(by_id.values())
     for record in records:
-        for ref in record.refs:
-            target = by_id.get(ref.id)
-            noun = KINDS[ref.kind].noun
-            if target is None or target.kind != ref.kind:
-                close = difflib.get_close_matches(ref.id, ids_by_kind[ref.kind], n=1, cutoff=0.75)
-                hint = f"，是否指“{close[0]}”？" if close else ""
-                problems.append(_at(record, ref.mark, "unknown-ref",
-                                    f"字段 {ref.field}：找不到编号为“{ref.id}”的{noun}"
-                                    f"（{ref.kind}/{ref.id}.yml）{hint}"))
-            elif target.draft and not record.draft:
-                problems.append(_at(record, ref.mark, "ref-to-draft",
-                                    f"字段 {ref.field}：“{ref.id}”是草稿，已发布的记录不能引用草稿"))
-            elif ref.part:
-                problems += _part_problems(record, ref, target)
+        problems += ref_problems(record, by_id, ids_by_kind)
         problems += _warnings(record, today)
     return problems
 
 
-def _part_problems(record: Record, ref: RefUse, target: Record) -> list[Problem]:
+def _ids_by_kind(targets: Iterable[Target]) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {k: [] for k in KINDS}
+    for target in targets:
+        ids[target.kind].append(target.id)
+    return ids
+
+
+def ref_problems(record: Record, targets: MappingOf[str, Target],
+                 ids_by_kind: MappingOf[str, list[str]]) -> list[Problem]:
+    """Return a problem for each reference of `record` that names no record of its kind,
+    a draft (from a published record), or a part its target does not list."""
+    problems: list[Problem] = []
+    for ref in record.refs:
+        target = targets.get(ref.id)
+        noun = KINDS[ref.kind].noun
+        if target is None or target.kind != ref.kind:
+            close = difflib.get_close_matches(ref.id, ids_by_kind[ref.kind], n=1, cutoff=0.75)
+            hint = f"，是否指“{close[0]}”？" if close else ""
+            problems.append(_at(record, ref.mark, "unknown-ref",
+                                f"字段 {ref.field}：找不到编号为“{ref.id}”的{noun}"
+                                f"（{ref.kind}/{ref.id}.yml）{hint}"))
+        elif target.draft and not record.draft:
+            problems.append(_at(record, ref.mark, "ref-to-draft",
+                                f"字段 {ref.field}：“{ref.id}”是草稿，已发布的记录不能引用草稿"))
+        elif ref.part:
+            problems += _part_problems(record, ref, target)
+    return problems
+
+
+def _part_problems(record: Record, ref: RefUse, target: Target) -> list[Problem]:
     """Check that the part a reference names (a chapter) is one its target lists."""
-    spec = target.spec
     mark = ref.part_mark or ref.mark
     where = ref.part_field or ref.field
-    title = spec.display_title(target.title)
-    parts = [str(p["id"]) for p in target.data.get(spec.parts, [])] if spec.parts else []
+    parts = list(target.parts)
     if not parts:
         return [_at(record, mark, "unknown-part",
-                    f"字段 {where}：{title}（{target.path}）没有列出篇目（contents），"
+                    f"字段 {where}：{target.title}（{target.path}）没有列出篇目（contents），"
                     f"不能指定篇目“{ref.part}”；请指定整本，或先为它补上有来源的篇目")]
     if ref.part in parts:
         return []
     close = difflib.get_close_matches(ref.part, parts, n=1, cutoff=0.5)
     hint = f"，是否指“{close[0]}”？" if close else "，可用：" + "、".join(parts[:20])
     return [_at(record, mark, "unknown-part",
-                f"字段 {where}：{title}中找不到编号为“{ref.part}”的篇目{hint}")]
+                f"字段 {where}：{target.title}中找不到编号为“{ref.part}”的篇目{hint}")]
 
 
 def _at(record: Record, mark: Mark, code: str, message: str,
