@@ -16,6 +16,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
+from second_classroom import preview
 from second_classroom.build import BuildOptions, OptionsError, SiteBuild
 from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
@@ -40,6 +41,7 @@ class _Run:
     dates: dict[str, str] = {}
     data_date: str | None = None
     warnings: WarningCounter | None = None
+    panel = ""  # the preview's list of data errors, put on every page
 
 
 _run = _Run()
@@ -54,6 +56,7 @@ def _build() -> SiteBuild:
 def on_startup(command: str, dirty: bool) -> None:
     """Remember the command: only a clean `mkdocs build` writes atomically and compresses."""
     _run.command = command if not dirty else f"{command}-dirty"
+    preview.session.command = _run.command  # outlives this module: serve reloads it
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -62,9 +65,18 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise PluginError("第二课堂需要 use_directory_urls: true")
     project = Path(config.config_file_path).parent
     where = f"{Path(config.config_file_path).name}: extra.second_classroom"
+    serving = preview.serving()
     try:
         options = BuildOptions.from_mapping(config.extra.get("second_classroom"), where)
-        build = SiteBuild.start(project, options, config.site_url or "", config.site_name)
+        if serving:  # drafts shown; data errors listed on every page, never a dead server
+            build, problems, stale = preview.preview_build(project, options,
+                                                           config.site_url or "",
+                                                           config.site_name)
+            _run.panel = preview.problems_panel(problems, stale) if problems else ""
+            for problem in problems:  # info: a warning would abort the strict rebuild
+                log.info("数据检查未通过：%s", problem.format())
+        else:
+            build = SiteBuild.start(project, options, config.site_url or "", config.site_name)
     except OptionsError as exc:
         raise PluginError(str(exc)) from None
     except DataError as exc:
@@ -75,8 +87,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _run.build = build
     # Content-Security-Policy for overrides/main.html. With the theme's scope pinned,
     # Material's inline scripts are the same on every page and their hashes are allowed.
+    # The preview's policy also lets MkDocs' live-reload script run (never a build's).
     config.extra.setdefault("scope", THEME_SCOPE)
-    config.extra["csp"] = content_security_policy()
+    config.extra["csp"] = content_security_policy(live_reload=serving)
     _run.dates, _run.data_date = build.page_dates()  # sitemap dates from the data
     if _run.command.startswith("build"):  # not for `mkdocs serve` previews
         # A clean build goes into a staging dir that on_post_build swaps in.
@@ -155,8 +168,10 @@ def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
             f"{page.file.src_uri}：页面含有内容安全策略（CSP）未允许的内联脚本 "
             f"{', '.join(unlisted)}；核对脚本后把哈希加入 second_classroom/security.py "
             "与 deploy/nginx.conf")
+    if _run.panel:
+        output = preview.with_panel(output, _run.panel)
     _build().page_written(Path(page.file.abs_dest_path), output.encode("utf-8"))
-    return None
+    return output if _run.panel else None
 
 
 def on_post_build(config: MkDocsConfig) -> None:

@@ -112,6 +112,14 @@ class SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
         catalog, result = load_catalog(data)
+        return cls.from_catalog(project, options, catalog, result.warnings, site_url, site_name)
+
+    @classmethod
+    def from_catalog(cls, project: Path, options: BuildOptions, catalog: Catalog,
+                     warnings: list[Problem], site_url: str = "",
+                     site_name: str = "第二课堂") -> SiteBuild:
+        """Start a build of a catalog made elsewhere (the preview's, with drafts)."""
+        data = project / options.data
         render = RenderOptions(site_url=site_url, site_name=site_name,
                                local_province=options.local_province,
                                province_chart=options.province_chart,
@@ -119,7 +127,7 @@ class SiteBuild:
         if options.downloads:
             render.downloads = download_links(catalog)
         records = {r.uri: r for r in catalog.records.values()}
-        return cls(project, options, catalog, render, result.warnings, records)
+        return cls(project, options, catalog, render, warnings, records)
 
     # --- pages -------------------------------------------------------------------------
 

@@ -35,12 +35,11 @@ from .check import (
     place_problems,
     quote_problems,
     read_record,
-    record_files,
     ref_problems,
     source_problems,
     target_of,
 )
-from .models import Record, Vocab
+from .models import KINDS, Record, Vocab
 from .problems import Problem
 
 INDEX_VERSION = 1
@@ -115,42 +114,59 @@ def _target(entry: Any, digest: str, path: str) -> tuple[bool, Target | None]:
         return False, None
 
 
+def _record_entries(root: Path) -> list[tuple[str, str]]:
+    """Return (kind, file name) of every record file, as `check.record_files` finds them,
+    from one directory listing per kind (no stat per file)."""
+    found: list[tuple[str, str]] = []
+    for kind in KINDS:
+        try:
+            with os.scandir(root / kind) as entries:
+                names = sorted(e.name for e in entries
+                               if e.name.endswith(".yml") and not e.name.startswith(".")
+                               and e.is_file())
+        except OSError:
+            continue
+        found += [(kind, name) for name in names]
+    return found
+
+
 def catalog_targets(root: Path, vocab: Vocab, vocab_bytes: bytes,
-                    skip: set[Path]) -> tuple[dict[str, list[Target]], list[Problem], int]:
-    """Return id -> targets of every record file under `root` but those in `skip`, the
-    problems with misplaced files, and how many files had to be read and converted (the
-    rest came from the index, each after its digest matched)."""
-    files, misplaced = record_files(root)
+                    skip: set[tuple[str, str]]) -> tuple[dict[str, list[Target]], int]:
+    """Return id -> targets of every record file under `root` but the (kind, file name)
+    pairs in `skip`, and how many files had to be read and converted (the rest came from
+    the index, each after its digest matched the file's)."""
     key = f"{INDEX_VERSION}:{_program_digest()}:{_digest(vocab_bytes)}"
     cache_file = index_path(root)
     old = _read_index(cache_file, key)
     entries: dict[str, Any] = {}
     targets: dict[str, list[Target]] = {}
     converted = 0
+    shown_root, base = display_path(root), os.fspath(root)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for kind, file in files:
-            rel = f"{kind}/{file.name}"
+        for kind, name in _record_entries(root):
+            rel = f"{kind}/{name}"
             try:
-                raw = file.read_bytes()
+                with open(f"{base}/{rel}", "rb") as handle:
+                    raw = handle.read()
             except OSError:
                 continue
             digest = _digest(raw)
-            usable, target = _target(old.get(rel), digest, display_path(file))
+            usable, target = _target(old.get(rel), digest, f"{shown_root}/{rel}")
             if not usable:
-                record, _ = read_record(file, kind, vocab, root)
+                record, _ = read_record(root / kind / name, kind, vocab, root)
                 target = target_of(record) if record is not None else None
                 converted += 1
             entries[rel] = _entry(target, digest)
-            if target is not None and file.resolve() not in skip:
+            if target is not None and (kind, name) not in skip:
                 targets.setdefault(target.id, []).append(target)
     finally:
         if collecting:
             gc.enable()
     if entries != old:
         _write_index(cache_file, key, entries)
-    return targets, misplaced, converted
+    return targets, converted
 
 
 def check_files(root: Path, files: Iterable[Path], today: dt.date | None = None) -> tuple[
@@ -170,22 +186,23 @@ def check_files(root: Path, files: Iterable[Path], today: dt.date | None = None)
     except OSError:
         vocab_bytes = b""
     given = list(dict.fromkeys(f.resolve() for f in files))
-    targets, misplaced, converted = catalog_targets(root, result.vocab, vocab_bytes,
-                                                    set(given))
-    shown = {display_path(f) for f in given}
-    problems = [p for p in vocab_problems if p.severity == "error"] + \
-        [p for p in misplaced if p.path in shown]
+    kinds = {f: kind_of(f, root) for f in given}
+    targets, converted = catalog_targets(root, result.vocab, vocab_bytes,
+                                         {(k, f.name) for f, k in kinds.items() if k})
+    problems = [p for p in vocab_problems if p.severity == "error"]
     records: list[Record] = []
-    for file in given:
-        kind = kind_of(file, root)
+    for file, kind in kinds.items():
         if kind is None:
-            if not any(p.path == display_path(file) for p in misplaced):
-                problems.append(Problem(display_path(file), 1, 1, "unknown-folder",
-                                        "这个文件不在任何一类记录的目录中（如 sites/、people/），"
-                                        "不会被读取"))
+            problems.append(Problem(display_path(file), 1, 1, "unknown-folder",
+                                    "这个文件不在任何一类记录的目录中（如 sites/、people/），"
+                                    "不会被读取"))
             continue
-        if file.suffix != ".yml" or not file.is_file():
-            continue  # reported by record_files (wrong extension) or deleted
+        if not file.is_file():
+            continue  # deleted
+        if file.suffix != ".yml":
+            problems.append(Problem(display_path(file), 1, 1, "bad-extension",
+                                    "记录文件的扩展名必须是 .yml，否则不会被读取"))
+            continue
         record, found = read_record(file, kind, result.vocab, root)
         problems += found
         if record is not None:

@@ -157,7 +157,13 @@ def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Pag
     view = _RecordView(catalog, options)
     pictures = options.pictures.pictures(record.data.get("images")) if options.pictures else []
     html = render(record.spec.template, record.url, record=record, pictures=pictures, v=view)
+    if record.draft:  # only the preview's catalog holds drafts
+        html = DRAFT_BANNER + html
     return Page(record.uri, record.title, html, record.description)
+
+
+DRAFT_BANNER = ('<p class="sc-draft" role="note"><strong>草稿</strong>：这条记录标有 '
+                "draft: true，只在预览中显示，不会发布到网站。核实后删去 draft 这一行即可发布。</p>\n")
 
 
 @dataclass
