@@ -1,0 +1,58 @@
+"""The preview's builds (second_classroom.preview), without a browser: drafts in, and a
+data error never leaves the preview without a site."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from second_classroom import preview
+from second_classroom.build import BuildOptions
+from second_classroom.problems import Problem
+
+DRAFTS = Path(__file__).parent / "fixtures" / "drafts"
+
+
+def _project(tmp_path: Path) -> tuple[Path, BuildOptions]:
+    shutil.copytree(DRAFTS, tmp_path / "site_data")
+    return tmp_path, BuildOptions(search=False, downloads=False)
+
+
+def test_preview_shows_drafts(tmp_path: Path) -> None:
+    project, options = _project(tmp_path)
+    build, problems, stale = preview.preview_build(project, options)
+    assert problems == [] and not stale
+    assert {"caogao-jiuzhi", "caogao-renwu", "yida-huizhi"} <= set(build.catalog.records)
+    page = build.record_page("sites/caogao-jiuzhi.md")
+    assert 'class="sc-draft"' in page.html and "草稿" in page.html
+    assert "sc-draft" not in build.record_page("sites/yida-huizhi.md").html
+
+
+def test_broken_data_keeps_the_last_build_or_the_records_that_pass(tmp_path: Path) -> None:
+    project, options = _project(tmp_path)
+    reading = project / "site_data" / "readings" / "jianshi.yml"
+    original = reading.read_text(encoding="utf-8")
+    reading.write_text("name：中国共产党简史\n" + original, encoding="utf-8")
+    # No earlier build of this folder: the records that pass, without the broken reading
+    # and without the records that cite it.
+    build, problems, stale = preview.preview_build(project, options)
+    assert not stale and problems and problems[0].code == "fullwidth-colon"
+    assert "jianshi" not in build.catalog.records
+    assert "yida-huizhi" not in build.catalog.records  # it cites the broken reading
+
+    reading.write_text(original, encoding="utf-8")
+    good, problems, stale = preview.preview_build(project, options)
+    assert problems == [] and "yida-huizhi" in good.catalog.records
+    reading.write_text("name：x\n" + original, encoding="utf-8")
+    again, problems, stale = preview.preview_build(project, options)
+    assert again is good and stale and problems  # the last build that passed
+
+
+def test_panel_is_escaped_and_goes_into_the_content() -> None:
+    problem = Problem("site_data/sites/a.yml", 3, 1, "unknown-field", "未知字段“<script>x</script>”")
+    panel = preview.problems_panel([problem], stale=True)
+    assert "<script>" not in panel and "&lt;script&gt;" in panel
+    assert "site_data/sites/a.yml:3:1:" in panel and "上次通过检查" in panel
+    page = '<html><body><article class="md-content__inner md-typeset"><h1>T</h1></article></body></html>'
+    marked = preview.with_panel(page, panel)
+    assert marked.index("sc-preview-errors") < marked.index("<h1>")
