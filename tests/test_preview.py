@@ -56,3 +56,18 @@ def test_panel_is_escaped_and_goes_into_the_content() -> None:
     page = '<html><body><article class="md-content__inner md-typeset"><h1>T</h1></article></body></html>'
     marked = preview.with_panel(page, panel)
     assert marked.index("sc-preview-errors") < marked.index("<h1>")
+
+
+def test_sample_page_and_export_have_no_gap_between_chinese_lines(catalog: object) -> None:
+    """The 百色 record's body is written over several lines; its page and its Markdown
+    download read 集会，宣告 with no space where the line broke."""
+    from second_classroom.export import export_outline
+    from second_classroom.render import RenderOptions, record_page
+
+    record = catalog.records["baise-qiyi-jinianguan"]  # type: ignore[attr-defined]
+    html = record_page(catalog, record, RenderOptions()).html  # type: ignore[arg-type]
+    assert "集会，宣告成立中国工农红军第七军" in html
+    assert "集会， 宣告" not in html and "集会，\n宣告" not in html
+    pack = export_outline(catalog, "nongcun-qunzhong-youjiang-hongqi", "md",  # type: ignore[arg-type]
+                          pack=True).data.decode("utf-8")
+    assert "集会，宣告成立" in pack
