@@ -652,6 +652,12 @@ class Struct(FieldType):
             name = key.text
             spec = declared.get(name)
             full = f"{where}.{name}" if where else name
+            if spec is None and "：" in name:  # {province：上海市} in brackets parses as a key
+                at = name.index("：")
+                ctx.report(_offset_mark(key, at), "fullwidth-colon",
+                           f"字段名“{name[:at]}”后面是全角冒号“：”：把全角冒号“：”"
+                           "改成半角冒号“:”并在后面加一个空格")
+                continue
             if spec is None:
                 ctx.report(key.mark, "unknown-field", f"未知字段“{full}”" + self._suggest(name))
                 continue
@@ -664,8 +670,9 @@ class Struct(FieldType):
             if value is not MISSING:
                 values[name] = value
                 ctx.marks[full] = child.mark
+        written = {k.split("：")[0] for k in node_keys(node)}  # a slip is reported already
         for spec in self.fields:
-            if spec.required and spec.name not in values and spec.name not in node_keys(node):
+            if spec.required and spec.name not in values and spec.name not in written:
                 full = f"{where}.{spec.name}" if where else spec.name
                 ctx.report(node.mark, "missing-field", f"缺少必填字段“{full}”（{spec.label}）")
         return values
