@@ -148,6 +148,11 @@ def test_changed_checks_what_changed_since_the_merge_base(project: Path,
     assert "与 main 的分叉点" in out[-1] and "改动的 3 个文件" in out[-1]
     assert any("全角冒号" in line for line in out)
 
+    git(project, "rm", "-q", "site_data/people/li-mingrui.yml")  # deleted, still cited
+    status, out = check(capsys, "--changed")
+    assert any(line.startswith(str(SITE)) and "找不到编号为“li-mingrui”的人物" in line
+               for line in out), out
+
 
 def test_precommit_runs_without_an_activated_environment(tmp_path: Path) -> None:
     """The hook finds the project's own environment; PATH holds no `classroom`."""
@@ -160,3 +165,22 @@ def test_precommit_runs_without_an_activated_environment(tmp_path: Path) -> None
     assert "检查通过" in done.stdout
     config = (REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     assert "scripts/classroom-hook check" in config and "language: system" not in config
+
+
+def test_a_change_that_breaks_the_records_citing_it_is_reported(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Checking only the changed file still finds what it breaks elsewhere: a record made
+    a draft, or deleted, while published records cite it."""
+    person = Path("site_data/people/wei-baqun.yml")
+    status, _ = check(capsys, str(person))
+    assert status == 0
+    person.write_text(person.read_text(encoding="utf-8") + "draft: true\n", encoding="utf-8")
+    status, out = check(capsys, str(person))
+    assert status == 1
+    assert any(line.startswith(str(SITE)) and "“wei-baqun”是草稿" in line for line in out), out
+
+    person.unlink()  # deleted: named as the change, the citing records are checked
+    status, out = check(capsys, str(person))
+    assert status == 1
+    assert any(line.startswith(str(SITE)) and "找不到编号为“wei-baqun”的人物" in line
+               for line in out), out

@@ -20,6 +20,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from .check import (
 from .models import KINDS, Record, Vocab
 from .problems import Problem
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 
 def _digest(data: bytes) -> str:
@@ -91,11 +92,11 @@ def _write_index(file: Path, key: str, entries: dict[str, Any]) -> None:
         pass
 
 
-def _entry(target: Target | None, digest: str) -> dict[str, Any]:
+def _entry(target: Target | None, digest: str, refs: list[str]) -> dict[str, Any]:
     if target is None:
-        return {"digest": digest, "target": None}
+        return {"digest": digest, "target": None, "refs": refs}
     return {"digest": digest, "target": [target.kind, target.id, target.draft, target.title,
-                                         list(target.parts)]}
+                                         list(target.parts)], "refs": refs}
 
 
 def _target(entry: Any, digest: str, path: str) -> tuple[bool, Target | None]:
@@ -130,17 +131,25 @@ def _record_entries(root: Path) -> list[tuple[str, str]]:
     return found
 
 
+@dataclass
+class Catalog:
+    """What the index says of every record file but the ones being checked."""
+
+    targets: dict[str, list[Target]] = field(default_factory=dict)  # id -> records
+    referrers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # id -> files
+    converted: int = 0  # files read and converted (the rest came from the index)
+
+
 def catalog_targets(root: Path, vocab: Vocab, vocab_bytes: bytes,
-                    skip: set[tuple[str, str]]) -> tuple[dict[str, list[Target]], int]:
-    """Return id -> targets of every record file under `root` but the (kind, file name)
-    pairs in `skip`, and how many files had to be read and converted (the rest came from
-    the index, each after its digest matched the file's)."""
+                    skip: set[tuple[str, str]]) -> Catalog:
+    """Return the targets of every record file under `root` but the (kind, file name)
+    pairs in `skip`, which files refer to which ids, and how many files had to be read and
+    converted (the rest came from the index, each after its digest matched the file's)."""
     key = f"{INDEX_VERSION}:{_program_digest()}:{_digest(vocab_bytes)}"
     cache_file = index_path(root)
     old = _read_index(cache_file, key)
     entries: dict[str, Any] = {}
-    targets: dict[str, list[Target]] = {}
-    converted = 0
+    found = Catalog()
     shown_root, base = display_path(root), os.fspath(root)
     collecting = gc.isenabled()
     gc.disable()
@@ -153,29 +162,38 @@ def catalog_targets(root: Path, vocab: Vocab, vocab_bytes: bytes,
             except OSError:
                 continue
             digest = _digest(raw)
-            usable, target = _target(old.get(rel), digest, f"{shown_root}/{rel}")
-            if not usable:
+            entry = old.get(rel)
+            usable, target = _target(entry, digest, f"{shown_root}/{rel}")
+            refs = entry.get("refs") if usable and isinstance(entry, dict) else None
+            if not isinstance(refs, list):
                 record, _ = read_record(root / kind / name, kind, vocab, root)
                 target = target_of(record) if record is not None else None
-                converted += 1
-            entries[rel] = _entry(target, digest)
-            if target is not None and (kind, name) not in skip:
-                targets.setdefault(target.id, []).append(target)
+                refs = sorted({r.id for r in record.refs}) if record is not None else []
+                found.converted += 1
+            entries[rel] = _entry(target, digest, refs)
+            if (kind, name) in skip:
+                continue
+            if target is not None:
+                found.targets.setdefault(target.id, []).append(target)
+            for rid in refs:
+                found.referrers.setdefault(str(rid), []).append((kind, name))
     finally:
         if collecting:
             gc.enable()
     if entries != old:
         _write_index(cache_file, key, entries)
-    return targets, converted
+    return found
 
 
-def check_files(root: Path, files: Iterable[Path], today: dt.date | None = None) -> tuple[
-        CheckResult, int]:
+def check_files(root: Path, files: Iterable[Path], today: dt.date | None = None,
+                deleted: Iterable[Path] = ()) -> tuple[CheckResult, int]:
     """Check the record `files` (under the data folder `root`) against every record there;
-    return only their problems, and how many other records had to be converted.
+    return their problems, and how many other records had to be converted.
 
-    A file outside the kinds' folders is reported as such. References from the files are
-    resolved against all records, through the digest-checked index.
+    References from the files are resolved against all records, through the digest-checked
+    index. A change can also break the records that refer to a file (it became a draft,
+    lost a chapter, or was `deleted`): those references are checked too, and reported in
+    the files that hold them. A file outside the kinds' folders is reported as such.
     """
     today = today or dt.date.today()
     result = CheckResult()
@@ -186,9 +204,10 @@ def check_files(root: Path, files: Iterable[Path], today: dt.date | None = None)
     except OSError:
         vocab_bytes = b""
     given = list(dict.fromkeys(f.resolve() for f in files))
+    gone = [f.resolve() for f in deleted]
     kinds = {f: kind_of(f, root) for f in given}
-    targets, converted = catalog_targets(root, result.vocab, vocab_bytes,
-                                         {(k, f.name) for f, k in kinds.items() if k})
+    index = catalog_targets(root, result.vocab, vocab_bytes,
+                            {(k, f.name) for f, k in kinds.items() if k})
     problems = [p for p in vocab_problems if p.severity == "error"]
     records: list[Record] = []
     for file, kind in kinds.items():
@@ -210,18 +229,25 @@ def check_files(root: Path, files: Iterable[Path], today: dt.date | None = None)
                 + place_problems(record, result.vocab)
             records.append(record)
     mine = {r.id: target_of(r) for r in records}
-    everyone: dict[str, Target] = {i: ts[0] for i, ts in targets.items()}
+    everyone: dict[str, Target] = {i: ts[0] for i, ts in index.targets.items()}
     everyone.update(mine)
     ids_by_kind = _ids_by_kind(everyone.values())
     for record in records:
-        for other in targets.get(record.id, []):
+        for other in index.targets.get(record.id, []):
             problems.append(Problem(record.path, 1, 1, "duplicate-id",
                                     f"编号“{record.id}”已被 {other.path} 使用，编号在全部记录中必须唯一"))
         problems += ref_problems(record, everyone, ids_by_kind)
         problems += _warnings(record, today)
+    # The records that refer to what changed: only those references are checked again.
+    changed = {f.stem for f, k in kinds.items() if k} | {f.stem for f in gone}
+    for kind, name in sorted({r for rid in changed for r in index.referrers.get(rid, [])}):
+        referrer, _ = read_record(root / kind / name, kind, result.vocab, root)
+        if referrer is not None:
+            touched = replace(referrer, refs=[r for r in referrer.refs if r.id in changed])
+            problems += ref_problems(touched, everyone, ids_by_kind)
     result.records = records
     result.problems = sorted(set(problems))
-    return result, converted
+    return result, index.converted
 
 
 def data_root_of(path: Path) -> Path | None:

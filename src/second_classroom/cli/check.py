@@ -52,10 +52,10 @@ def _git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
-def changed_files(root: Path, base: str | None) -> tuple[list[Path], str]:
+def changed_files(root: Path, base: str | None) -> tuple[list[Path], list[Path], str]:
     """Return the files under `root` changed since the merge base of HEAD and `base`
-    (committed, staged, unstaged or untracked; deleted files left out), and a description
-    of what they were compared with."""
+    (committed, staged, unstaged or untracked), the files deleted since then, and a
+    description of what they were compared with."""
     repo = Path(_git(root, "rev-parse", "--show-toplevel").strip())
     candidates = [base] if base else ["origin/main", "main"]
     for candidate in candidates:
@@ -67,15 +67,16 @@ def changed_files(root: Path, base: str | None) -> tuple[list[Path], str]:
     else:
         raise UsageError(f"找不到要比较的分支 {' 或 '.join(candidates)}；请用 --base 指定")
     merge_base = _git(repo, "merge-base", "HEAD", candidate).strip()
-    names = _git(repo, "diff", "--name-only", "-z", "--diff-filter=d", merge_base, "--").split("\0")
+    names = _git(repo, "diff", "--name-only", "-z", merge_base, "--").split("\0")
     names += _git(repo, "ls-files", "--others", "--exclude-standard", "-z").split("\0")
     inside = root.resolve()
     found: list[Path] = []
+    gone: list[Path] = []
     for name in dict.fromkeys(n for n in names if n):
         file = (repo / name).resolve()
-        if file.is_file() and file.is_relative_to(inside):
-            found.append(file)
-    return found, f"{candidate} 的分叉点 {merge_base[:10]}"
+        if file.is_relative_to(inside):
+            (found if file.is_file() else gone).append(file)
+    return found, gone, f"{candidate} 的分叉点 {merge_base[:10]}"
 
 
 def _whole_tree_needed(root: Path, files: list[Path]) -> bool:
@@ -100,11 +101,14 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in files if not p.exists()]
     if len(missing) == 1 == len(paths) and missing[0].suffix not in (".yml", ".yaml"):
         raise UsageError(f"找不到数据目录 {missing[0]}")
-    if missing:
-        raise UsageError("找不到文件或目录：" + "、".join(str(p) for p in missing))
+    # A record file that is gone (deleted in this change): the records citing it are checked.
+    gone = [p for p in missing if p.suffix == ".yml" and p.parent.name in KINDS]
+    if unknown := [p for p in missing if p not in gone]:
+        raise UsageError("找不到文件或目录：" + "、".join(str(p) for p in unknown))
+    files = [p for p in files if p not in gone]
     root = folders[0] if folders else Path(args.data) if args.data else None
-    if root is None and files:
-        roots = {data_root_of(f) for f in files}
+    if root is None and (files or gone):
+        roots = {data_root_of(f) for f in files + gone}
         if None in roots or len(roots) != 1:
             raise UsageError("这些文件不在同一个数据目录（含 vocab.yml 的目录）中，"
                              "请分别检查或用 --data 指明")
@@ -115,15 +119,16 @@ def run(args: argparse.Namespace) -> int:
 
     scope = ""
     if args.changed:
-        changed, against = changed_files(root, args.base)
+        changed, deleted, against = changed_files(root, args.base)
         files += changed
-        if not files:
+        gone += deleted
+        if not files and not gone:
             print(f"没有改动的记录文件（与 {against} 相比），无需检查。")
             return 0
-        scope = f"与 {against} 相比改动的 {len(files)} 个文件"
-    if files and not _whole_tree_needed(root, files):
-        result, _ = check_files(root, files, today)
-        scope = scope or f"指定的 {len(files)} 个文件"
+        scope = f"与 {against} 相比改动的 {len(files) + len(gone)} 个文件"
+    if (files or gone) and not _whole_tree_needed(root, files + gone):
+        result, _ = check_files(root, files, today, gone)
+        scope = scope or f"指定的 {len(files) + len(gone)} 个文件"
     else:
         result = check_tree(root, today)
     return report(result, args, scope)
