@@ -257,19 +257,42 @@ def target_of(record: Record) -> Target:
 def cross_check(records: list[Record], today: dt.date) -> list[Problem]:
     """Check what needs all records: unique ids, references, staleness."""
     problems: list[Problem] = []
-    by_id: dict[str, Target] = {}
+    by_id: dict[str, Record] = {}
     for record in records:
         if record.id in by_id:
             other = by_id[record.id]
             problems.append(Problem(record.path, 1, 1, "duplicate-id",
                                     f"编号“{record.id}”已被 {other.path} 使用，编号在全部记录中必须唯一"))
         else:
-            by_id[record.id] = target_of(record)
-    ids_by_kind = _ids_by_kind(by_id.values())
+            by_id[record.id] = record
+    ids_by_kind: dict[str, list[str]] = {k: [] for k in KINDS}
+    for record in by_id.values():
+        ids_by_kind[record.kind].append(record.id)
+    targets = _Targets(by_id)
     for record in records:
-        problems += ref_problems(record, by_id, ids_by_kind)
+        problems += ref_problems(record, targets, ids_by_kind)
         problems += _warnings(record, today)
     return problems
+
+
+class _Targets(MappingOf[str, Target]):
+    """The targets of records by id, each made when a reference first asks for it."""
+
+    def __init__(self, records: dict[str, Record]) -> None:
+        self._records = records
+        self._made: dict[str, Target] = {}
+
+    def __getitem__(self, key: str) -> Target:
+        target = self._made.get(key)
+        if target is None:
+            target = self._made[key] = target_of(self._records[key])
+        return target
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
 
 
 def _ids_by_kind(targets: Iterable[Target]) -> dict[str, list[str]]:
@@ -449,9 +472,9 @@ def check_tree(root: Path, today: dt.date | None = None) -> CheckResult:
                 problems += source_problems(record, result.vocab) + quote_problems(record) \
                     + place_problems(record, result.vocab)
                 result.records.append(record)
+        problems += cross_check(result.records, today)  # allocates per record too
     finally:
         if collecting:
             gc.enable()
-    problems += cross_check(result.records, today)
     result.problems = sorted(set(problems))
     return result

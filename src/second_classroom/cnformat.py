@@ -113,6 +113,7 @@ def shorten(text: str, limit: int) -> str:
 # quotation marks, dashes and ellipsis Chinese prose uses.
 _CJK = "\u2e80-\u303f\u3040-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’—…·"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
+_CJK_BREAK = re.compile(f"[{_CJK}][ \t]*\n[ \t]*[{_CJK}]")
 _NO_JOIN_AFTER = re.compile(r"^\s*(?:#|\||```|~~~)")
 
 
@@ -124,7 +125,7 @@ def join_cjk_lines(text: str) -> str:
     rule many renderers adopt drops it there. Headings, table rows, fenced code and hard
     breaks (two trailing spaces or a backslash) keep their lines.
     """
-    if "\n" not in text:
+    if "\n" not in text or not _CJK_BREAK.search(text):
         return text
     lines = text.split("\n")
     out = [lines[0]]

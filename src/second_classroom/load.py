@@ -33,10 +33,10 @@ class Scalar:
     mark: Mark
     plain: bool = True
     one_line: bool = True  # written on a single line, so offsets in `text` map to columns
-    # For a scalar written over several lines: its last line and the file's lines, so that
+    # For a scalar written over several lines: its last line and the file's text, so that
     # a finding inside it (a phone number in `body: |`) can be pointed at exactly.
     end_line: int = 0
-    source: list[str] | None = None
+    source: str | None = None
 
 
 @dataclass(slots=True)
@@ -107,7 +107,6 @@ class _Composer:
         self.next = iter(events[pos:]).__next__
         self.problems: list[Problem] = []
         self.text = text
-        self.lines: list[str] | None = None  # split on the first multi-line scalar
 
     def node(self, event: yaml.Event | None = None) -> Node:
         if event is None:
@@ -129,10 +128,8 @@ class _Composer:
             scalar = cast(yaml.ScalarEvent, event)  # checked by `cls` above, fast path
             if one_line:
                 return Scalar(scalar.value, mark, not scalar.style, True)
-            if self.lines is None:
-                self.lines = self.text.split("\n")
             last = end.line + 1 if end is not None else 0
-            return Scalar(scalar.value, mark, not scalar.style, False, last, self.lines)
+            return Scalar(scalar.value, mark, not scalar.style, False, last, self.text or None)
         if cls is _SequenceStart:
             items: list[Node] = []
             append, next_event, node = items.append, self.next, self.node

@@ -196,8 +196,9 @@ def _offset_mark(scalar: Scalar, offset: int) -> Mark:
         return scalar.mark
     wanted, seen = text.count(token, 0, offset), 0
     first = scalar.mark.line - 1
-    for number in range(first, min(scalar.end_line, len(scalar.source))):
-        line = scalar.source[number]
+    lines = scalar.source.split("\n")  # only when there is a finding to place
+    for number in range(first, min(scalar.end_line, len(lines))):
+        line = lines[number]
         at = line.find(token, scalar.mark.column - 1 if number == first else 0)
         while at >= 0:
             if seen == wanted:
@@ -557,7 +558,9 @@ class ListOf(FieldType):
                        f"字段 {where} 的列表用了全角括号“{node.text[0]}”：请改用半角方括号"
                        "和半角逗号，写成 [甲, 乙]")
             return MISSING
-        if isinstance(node, Sequence) and node.flow and isinstance(self.item, Term | Ref):
+        if isinstance(node, Sequence) and node.flow and isinstance(self.item, Term | Ref) \
+                and any(isinstance(i, Scalar) and ("，" in i.text or "、" in i.text)
+                        for i in node.items):
             terms = ctx.vocab.terms(self.item.vocabulary) if isinstance(self.item, Term) \
                 else []  # a term may hold a 顿号 itself: 国家级抗战纪念设施、遗址
             slips = [(item, at) for item in node.items if isinstance(item, Scalar)
