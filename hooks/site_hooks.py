@@ -182,6 +182,8 @@ def on_post_build(config: MkDocsConfig) -> None:
         report = build.finish(Path(config.site_dir))
     except SearchIndexError as exc:
         raise PluginError(str(exc)) from None
+    if preview.serving():  # a preview must never show a saved copy of a page
+        preview.drop_service_worker(Path(config.site_dir))
     if (stats := report.exports) is not None:
         log.info("提纲下载：%d 个文件（新生成 %d 个，清理 %d 个三十天未用的缓存），"
                  "用时 %.1f 秒", stats.files, stats.exported, stats.pruned, stats.seconds)

@@ -21,6 +21,7 @@ from .build import BuildOptions, SiteBuild
 from .catalog import Catalog, build_catalog
 from .check import check_tree
 from .models import Record, Vocab
+from .offline import SW_URI
 from .problems import Problem
 
 PANEL_LIMIT = 50  # problems listed on a page; the rest are counted
@@ -116,3 +117,10 @@ def with_panel(page_html: str, panel: str) -> str:
             return page_html[:match.end()] + panel + page_html[match.end():]
     return panel + page_html
 
+
+
+def drop_service_worker(site_dir: Path) -> None:
+    """Remove the service worker from a preview: it would show saved copies of pages when
+    the server is slow to answer (as it is while rebuilding), so its registration is left
+    to fail (pages work the same without it)."""
+    (site_dir / SW_URI).unlink(missing_ok=True)
