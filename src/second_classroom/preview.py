@@ -7,7 +7,8 @@ While an editor's data has errors, the preview keeps the last build of this data
 that passed (so the open page still exists and reloads), or, when there was none, builds
 from the records that pass and every record that refers only to those. Either way every
 page carries a panel listing each problem as `file:line:col: 消息`, escaped; the panel
-goes as soon as the data passes again.
+goes as soon as the data passes again. The preview has no service worker, which could show
+a saved copy of a page instead of the fresh one.
 """
 
 from __future__ import annotations
