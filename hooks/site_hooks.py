@@ -174,6 +174,14 @@ def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
     return output if _run.panel else None
 
 
+def on_post_template(output: str, template_name: str, config: MkDocsConfig) -> str | None:
+    """In a preview with data errors, the 404 page lists them too (a broken record's page
+    may be missing)."""
+    if _run.panel and template_name == "404.html":
+        return preview.with_panel(output, _run.panel)
+    return None
+
+
 def on_post_build(config: MkDocsConfig) -> None:
     """Let the core write the rest (posters, feed, downloads, search index, photos, sw.js,
     precompressed copies), then swap the finished site in."""

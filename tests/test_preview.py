@@ -71,3 +71,47 @@ def test_sample_page_and_export_have_no_gap_between_chinese_lines(catalog: objec
     pack = export_outline(catalog, "nongcun-qunzhong-youjiang-hongqi", "md",  # type: ignore[arg-type]
                           pack=True).data.decode("utf-8")
     assert "集会，宣告成立" in pack
+
+
+def test_the_404_page_of_a_broken_preview_lists_the_errors(tmp_path: Path) -> None:
+    """Started while a record is broken, the preview leaves that record's page out; the
+    404 page it gets instead says why (a real `mkdocs serve` build, read from its files)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from conftest import site_config
+
+    shutil.copytree(DRAFTS, tmp_path / "site_data")
+    site = tmp_path / "site_data" / "sites" / "yida-huizhi.yml"
+    site.write_text("name：已发布的一大会址\n" + site.read_text(encoding="utf-8"), "utf-8")
+    site_config(tmp_path, tmp_path / "site_data", search=False, downloads=False,
+                local_province="上海市")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-f",
+                             str(tmp_path / "mkdocs.yml"), "-a", f"127.0.0.1:{port}"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/sites/yida-huizhi/", timeout=5)
+                raise AssertionError("the broken record's page should be left out")
+            except urllib.error.HTTPError as exc:
+                body = exc.read().decode("utf-8")
+                assert exc.code == 404
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.5)
+        assert "sc-preview-errors" in body and "yida-huizhi.yml:1:5:" in body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
