@@ -1,8 +1,11 @@
 """MkDocs adapter: hand MkDocs the pages and files that the core build produces.
 
 Only translation happens here; every decision lives in `second_classroom.build`. Record
-pages are rendered when MkDocs asks for their content, straight to HTML, so the Markdown
-converter never sees them and memory stays flat as the number of records grows.
+pages do not go through MkDocs at all: MkDocs renders Material's page once per record
+folder around placeholders (second_classroom.chrome), and after MkDocs' own pages the
+core writes each record page into it, one by one, so memory stays flat as the number of
+records grows. The sitemap lists them with their dates. (`splice_records: false` hands
+them to MkDocs one by one instead, rendered when MkDocs asks for their content.)
 """
 
 from __future__ import annotations
@@ -10,13 +13,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urljoin
 
+from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils import get_build_date
 
-from second_classroom.build import BuildOptions, OptionsError, SiteBuild
+from second_classroom import chrome
+from second_classroom.build import BuildOptions, OptionsError, SiteBuild, UnsafePageError
 from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
 from second_classroom.render import Page
@@ -40,6 +48,9 @@ class _Run:
     dates: dict[str, str] = {}
     data_date: str | None = None
     warnings: WarningCounter | None = None
+    env: Any = None  # MkDocs' theme environment, navigation and files, for spliced pages
+    nav: Navigation | None = None
+    files: Files | None = None
 
 
 _run = _Run()
@@ -104,8 +115,73 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
         return html
 
     env.globals.update(sc_key=key, sc_has=fragments.__contains__, sc_get=fragments.get,
-                       sc_keep=keep)
+                       sc_keep=keep, sc_sitemap_records=lambda: _sitemap_records(config))
+    _run.env, _run.files = env, files
     return env
+
+
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    """Keep the navigation: spliced record pages are rendered with it."""
+    _run.nav = nav
+    return nav
+
+
+def _spliced() -> bool:
+    return _build().options.splice_records
+
+
+def _sitemap_records(config: MkDocsConfig) -> list[tuple[str, str]]:
+    """Return (address, date) of each record page that MkDocs does not build itself, as
+    MkDocs would list them in overrides/sitemap.xml (after every other page)."""
+    if not _spliced() or not config.site_url:
+        return []
+    base = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
+    fallback = _run.data_date or get_build_date()
+    return [(urljoin(base, quote(record.url)), _run.dates.get(uri) or fallback)
+            for uri, record in _build().records.items()]
+
+
+def _theme_page(config: MkDocsConfig, src_uri: str, meta: dict[str, str],
+                content: str) -> str:
+    """Return Material's page for content MkDocs never read, as MkDocs' own page build
+    renders it (context, page_context event, template)."""
+    page = MkPage(None, File.generated(config, src_uri, content=""), config)
+    page.markdown, page.meta, page.content, page.active = "", meta, content, True
+    config._current_page = page
+    try:
+        context = get_context(_run.nav, _run.files, config, page)  # type: ignore[arg-type]
+        context = config.plugins.on_page_context(context, page=page, config=config,
+                                                 nav=_run.nav)  # type: ignore[arg-type]
+        return str(_run.env.get_template("main.html").render(context))
+    finally:
+        config._current_page = None
+
+
+def _write_record_pages(config: MkDocsConfig) -> None:
+    def shell(folder: str, described: bool) -> chrome.Chrome:
+        meta = {"title": chrome.TITLE}
+        if described:
+            meta["description"] = chrome.DESCRIPTION
+        return chrome.Chrome.parse(_theme_page(config, f"{folder}/{chrome.ID}.md", meta,
+                                               chrome.CONTENT))
+
+    def whole(page: Page) -> str:
+        meta = {"title": page.title, "description": page.description}
+        escape_theme_meta(meta)
+        return _theme_page(config, page.uri, {k: v for k, v in meta.items() if v},
+                           page.html)
+
+    try:
+        _build().write_record_pages(Path(config.site_dir), shell, whole)
+    except UnsafePageError as exc:
+        raise _unsafe(exc.uri, exc.hashes) from None
+
+
+def _unsafe(uri: str, hashes: list[str]) -> PluginError:
+    return PluginError(
+        f"{uri}：页面含有内容安全策略（CSP）未允许的内联脚本 "
+        f"{', '.join(hashes)}；核对脚本后把哈希加入 second_classroom/security.py "
+        "与 deploy/nginx.conf")
 
 
 # Material's lunr and search worker serve its built-in search, which is off here
@@ -122,9 +198,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for page in build.listing_pages():
         _run.pages[page.uri] = page
         files.append(File.generated(config, page.uri, content=page.as_markdown()))
-    for uri in build.records:
-        _run.pages[uri] = None
-        files.append(File.generated(config, uri, content=build.record_stub(uri).as_markdown()))
+    if not build.options.splice_records:  # else written by on_post_build
+        for uri in build.records:
+            _run.pages[uri] = None
+            files.append(File.generated(config, uri,
+                                        content=build.record_stub(uri).as_markdown()))
     build.start_search(Path(config.site_dir))  # written meanwhile (under serve too)
     return files
 
@@ -151,18 +229,17 @@ def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
     """Stop the build if a page carries an inline script the CSP would block; else queue
     its precompressed copies."""
     if unlisted := unlisted_inline_scripts(output):
-        raise PluginError(
-            f"{page.file.src_uri}：页面含有内容安全策略（CSP）未允许的内联脚本 "
-            f"{', '.join(unlisted)}；核对脚本后把哈希加入 second_classroom/security.py "
-            "与 deploy/nginx.conf")
+        raise _unsafe(page.file.src_uri, unlisted)
     _build().page_written(Path(page.file.abs_dest_path), output.encode("utf-8"))
     return None
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    """Let the core write the rest (posters, feed, downloads, search index, photos, sw.js,
-    precompressed copies), then swap the finished site in."""
+    """Let the core write the rest (record pages, posters, feed, downloads, search index,
+    photos, sw.js, precompressed copies), then swap the finished site in."""
     build = _build()
+    if build.options.splice_records:
+        _write_record_pages(config)
     try:
         report = build.finish(Path(config.site_dir))
     except SearchIndexError as exc:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import contextlib
 import difflib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog, load_catalog
+from .chrome import Chrome, can_splice
 from .export.batch import ExportStats, download_links, export_all
 from .layout import DEFAULT_DATA
 from .models import Record
@@ -31,10 +32,20 @@ from .problems import Problem
 from .render import Page, RenderOptions, record_page, site_assets, site_pages
 from .render.provincegrid import CHARTS
 from .search import IndexResult, index_ahead
+from .security import unlisted_inline_scripts
 
 
 class OptionsError(Exception):
     """A build option is unknown or of the wrong type; the message is in Chinese."""
+
+
+class UnsafePageError(Exception):
+    """A page carries an inline script the Content-Security-Policy would block."""
+
+    def __init__(self, uri: str, hashes: list[str]) -> None:
+        super().__init__(f"{uri}: {', '.join(hashes)}")
+        self.uri = uri
+        self.hashes = hashes
 
 
 CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
@@ -49,6 +60,7 @@ class BuildOptions:
     downloads: bool = True  # DOCX/PDF/Markdown downloads on outline pages
     search: bool = True  # write the search index
     shared_nav: bool = True  # reuse one rendering of the theme's navigation per folder
+    splice_records: bool = True  # record pages: one theme rendering per folder, spliced
     export_cache: str = ".cache/exports"  # cached downloads, relative to the project
     province_chart: str = "grid"  # 红色地标 page: "grid" (province tiles) or "bars"
 
@@ -142,6 +154,40 @@ class SiteBuild:
         yield from self.listing_pages()
         for uri in self.records:
             yield self.record_page(uri)
+
+    def write_record_pages(self, site_dir: Path,
+                           chrome: Callable[[str, bool], Chrome],
+                           fallback: Callable[[Page], str]) -> int:
+        """Write every record page into `site_dir` as `kind/id/index.html`; return how many.
+
+        `chrome(folder, described)` returns the engine's page for the placeholders of
+        second_classroom.chrome (asked once per folder and for whether the record has a
+        description); `fallback(page)` renders a page the chrome does not fit. Pages go to
+        disk (and to the compressor) one by one: none is held. Raises UnsafePageError for a
+        page with an inline script the policy would block.
+        """
+        shells: dict[tuple[str, bool], Chrome] = {}
+        count = 0
+        for uri, record in self.records.items():
+            page = self.record_page(uri)
+            if unlisted := unlisted_inline_scripts(page.html):
+                raise UnsafePageError(uri, unlisted)
+            if can_splice(page.html):
+                key = (record.kind, bool(page.description))
+                if (shell := shells.get(key)) is None:
+                    shell = shells[key] = chrome(*key)
+                    if unlisted := unlisted_inline_scripts(shell.text):
+                        raise UnsafePageError(uri, unlisted)
+                text = shell.fill(page.title, page.description, record.id, page.html)
+            else:
+                text = fallback(page)
+            data = text.encode("utf-8", errors="xmlcharrefreplace")
+            target = site_dir / record.url / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            self.page_written(target, data)
+            count += 1
+        return count
 
     def page_dates(self) -> tuple[dict[str, str], str | None]:
         """Return each record page's date (ISO) and the data's date: never the clock's."""
