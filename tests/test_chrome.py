@@ -67,3 +67,32 @@ def test_chrome_puts_each_value_in_its_place() -> None:
                     "<h1>正文</h1><p>")
     with pytest.raises(ChromeError):
         Chrome.parse(f"<title>{TITLE}</title>")  # no content placeholder
+
+
+def _written(tmp: Path, workers: int) -> tuple[dict[str, bytes], int]:
+    """Record pages of the sample written by `write_record_pages` into a simple chrome,
+    with their compressed copies; also the number of copies the build counted."""
+    from second_classroom.build import BuildOptions, SiteBuild
+
+    build = SiteBuild.start(REPO, BuildOptions(downloads=False, search=False))
+    site = build.begin(tmp / f"site-{workers}", atomic=False, compress=True)
+    shell = f"<html><title>{TITLE}</title><meta content=\"{DESCRIPTION}\">" \
+            f"<a href=\"/x/{ID}/\">{CONTENT}</html>"
+
+    def chrome(folder: str, described: bool) -> Chrome:
+        return Chrome.parse(shell.replace(DESCRIPTION, DESCRIPTION if described else ""))
+
+    count = build.write_record_pages(site, chrome, lambda page: "unfit " + page.uri,
+                                     workers=workers, split_min=0)
+    assert count == len(build.records)
+    assert build.compressor is not None
+    copies = build.compressor.wait().files
+    return _tree(site), copies
+
+
+def test_a_forked_writer_writes_the_same_pages_and_copies(tmp_path: Path) -> None:
+    alone, alone_copies = _written(tmp_path, workers=1)
+    shared, shared_copies = _written(tmp_path, workers=2)
+    assert any(name.endswith("/index.html.br") for name in alone)
+    assert shared == alone
+    assert shared_copies == alone_copies > 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
@@ -23,13 +24,22 @@ from typing import Any
 from .catalog import Catalog, load_catalog
 from .chrome import Chrome, can_splice
 from .export.batch import ExportStats, download_links, export_all
+from .forked import ForkedJob
 from .layout import DEFAULT_DATA
 from .models import Record
 from .offline import offline_page, write_service_worker
-from .output import AtomicOutput, PageCompressor, Precompressed, data_date, page_dates, precompress
+from .output import (
+    AtomicOutput,
+    PageCompressor,
+    Precompressed,
+    data_date,
+    page_dates,
+    precompress,
+    write_copies,
+)
 from .pictures import PictureSet
 from .problems import Problem
-from .render import Page, RenderOptions, record_page, site_assets, site_pages
+from .render import Page, RenderOptions, qr, record_page, site_assets, site_pages
 from .render.provincegrid import CHARTS
 from .search import IndexResult, index_ahead
 from .security import unlisted_inline_scripts
@@ -43,11 +53,15 @@ class UnsafePageError(Exception):
     """A page carries an inline script the Content-Security-Policy would block."""
 
     def __init__(self, uri: str, hashes: list[str]) -> None:
-        super().__init__(f"{uri}: {', '.join(hashes)}")
+        super().__init__(uri, hashes)  # as args: it crosses from a forked writer
         self.uri = uri
         self.hashes = hashes
 
+    def __str__(self) -> str:
+        return f"{self.uri}: {', '.join(self.hashes)}"
 
+
+SPLIT_MIN = 500  # record pages from which a second process writes half of them
 CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
 
 
@@ -157,37 +171,91 @@ class SiteBuild:
 
     def write_record_pages(self, site_dir: Path,
                            chrome: Callable[[str, bool], Chrome],
-                           fallback: Callable[[Page], str]) -> int:
+                           fallback: Callable[[Page], str], workers: int = 2,
+                           split_min: int = SPLIT_MIN) -> int:
         """Write every record page into `site_dir` as `kind/id/index.html`; return how many.
 
         `chrome(folder, described)` returns the engine's page for the placeholders of
         second_classroom.chrome (asked once per folder and for whether the record has a
         description); `fallback(page)` renders a page the chrome does not fit. Pages go to
-        disk (and to the compressor) one by one: none is held. Raises UnsafePageError for a
-        page with an inline script the policy would block.
+        disk (and to the compressor) one by one: none is held. With `workers` > 1 on a
+        large site, a forked copy of this process writes every other page (with its
+        copies) on the second core meanwhile. Raises UnsafePageError for a page with an
+        inline script the policy would block.
         """
+        records = list(self.records.values())
         shells: dict[tuple[str, bool], Chrome] = {}
-        count = 0
-        for uri, record in self.records.items():
+        for record in records:
+            key = (record.kind, bool(record.description))
+            if key not in shells:
+                shell = shells[key] = chrome(*key)
+                if unlisted := unlisted_inline_scripts(shell.text):
+                    raise UnsafePageError(record.uri, unlisted)
+        share: list[Record] = []
+        if workers > 1 and len(records) >= split_min and (os.cpu_count() or 1) > 1:
+            share, records = records[1::2], records[0::2]
+        helper = self._fork_writer(share, shells, site_dir) if share else None
+        try:
+            unfit = self._write_records(records, shells, site_dir, self.compressor)
+        finally:
+            if helper is not None:
+                stats, more = helper.result()
+                if self.compressor is not None:
+                    self.compressor.stats += stats
+                unfit += more
+        for uri in unfit:  # pages the chrome does not fit: the engine renders them whole
             page = self.record_page(uri)
+            self._write_page(site_dir / page.url / "index.html", fallback(page),
+                             self.compressor)
+        return len(self.records)
+
+    def _write_records(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
+                       site_dir: Path, copies: PageCompressor | None | Precompressed
+                       ) -> list[str]:
+        """Write the spliced pages of `records`; return the uris of those the chrome does
+        not fit. Raises UnsafePageError."""
+        unfit = []
+        for record in records:
+            page = self.record_page(record.uri)
             if unlisted := unlisted_inline_scripts(page.html):
-                raise UnsafePageError(uri, unlisted)
-            if can_splice(page.html):
-                key = (record.kind, bool(page.description))
-                if (shell := shells.get(key)) is None:
-                    shell = shells[key] = chrome(*key)
-                    if unlisted := unlisted_inline_scripts(shell.text):
-                        raise UnsafePageError(uri, unlisted)
-                text = shell.fill(page.title, page.description, record.id, page.html)
-            else:
-                text = fallback(page)
-            data = text.encode("utf-8", errors="xmlcharrefreplace")
-            target = site_dir / record.url / "index.html"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            self.page_written(target, data)
-            count += 1
-        return count
+                raise UnsafePageError(record.uri, unlisted)
+            if not can_splice(page.html):
+                unfit.append(record.uri)
+                continue
+            text = shells[record.kind, bool(page.description)].fill(
+                page.title, page.description, record.id, page.html)
+            self._write_page(site_dir / record.url / "index.html", text, copies)
+        return unfit
+
+    def _write_page(self, target: Path, text: str,
+                    copies: PageCompressor | None | Precompressed) -> None:
+        data = text.encode("utf-8", errors="xmlcharrefreplace")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if isinstance(copies, PageCompressor):
+            copies.add(target, data)
+        elif isinstance(copies, Precompressed):
+            copies.add(write_copies(target, data, True))
+
+    def _fork_writer(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
+                     site_dir: Path) -> ForkedJob[tuple[Precompressed, list[str]]]:
+        """Start a copy of this process (fork: it shares the loaded catalog) writing the
+        pages of `records`, and their compressed copies when this build makes them."""
+        # What rendering plans or reads from helpers of this process happens here first:
+        # the QR codes encoded ahead (their pool is ours) and the photos' copies (written
+        # by `finish` from this process's plan).
+        qr.settle()
+        if self.render.pictures is not None:
+            for record in records:
+                self.render.pictures.pictures(record.data.get("images"))
+        compress = self.compressor is not None
+
+        def work() -> tuple[Precompressed, list[str]]:
+            stats = Precompressed()
+            unfit = self._write_records(records, shells, site_dir, stats if compress else None)
+            return stats, unfit
+
+        return ForkedJob(work)
 
     def page_dates(self) -> tuple[dict[str, str], str | None]:
         """Return each record page's date (ISO) and the data's date: never the clock's."""

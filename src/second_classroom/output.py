@@ -203,10 +203,10 @@ _NO_COPY = re.compile(rf"^{INDEX_DIR}/[^/]+/d\d+\.json$|/poster\.html$")
 
 def _compress_one(site: Path, path: Path) -> tuple[int, int, int]:
     many = bool(_PER_RECORD.search(path.relative_to(site).as_posix()))
-    return _write_copies(path, path.read_bytes(), many)
+    return write_copies(path, path.read_bytes(), many)
 
 
-def _write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
+def write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
     """Write `path`.gz and `path`.br for `data`; return (bytes, gzip bytes, brotli bytes)."""
     # Per-record files are many and small: fast levels (gzip 6 is ~3x faster than 9 for ~1%
     # more bytes; brotli 11 would take longer than the rest of the build). Shared assets
@@ -225,7 +225,7 @@ def _write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
 
 
 def _write_batch(batch: list[tuple[Path, bytes]]) -> list[tuple[int, int, int]]:
-    return [_write_copies(path, data, True) for path, data in batch]
+    return [write_copies(path, data, True) for path, data in batch]
 
 
 class PageCompressor:
