@@ -12,15 +12,17 @@ precompressed copies.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import difflib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .buildcache import PACKAGE, BuildCache, fingerprint
 from .catalog import Catalog, load_catalog
 from .chrome import Chrome, can_splice
 from .export.batch import ExportStats, download_links, export_all
@@ -75,6 +77,7 @@ class BuildOptions:
     search: bool = True  # write the search index
     shared_nav: bool = True  # reuse one rendering of the theme's navigation per folder
     splice_records: bool = True  # record pages: one theme rendering per folder, spliced
+    skip_unchanged: bool = True  # leave the site as it is when no input has changed
     export_cache: str = ".cache/exports"  # cached downloads, relative to the project
     province_chart: str = "grid"  # 红色地标 page: "grid" (province tiles) or "bars"
 
@@ -336,6 +339,40 @@ class SiteBuild:
         if (output := self.output) is not None:
             self.output = None
             output.discard()
+
+
+BUILD_CACHE = ".cache/build"  # the fingerprints of the last builds, under the project
+
+
+def input_fingerprint(project: Path, options: BuildOptions, inputs: Iterable[Path] = (),
+                      values: Iterable[str] = ()) -> str:
+    """Return the fingerprint of everything a build of `project` reads: its data folder,
+    this package (code, templates, assets), the options, today's date (checks and dates
+    may use it) and the engine's own `inputs` and `values`."""
+    return fingerprint([project / options.data, PACKAGE, *inputs],
+                       [repr(options), dt.date.today().isoformat(), *values])
+
+
+def build_cache(project: Path) -> BuildCache:
+    """Return the record of which inputs each site folder was built from."""
+    return BuildCache(project / BUILD_CACHE)
+
+
+def write_site_if_changed(project: Path, options: BuildOptions, out: Path,
+                          site_url: str = "", site_name: str = "第二课堂"
+                          ) -> tuple[int, BuildReport] | None:
+    """Check the data and `write_site` into `out`, unless `out` holds what this function
+    wrote from the same inputs (then return None and leave it as it is).
+
+    Raises problems.DataError on errors in the data.
+    """
+    print_ = input_fingerprint(project, options, values=[site_url, site_name])
+    cache = build_cache(project)
+    if options.skip_unchanged and cache.unchanged(out, print_):
+        return None
+    written = write_site(SiteBuild.start(project, options, site_url, site_name), out)
+    cache.record(out, print_)
+    return written
 
 
 def write_site(build: SiteBuild, out: Path) -> tuple[int, BuildReport]:
