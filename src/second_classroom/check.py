@@ -182,6 +182,12 @@ def _part_problems(record: Record, ref: RefUse, target: Record) -> list[Problem]
     mark = ref.part_mark or ref.mark
     where = ref.part_field or ref.field
     title = spec.display_title(target.title)
+    if ref.part_is_field:  # a quiz answer's basis: the field must say something
+        if target.data.get(ref.part) not in (None, "", []):
+            return []
+        return [_at(record, mark, "empty-basis",
+                    f"字段 {where}：{title}（{target.path}）没有填写字段“{ref.part}”，"
+                    "答案的依据必须是记录中已有的内容")]
     parts = [str(p["id"]) for p in target.data.get(spec.parts, [])] if spec.parts else []
     if not parts:
         return [_at(record, mark, "unknown-part",
