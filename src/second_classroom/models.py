@@ -1156,6 +1156,7 @@ SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
     Field("people", _refs("people"), "相关人物"),
     Field("relics", _refs("relics"), "相关文物"),
     Field("readings", _refs("readings"), "相关书目"),
+    QUESTIONS,
     *COMMON_TAIL,
 )), note="旧址遗迹是教室", template="site.html", landing="sites_index.html",
     facets={"province": "region.province", "kind": "kind", "designation": "designations",
