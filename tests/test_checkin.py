@@ -406,7 +406,7 @@ def test_check_in_mode_opens_offline_from_the_saved_page(browser: Any, gzip_site
     assert outside == []
 
 
-@pytest.mark.parametrize("record_id", ["xiangjiang-zhanyi-jinianyuan", *QUIZ_OUTLINES])
+@pytest.mark.parametrize("record_id", ["xiangjiang-zhanyi-jinianyuan", "qingshaonian-hongse-jiyin-yanxueban", *QUIZ_OUTLINES])
 def test_quiz_items_link_every_answer_to_a_record(catalog: Catalog, record_id: str) -> None:
     items = quiz_items(catalog, catalog.records[record_id])
     assert items
