@@ -419,3 +419,19 @@ def test_home_page_links_to_footprints_which_stays_out_of_the_sitemap(built_site
     assert 'href="footprints/"' in (built_site / "index.html").read_text("utf-8")
     assert (built_site / "footprints" / "index.html").is_file()
     assert "footprints/" not in (built_site / "sitemap.xml").read_text("utf-8")
+
+
+def test_cli_exports_the_quiz_sheet_and_refuses_an_outline_without_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from second_classroom import cli
+
+    monkeypatch.chdir(tmp_path)
+    data = str(REPO / "site_data")
+    assert cli.main(["export", OUTLINE, "--quiz", "--format", "md", "--data", data]) == 0
+    text = (tmp_path / f"{OUTLINE}-ceyan.md").read_text("utf-8")
+    assert text.index("湘江战役发生在什么时候") < text.index(KEY_HEADING)
+    assert "已导出互动测验" in capsys.readouterr().out
+    assert cli.main(["export", "budui-guanbing-dang-zhihui-qiang", "--quiz",
+                     "--data", data]) == 1
+    assert "没有测验题" in capsys.readouterr().err
