@@ -435,3 +435,25 @@ def test_cli_exports_the_quiz_sheet_and_refuses_an_outline_without_one(
     assert cli.main(["export", "budui-guanbing-dang-zhihui-qiang", "--quiz",
                      "--data", data]) == 1
     assert "没有测验题" in capsys.readouterr().err
+
+
+def test_import_refuses_a_file_that_is_not_a_footprints_file(phone: Any, site_url: str,
+                                                             tmp_path: Path) -> None:
+    bad = tmp_path / "other.json"
+    bad.write_text(json.dumps({"sites": {"x": {"name": "<img src=x onerror=alert(1)>"}}}),
+                   "utf-8")
+    _footprints(phone, site_url)
+    phone.locator(".sc-footprints__import input").set_input_files(str(bad))
+    phone.locator(".sc-footprints__status", has_text="无法导入").wait_for()
+    assert phone.evaluate("localStorage.getItem('sc-footprints')") is None
+    # A footprints file whose text tries to be markup or a script link stays text.
+    evil = tmp_path / "evil.json"
+    evil.write_text(json.dumps({"format": "第二课堂足迹", "version": 1, "footprints": {
+        "sites": {"x-y": {"name": "<b>x</b>", "url": "javascript:alert(1)//", "date": "2026-12-01",
+                          "province": "上海市", "themes": []}}, "routes": {}, "plans": {}}}),
+        "utf-8")
+    phone.locator(".sc-footprints__import input").set_input_files(str(evil))
+    phone.locator(".sc-footprints__status", has_text="已导入").wait_for()
+    provinces = phone.locator(".sc-footprints__provinces")
+    assert "<b>x</b>" in provinces.inner_text()
+    assert provinces.locator("a").count() == 0 and provinces.locator("b").count() == 0
