@@ -266,7 +266,11 @@ def test_check_in_footprints_reload_clear_export_and_import(
         assert set(exported["footprints"]["sites"]) == {SITE, "xiangjiang-zhanyi-jinianyuan"}
         assert saved.stat().st_size < 20_000
 
-        # Clear: one tap, then a confirmation.
+        # Clear: one tap, then a confirmation; quiz scores go too.
+        page.evaluate("localStorage.setItem('sc-quiz:x', JSON.stringify({_: {title: 't', url: "
+                      "'outlines/x/', right: 1, done: 1, total: 2}}))")
+        page.reload()
+        assert "t：答对 1 题" in page.locator(".sc-footprints__quizzes").inner_text()
         page.locator(".sc-footprints__ask").click()
         assert page.locator(".sc-footprints__confirm").is_visible()
         page.locator(".sc-footprints__no").click()
@@ -275,6 +279,7 @@ def test_check_in_footprints_reload_clear_export_and_import(
         page.locator(".sc-footprints__yes").click()
         assert page.locator(".sc-footprints__empty").is_visible()
         assert page.evaluate("localStorage.getItem('sc-footprints')") is None
+        assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sc-quiz:'))") == []
         page.reload()
         page.locator(".sc-footprints__empty").wait_for()
         assert page.locator(".sc-footprints__routes").is_hidden()
@@ -329,10 +334,16 @@ def test_quiz_reveals_right_wrong_explanation_and_link_and_keeps_the_score(
     # The link leads to the record that supports the answer.
     first.locator(".sc-quiz__result a").click()
     assert phone.locator("h1").first.inner_text() == "红军长征湘江战役纪念园"
-    phone.go_back()
+    # 我的足迹 lists the score too.
+    _footprints(phone, site_url)
+    scores = phone.locator(".sc-footprints__quizzes")
+    assert f"{outline.title}：答对 1 题，已答 2 / {len(questions)} 题" in scores.inner_text()
+    phone.goto(f"{site_url}outlines/{OUTLINE}/")
     quiz.locator(".sc-quiz__again button").click()
     assert score.inner_text() == "点选一个选项，即可看到对错、解析和出处。"
     assert not first.locator("input").first.is_disabled()
+    _footprints(phone, site_url)
+    assert scores.is_hidden()
     assert outside == []
 
 

@@ -169,7 +169,8 @@
       var ids = Object.keys(data.sites);
       var any = ids.length > 0;
       part("empty").hidden = any;
-      ["summary", "share", "clear"].forEach(function (n) { part(n).hidden = !any; });
+      ["summary", "share"].forEach(function (n) { part(n).hidden = !any; });
+      part("clear").hidden = !any && !quizKeys().length;
       part("backup").hidden = false;
       part("export").disabled = !any && !quizKeys().length;
       part("picture").hidden = true;
@@ -204,6 +205,19 @@
       });
       routes.hidden = !rl.children.length;
       plans.hidden = !pl.children.length;
+      var quizzes = part("quizzes"), ql = quizzes.querySelector("ul");
+      ql.textContent = "";
+      quizKeys().sort().forEach(function (k) {
+        var got;
+        try { got = (JSON.parse(store.getItem(k)) || {})._; } catch (e) { got = null; }
+        if (!got || typeof got.title !== "string") return;
+        var li = document.createElement("li");
+        li.appendChild(link(root, got.url, got.title));
+        li.appendChild(text("span", "：答对 " + Number(got.right) + " 题，已答 " + Number(got.done) +
+          " / " + Number(got.total) + " 题", "sc-footprints__progress"));
+        ql.appendChild(li);
+      });
+      quizzes.hidden = !ql.children.length;
     }
 
     function quizKeys() {

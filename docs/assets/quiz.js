@@ -6,7 +6,8 @@
  * answered: right or wrong, the explanation and the link. The first answer counts; the
  * choices are then locked until "重新作答". Answers are kept in localStorage under
  * "sc-quiz:<record id>" by question digest (an edited question starts unanswered) and are
- * never sent anywhere. Without JavaScript the quiz reads as a list with its answers after.
+ * never sent anywhere, with the score under "_" for 我的足迹. Without JavaScript the quiz
+ * reads as a list with its answers after it.
  */
 (function () {
   "use strict";
@@ -86,6 +87,12 @@
         (done === questions.length ? "。全部答完！" : "。") : "点选一个选项，即可看到对错、解析和出处。";
       score.hidden = false;
       again.hidden = !done;
+      // The score, for 我的足迹's list of quizzes (the key "_" is no question's digest).
+      if (done) {
+        chosen._ = { title: quiz.getAttribute("data-sc-quiz-title"),
+          url: quiz.getAttribute("data-sc-quiz-url"), right: right, done: done, total: questions.length };
+        write(chosen);
+      }
     }
 
     var chosen = read();
