@@ -251,7 +251,7 @@ def test_check_in_footprints_reload_clear_export_and_import(
         assert img.evaluate("i => i.complete && i.naturalWidth") == 1080  # shown, CSP allows it
         with page.expect_download() as picture:
             page.locator(".sc-footprints__picture a").click()
-        shared = tmp_path / picture.value.suggested_filename
+        shared = artifacts / picture.value.suggested_filename
         picture.value.save_as(shared)
         assert shared.name == "我的红色足迹.png"
         with Image.open(shared) as image:
