@@ -244,14 +244,16 @@ class Target:
     draft: bool
     title: str  # as pages show it: 《书名》
     parts: tuple[str, ...] = ()  # ids of the parts a reference may name (a book's 篇目)
+    filled: tuple[str, ...] = ()  # fields that say something (a quiz answer's basis)
 
 
 def target_of(record: Record) -> Target:
     """Return what references to `record` are checked against."""
     spec = record.spec
     parts = tuple(str(p["id"]) for p in record.data.get(spec.parts, [])) if spec.parts else ()
+    filled = tuple(k for k, v in record.data.items() if v not in (None, "", []))
     return Target(record.kind, record.id, record.path, record.draft,
-                  spec.display_title(record.title), parts)
+                  spec.display_title(record.title), parts, filled)
 
 
 def cross_check(records: list[Record], today: dt.date) -> list[Problem]:
@@ -328,6 +330,12 @@ def _part_problems(record: Record, ref: RefUse, target: Target) -> list[Problem]
     """Check that the part a reference names (a chapter) is one its target lists."""
     mark = ref.part_mark or ref.mark
     where = ref.part_field or ref.field
+    if ref.part_is_field:  # a quiz answer's basis: the field must say something
+        if ref.part in target.filled:
+            return []
+        return [_at(record, mark, "empty-basis",
+                    f"字段 {where}：{target.title}（{target.path}）没有填写字段“{ref.part}”，"
+                    "答案的依据必须是记录中已有的内容")]
     parts = list(target.parts)
     if not parts:
         return [_at(record, mark, "unknown-part",

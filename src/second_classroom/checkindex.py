@@ -43,7 +43,7 @@ from .check import (
 from .models import KINDS, Record, Vocab
 from .problems import Problem
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 
 def _digest(data: bytes) -> str:
@@ -96,7 +96,8 @@ def _entry(target: Target | None, digest: str, refs: list[str]) -> dict[str, Any
     if target is None:
         return {"digest": digest, "target": None, "refs": refs}
     return {"digest": digest, "target": [target.kind, target.id, target.draft, target.title,
-                                         list(target.parts)], "refs": refs}
+                                         list(target.parts), list(target.filled)],
+            "refs": refs}
 
 
 def _target(entry: Any, digest: str, path: str) -> tuple[bool, Target | None]:
@@ -108,9 +109,9 @@ def _target(entry: Any, digest: str, path: str) -> tuple[bool, Target | None]:
     if value is None:
         return True, None
     try:
-        kind, rid, draft, title, parts = value
+        kind, rid, draft, title, parts, filled = value
         return True, Target(str(kind), str(rid), path, bool(draft), str(title),
-                            tuple(str(p) for p in parts))
+                            tuple(str(p) for p in parts), tuple(str(f) for f in filled))
     except (TypeError, ValueError):
         return False, None
 

@@ -57,6 +57,7 @@ class RefUse:
     part: str = ""  # one part of the target (a reading's chapter id), "" = the whole
     part_field: str = ""  # where the part was written: sessions[2].readings[1].chapter
     part_mark: Mark | None = None
+    part_is_field: bool = False  # the part names a field of the target (a quiz's basis)
 
 
 @dataclass
@@ -841,6 +842,128 @@ class Parts(ListOf):
 
 
 
+# --- Quizzes that cite their answers ---------------------------------------------------
+
+TRUE_FALSE = ("对", "错")  # a question without choices is 判断题, answered 对 or 错
+_RECORD_PATH = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
+
+
+@dataclass
+class RecordPath(FieldType):
+    """Any record, written as its file path without `.yml`: `sites/yida-huizhi`."""
+
+    name: str = "记录（类别/编号）"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        text = scalar.text.strip().removesuffix(".yml")
+        match = _RECORD_PATH.match(text)
+        if match is None or match.group(1) not in KINDS:
+            ctx.report(scalar.mark, "bad-record-path",
+                       f"字段 {where} 应写成“类别/编号”，如 sites/yida-huizhi；类别可用："
+                       + "、".join(KINDS) + f"，实际是“{text}”")
+            return MISSING
+        ctx.refs.append(RefUse(match.group(1), match.group(2), where, scalar.mark))
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": _RECORD_PATH.pattern}
+
+    def example(self) -> str:
+        return "sites/some-id"
+
+
+@dataclass
+class Basis(Struct):
+    """The record, and its field, that supports an answer; the field must be one the
+    record has filled (checked once all records are read)."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        before = len(ctx.refs)
+        values = super().convert(node, ctx, where)
+        if values is MISSING or "field" not in values or len(ctx.refs) == before:
+            return values
+        kind = ctx.refs[before].kind
+        name = str(values["field"])
+        field_where = f"{where}.field"
+        if name not in KINDS[kind].schema.by_name():
+            ctx.report(ctx.marks.get(field_where, node.mark), "unknown-field",
+                       f"字段 {field_where}：{KINDS[kind].noun}记录没有字段“{name}”，可用："
+                       + "、".join(f.name for f in KINDS[kind].fields))
+            return MISSING
+        ctx.refs[before] = replace(ctx.refs[before], part=name, part_field=field_where,
+                                   part_mark=ctx.marks.get(field_where), part_is_field=True)
+        return values
+
+
+@dataclass
+class Question(Struct):
+    """One quiz question: its answer must be one of its choices (or 对/错)."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        values = super().convert(node, ctx, where)
+        if values is MISSING or "answer" not in values:
+            return values
+        answer, choices = str(values["answer"]), values.get("choices")
+        mark = ctx.marks.get(f"{where}.answer", node.mark)
+        allowed = list(choices) if choices else list(TRUE_FALSE)
+        if answer not in allowed:
+            ctx.report(mark, "answer-not-a-choice",
+                       f"字段 {where}.answer：答案“{answer}”不在选项中，可选：" + "、".join(allowed)
+                       if choices else f"字段 {where}.answer：判断题（没有 choices）的答案只能是"
+                       f"“对”或“错”，实际是“{answer}”")
+            return MISSING
+        return values
+
+
+def question_key(text: str) -> str:
+    """Return a question as compared for repeats: without spaces and punctuation."""
+    return re.sub(r"[\s\W_]+", "", text)
+
+
+@dataclass
+class Questions(ListOf):
+    """A record's quiz: no question may repeat another (spaces and punctuation aside)."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        values = super().convert(node, ctx, where)
+        if values is MISSING or not isinstance(node, Sequence):
+            return values
+        first: dict[str, int] = {}
+        for i, child in enumerate(node.items, start=1):
+            for key, value in child.items if isinstance(child, Mapping) else ():
+                if key.text == "question" and isinstance(value, Scalar):
+                    text = question_key(value.text)
+                    if text in first:
+                        ctx.report(value.mark, "duplicate-question",
+                                   f"字段 {where}[{i}].question：与第 {first[text]} 题重复，"
+                                   "同一份测验中每道题只能出现一次")
+                        values = MISSING
+                    else:
+                        first[text] = i
+        return values
+
+
+QUESTION = Question(fields=(
+    Field("question", Text(max_chars=200), "题目", required=True),
+    Field("choices", ListOf(Text(max_chars=80), min_items=2, max_items=4), "选项",
+          "2 至 4 个；不填表示判断题，答案写“对”或“错”"),
+    Field("answer", Text(max_chars=80), "答案", "与某个选项一字不差；判断题写“对”或“错”",
+          required=True),
+    Field("explanation", Text(max_chars=150), "解析", "一句话说明为什么", required=True),
+    Field("basis", Basis(fields=(
+        Field("record", RecordPath(), "记录", "支持答案的记录，写成 类别/编号，如 sites/yida-huizhi",
+              required=True),
+        Field("field", Text(max_chars=40), "字段", "该记录中写着这一事实的字段，如 summary、body",
+              required=True),
+    )), "依据", "答案出自哪条记录的哪个字段：只出已有来源的事实", required=True),
+))
+QUESTIONS = Field("questions", Questions(QUESTION, max_items=20, unique=False), "测验题",
+                  "页面末尾的小测验；每题注明依据的记录和字段")
+
+
 # --- Vocabularies ---------------------------------------------------------------------
 
 VOCABULARIES = ("kinds", "designations", "audiences", "themes", "periods", "provinces")
@@ -1167,6 +1290,7 @@ SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
     Field("people", _refs("people"), "相关人物"),
     Field("relics", _refs("relics"), "相关文物"),
     Field("readings", _refs("readings"), "相关书目"),
+    QUESTIONS,
     *COMMON_TAIL,
 )), note="旧址遗迹是教室", template="site.html", landing="sites_index.html",
     facets={"province": "region.province", "kind": "kind", "designation": "designations",
@@ -1301,6 +1425,7 @@ OUTLINES = RecordKind("outlines", "宣讲提纲", "提纲", "title", Struct(fiel
           required=True),
     Field("site_visit", ListOf(VISIT, max_items=10, unique=False), "现场教学安排"),
     Field("readings", _refs("readings"), "延伸阅读"),
+    QUESTIONS,
     *COMMON_TAIL,
 )), note="分众化宣讲，可下载", template="outline.html",
     facets={"theme": "themes", "audience": "audience"}, group_by="audience",
@@ -1543,6 +1668,7 @@ STUDYPLANS = RecordKind("studyplans", "读书班", "读书班", "title", Struct(
     Field("sessions", ListOf(SESSION, min_items=1, max_items=60, unique=False), "学习安排",
           "每次学习一项，按 order 排序", required=True),
     Field("themes", _terms("themes"), "主题"),
+    QUESTIONS,
     Field("sources", ListOf(SOURCE, min_items=1, max_items=30), "来源",
           "读书班本身是安排，不是史实；引用的依据（如通知）写在这里"),
     Field("verified", Date(), "核实日期", "最近一次核对所引书目、提纲与线路的日期",
