@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .catalog import Catalog
 from .layout import INDEX_DIR, OPEN_DATA_DIR
+from .walk import files_under
 
 try:  # optional: without it only .gz copies are written
     import brotli
@@ -287,11 +288,12 @@ def precompress(site: Path, workers: int | None = None,
     sitemap.xml.gz), files under `MIN_BYTES`, the small per-record files in `_NO_COPY`
     and files ending in `skip_suffixes` are left alone.
     """
-    todo = [p for p in sorted(site.rglob("*"))
-            if p.suffix in COMPRESSIBLE and p.suffix not in skip_suffixes
-            and p.is_file() and p.stat().st_size >= MIN_BYTES
-            and not p.with_name(p.name + ".gz").exists()
-            and not _NO_COPY.search(p.relative_to(site).as_posix())]
+    names = files_under(site)
+    present = set(names)
+    todo = [site / rel for rel in names
+            if (suffix := os.path.splitext(rel)[1]) in COMPRESSIBLE
+            and suffix not in skip_suffixes and rel + ".gz" not in present
+            and not _NO_COPY.search(rel) and os.path.getsize(site / rel) >= MIN_BYTES]
     stats = Precompressed()
     # zlib and brotli release the GIL: threads use every core.
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:

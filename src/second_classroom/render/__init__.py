@@ -21,7 +21,7 @@ from ..cnformat import cn_number, cndate, lifespan, region_text
 from ..events import Event, all_events, record_events
 from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record, RecordKind
 from ..quotes import citation
-from . import boards, qr, studyplan
+from . import boards, interact, qr, studyplan
 from .datapage import data_page
 from .environment import card_note, environment, render
 from .feed import atom_feed, updates_page
@@ -65,8 +65,10 @@ def _qr_title(record: Record) -> str:
 
 
 def page_address(options: RenderOptions, record: Record) -> str:
-    """Return the address a QR code encodes: absolute under site_url, else root-relative."""
-    return (options.site_url.rstrip("/") + "/" if options.site_url else "/") + record.url
+    """Return the address a QR code encodes: absolute under site_url, else root-relative,
+    opening the page in check-in mode (打卡: interact.CHECKIN_QUERY)."""
+    return ((options.site_url.rstrip("/") + "/" if options.site_url else "/") + record.url
+            + interact.CHECKIN_QUERY)
 
 
 class _RecordView:
@@ -160,6 +162,14 @@ class _RecordView:
         """Return a record's dated events (大事), in date order."""
         return sorted(record_events(record), key=lambda e: e.date)
 
+    def quiz(self, record: Record) -> list[interact.QuizItem]:
+        """Return a record's quiz questions with the records that support their answers."""
+        return interact.quiz_items(self.catalog, record)
+
+    def checkin(self, record: Record) -> str:
+        """Return what 我的足迹 keeps about a site once checked in, as JSON."""
+        return interact.checkin_data(self.catalog, record)
+
     def display(self, record: Record, name: str) -> str:
         """Return field `name` of `record` as its declaration prints it."""
         value = record.data.get(name)
@@ -171,7 +181,13 @@ def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Pag
     view = _RecordView(catalog, options)
     pictures = options.pictures.pictures(record.data.get("images")) if options.pictures else []
     html = render(record.spec.template, record.url, record=record, pictures=pictures, v=view)
+    if record.draft:  # only the preview's catalog holds drafts
+        html = DRAFT_BANNER + html
     return Page(record.uri, record.title, html, record.description)
+
+
+DRAFT_BANNER = ('<p class="sc-draft" role="note"><strong>草稿</strong>：这条记录标有 '
+                "draft: true，只在预览中显示，不会发布到网站。核实后删去 draft 这一行即可发布。</p>\n")
 
 
 @dataclass
@@ -336,6 +352,7 @@ def site_pages(catalog: Catalog, options: RenderOptions,
     yield from facet_pages(catalog)
     yield from boards.board_pages(catalog)
     yield updates_page(catalog, options)
+    yield interact.footprints_page()  # 我的足迹: filled on the phone from localStorage
     yield from today_pages(catalog)  # 党史上的今天: 366 day pages and the year
     if options.open_data:
         yield data_page(catalog, options)  # 数据下载: what /data/ holds (build.finish writes it)
