@@ -93,10 +93,12 @@ def _flow(items: list[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def _counts(n: int, plans: int = 0) -> dict[str, int]:
+def _counts(n: int, plans: int = 0, outlines: int | None = None) -> dict[str, int]:
     counts = {kind: max(1, int(n * share)) for kind, share in SHARES.items()}
     if plans:
         counts["studyplans"] = plans
+    if outlines is not None:  # a fixed number instead of a share (the rest are sites)
+        counts["outlines"] = outlines
     counts["sites"] = n - sum(counts.values())
     return counts
 
@@ -119,15 +121,16 @@ def _body(rng: random.Random, chars: int) -> str:
 
 
 def write_synthetic(root: Path, n: int, seed: int, lectures: int = 0, tasks: int = 0,
-                    plans: int = 0) -> None:
+                    plans: int = 0, outlines: int | None = None) -> None:
     """Write `n` valid records plus vocab.yml under `root` (created if needed).
 
     `lectures` and `tasks` of the `n` are 宣讲 and ledger records (written by
     write_local_work); the rest are shared out as the module docstring says. With `plans`,
     that many of the rest are 读书班 (studyplans) instead of sites; a third of the readings
-    then list `contents`, and plans assign some of those chapters.
+    then list `contents`, and plans assign some of those chapters. With `outlines`, exactly
+    that many are 宣讲提纲 (each one's downloads take seconds to export), the rest sites.
     """
-    _write_resources(root, n - lectures - tasks, seed, plans)
+    _write_resources(root, n - lectures - tasks, seed, plans, outlines)
     if lectures or tasks:
         write_local_work(root, lectures, tasks, seed)
 
@@ -186,7 +189,8 @@ def write_local_work(root: Path, lectures: int, tasks: int, seed: int) -> None:
         (root / "tasks" / f"task-{i:05d}.yml").write_text(text, encoding="utf-8")
 
 
-def _write_resources(root: Path, n: int, seed: int, plans: int = 0) -> None:
+def _write_resources(root: Path, n: int, seed: int, plans: int = 0,
+                     outlines: int | None = None) -> None:
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(VOCAB, root / "vocab.yml")
@@ -195,7 +199,7 @@ def _write_resources(root: Path, n: int, seed: int, plans: int = 0) -> None:
     kinds, themes, periods = vocab["kinds"], vocab["themes"], vocab["periods"]
     audiences, designations = vocab["audiences"], vocab["designations"]
 
-    counts = _counts(n, plans)
+    counts = _counts(n, plans, outlines)
     ids = {kind: [f"{PREFIX[kind]}-{i:05d}" for i in range(count)]
            for kind, count in counts.items()}
     # One site in a hundred is a draft; drafts are never referenced by anything.

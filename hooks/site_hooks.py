@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
+from second_classroom import diskerror
 from second_classroom.build import BuildOptions, OptionsError, SiteBuild
 from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
@@ -40,6 +41,7 @@ class _Run:
     dates: dict[str, str] = {}
     data_date: str | None = None
     warnings: WarningCounter | None = None
+    site_dir: Path | None = None  # where the site goes (named when a write fails)
 
 
 _run = _Run()
@@ -79,6 +81,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     config.extra["csp"] = content_security_policy()
     _run.dates, _run.data_date = build.page_dates()  # sitemap dates from the data
     if _run.command.startswith("build"):  # not for `mkdocs serve` previews
+        _run.site_dir = Path(config.site_dir)
         # A clean build goes into a staging dir that on_post_build swaps in.
         atomic = _run.command == "build"
         config.site_dir = str(build.begin(Path(config.site_dir), atomic=atomic))
@@ -186,9 +189,13 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def on_build_error(error: Exception) -> None:
-    """Drop the unfinished staging dir: the previous site stays as it was."""
+    """Drop the unfinished staging dir: the previous site stays as it was. A full disk or a
+    refused write (an OSError) ends `mkdocs build` with one Chinese line, no traceback."""
     if _run.build is not None:
         _run.build.abort()
+    failed = diskerror.find(error)
+    if failed is not None and _run.command.startswith("build"):
+        raise Abort(diskerror.message(failed, _run.site_dir)) from None
 
 
 def on_shutdown() -> None:

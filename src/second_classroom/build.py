@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog, load_catalog
+from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all
 from .layout import DEFAULT_DATA
 from .models import Record
@@ -179,8 +180,9 @@ class SiteBuild:
         report = BuildReport()
         for asset in site_assets(self.catalog, self.render):
             target = site_dir / asset.uri
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(asset.content, encoding="utf-8")
+            with naming(target):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(asset.content, encoding="utf-8")
         if self.options.downloads:  # reused from the cache when unchanged
             report.exports = export_all(self.catalog, site_dir,
                                         self.project / self.options.export_cache,
@@ -237,8 +239,9 @@ def write_site(build: SiteBuild, out: Path) -> tuple[int, BuildReport]:
         count = 0
         for page in build.pages():
             target = site_dir / page.uri
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(page.as_markdown(), encoding="utf-8")
+            with naming(target):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(page.as_markdown(), encoding="utf-8")
             count += 1
         report = build.finish(site_dir)
         start = time.perf_counter()

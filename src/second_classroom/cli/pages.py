@@ -21,6 +21,7 @@ def register(sub: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the whole site for any engine: Markdown pages (front matter + HTML) and every
     other file the MkDocs build has besides the theme (search index, downloads, sw.js…)."""
+    from .. import diskerror
     from ..build import BuildOptions, SiteBuild, write_site  # Jinja2 etc.: not for `check`
     from ..problems import DataError
     from ..search import SearchIndexError
@@ -36,6 +37,9 @@ def run(args: argparse.Namespace) -> int:
         count, _ = write_site(build, Path(args.out))
     except SearchIndexError as exc:
         error(str(exc))
+        return 1
+    except OSError as exc:  # a full disk, a refused write: one line, the old site stays
+        error(diskerror.message(exc, args.out))
         return 1
     print(f"已写入 {count} 个页面及搜索索引、下载文件、sw.js 到 {args.out}/")
     return 0
