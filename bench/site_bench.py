@@ -163,6 +163,22 @@ def vanilla_config(work: Path, data: Path) -> Path:
 
 # --- ours: a fresh copy of the project ---------------------------------------------------
 
+def our_config(work: Path, data: Path, search: bool) -> Path:
+    """Write a config building `data` with the project's hooks in place (no downloads: the
+    exports are measured by bench/export_bench.py); used by bench/search_bench.py."""
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))
+    config["docs_dir"] = str(REPO / "docs")
+    config["theme"]["custom_dir"] = str(REPO / "overrides")
+    config["hooks"] = [str(REPO / h) for h in config["hooks"]]
+    config["extra"]["second_classroom"]["data"] = str(data)
+    config["extra"]["second_classroom"]["search"] = search
+    config["extra"]["second_classroom"]["downloads"] = False
+    config["strict"] = False  # synthetic data may raise warnings that are not the point here
+    path = work / ("ours.yml" if search else "ours-nosearch.yml")
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    return path
+
+
 def fresh_project(work: Path, data: Path, search: bool) -> Path:
     """Copy the files git tracks (what a clone has: no .cache, no built site) into
     `work`/project, with `data` as its site_data; return the copy's mkdocs.yml."""
