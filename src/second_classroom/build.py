@@ -22,7 +22,7 @@ from typing import Any
 
 from .catalog import Catalog, load_catalog
 from .diskerror import naming
-from .export.batch import ExportStats, download_links, export_all
+from .export.batch import ExportStats, download_links, export_all, merged, prepare
 from .layout import DEFAULT_DATA
 from .models import Record
 from .offline import offline_page, write_service_worker
@@ -106,6 +106,7 @@ class SiteBuild:
     output: AtomicOutput | None = None
     compressor: PageCompressor | None = None
     search_job: Future[IndexResult] | None = None
+    prepared: ExportStats | None = None  # downloads exported into the cache at the start
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -120,7 +121,11 @@ class SiteBuild:
         if options.downloads:
             render.downloads = download_links(catalog)
         records = {r.uri: r for r in catalog.records.values()}
-        return cls(project, options, catalog, render, result.warnings, records)
+        build = cls(project, options, catalog, render, result.warnings, records)
+        if options.downloads:
+            # Now, while the build holds only the catalog (see export.batch.prepare).
+            build.prepared = prepare(catalog, project / options.export_cache, site_name)
+        return build
 
     # --- pages -------------------------------------------------------------------------
 
@@ -184,9 +189,9 @@ class SiteBuild:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(asset.content, encoding="utf-8")
         if self.options.downloads:  # reused from the cache when unchanged
-            report.exports = export_all(self.catalog, site_dir,
-                                        self.project / self.options.export_cache,
-                                        author=self.render.site_name)
+            report.exports = merged(self.prepared, export_all(
+                self.catalog, site_dir, self.project / self.options.export_cache,
+                author=self.render.site_name))
         if (job := self.search_job) is not None:
             self.search_job = None
             report.search = job.result()

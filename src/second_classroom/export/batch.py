@@ -161,15 +161,16 @@ def _run(job: tuple[Document, str]) -> tuple[bytes, list[str]]:
     return result.data, result.missing
 
 
-def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "第二课堂",
-               workers: int | None = None, outline_ids: Iterable[str] | None = None,
-               layout: str = "site") -> ExportStats:
+def export_all(catalog: Catalog, out_dir: Path | None, cache_dir: Path,
+               author: str = "第二课堂", workers: int | None = None,
+               outline_ids: Iterable[str] | None = None, layout: str = "site") -> ExportStats:
     """Export every outline's and 读书班's downloads under `out_dir`, reusing cached files.
 
     Args:
         catalog: the published records.
         out_dir: the built site (files go to <kind>/<id>/<file>, next to the page) or,
-            with layout="flat", a folder that receives all files directly.
+            with layout="flat", a folder that receives all files directly; None: only
+            fill the cache (see `prepare`), placing nothing and pruning nothing.
         cache_dir: where exported files are kept by content key between builds.
         author: the site name, shown as the documents' author.
         workers: processes for exports that miss the cache (default: CPU count).
@@ -196,7 +197,8 @@ def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "
             key = export_key(doc, variant.fmt)
             cached = cache_dir / key[:2] / f"{key}.{variant.fmt}"
             name = variant.filename(record.id)
-            target = out_dir / name if layout == "flat" else out_dir / record.url / name
+            base = out_dir if out_dir is not None else Path()
+            target = base / name if layout == "flat" else base / record.url / name
             places.append((cached, target, (doc, variant.fmt)))
             if cached in pending or cached in checked or cachefile.valid(cached):
                 checked.add(cached)
@@ -219,6 +221,11 @@ def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "
         stats.exported += 1
         if missing:
             missing_of[cached] = missing
+    if out_dir is None:
+        stats.missing = {target.name: missing_of[cached] for cached, target, _ in places
+                         if cached in missing_of}
+        stats.seconds = time.perf_counter() - start
+        return stats
     for cached, target, job in places:
         data = cachefile.load(cached)
         if data is None:  # damaged since it was checked: export it again, here
@@ -232,6 +239,28 @@ def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "
         stats.pruned = prune_cache(cache_dir, {cached for cached, _, _ in places})
     stats.seconds = time.perf_counter() - start
     return stats
+
+
+def prepare(catalog: Catalog, cache_dir: Path, author: str = "第二课堂",
+            workers: int | None = None) -> ExportStats:
+    """Export every download missing from the cache into it, placing nothing.
+
+    A build calls this first, while it holds only the catalog: the export workers (a few
+    hundred MB each, for the CJK fonts) then add to the smallest the build process ever
+    is, not to one holding every page. The `export_all` that places the files later
+    finds them all cached.
+    """
+    return export_all(catalog, None, cache_dir, author, workers)
+
+
+def merged(prepared: ExportStats | None, placed: ExportStats) -> ExportStats:
+    """Return what `prepare` and the `export_all` after it did, as one batch's stats."""
+    if prepared is None:
+        return placed
+    return ExportStats(exported=placed.exported + prepared.exported,
+                       reused=placed.reused - prepared.exported, pruned=placed.pruned,
+                       bytes=placed.bytes, seconds=placed.seconds + prepared.seconds,
+                       missing={**prepared.missing, **placed.missing})
 
 
 CACHE_DAYS = 30
