@@ -107,3 +107,20 @@ def test_a_damaged_cached_photo_is_encoded_again(tmp_path: Path) -> None:
     for path in (webp, jpeg):
         with Image.open(path) as im:
             im.load()  # decodes whole
+
+
+def test_pruning_a_cached_export_takes_its_digest_along(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from second_classroom.export.batch import CACHE_DAYS, prune_cache
+
+    old = time.time() - (CACHE_DAYS + 1) * 86400
+    kept, dropped = tmp_path / "aa" / "aa1.pdf", tmp_path / "bb" / "bb2.pdf"
+    for path in (kept, dropped):
+        cachefile.store(path, b"%PDF-1.7 " + path.name.encode())
+        for file in (path, cachefile.digest_path(path)):
+            os.utime(file, (old, old))
+    assert prune_cache(tmp_path, {kept}) == 1
+    assert sorted(p.name for p in tmp_path.rglob("*.*")) == ["aa1.pdf", "aa1.pdf.sha256"]
+    assert cachefile.valid(kept)
