@@ -194,3 +194,29 @@ def test_the_message_names_the_destination_and_the_cause() -> None:
     wrapped.__cause__ = nameless
     assert diskerror.find(wrapped) is nameless
     assert diskerror.find(RuntimeError("other")) is None
+
+
+def test_a_full_disk_under_the_cache_is_one_line_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The downloads are exported into .cache/ before any page: a full disk there."""
+    data = tmp_path / "site_data"
+    write_synthetic(data, 40, seed=5, outlines=1)
+    from second_classroom import cachefile
+
+    def full(path: Path, data: bytes) -> None:
+        with diskerror.naming(path):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(cachefile, "store", full)
+    monkeypatch.chdir(tmp_path)
+    site = tmp_path / "site"
+    before = _old_site(site)
+    assert cli.main(["pages", str(site), "--data", str(data)]) == 1
+    _, err = capsys.readouterr()
+    line = _one_chinese_line(err, tmp_path / ".cache" / "exports", FULL)
+    assert err.count("\n") == 1, err
+    assert line.endswith(("pdf：磁盘空间已满（No space left on device）。构建已停止，原有站点保持不变。",
+                          "docx：磁盘空间已满（No space left on device）。构建已停止，原有站点保持不变。",
+                          "md：磁盘空间已满（No space left on device）。构建已停止，原有站点保持不变。"))
+    assert _tree(site) == before

@@ -33,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
     except DataError as exc:
         report_problems(exc.problems, "未生成页面")
         return 1
+    except OSError as exc:  # e.g. the download cache (.cache/) on a full disk
+        error(diskerror.message(exc, args.out))
+        return 1
     try:
         count, _ = write_site(build, Path(args.out))
     except SearchIndexError as exc:
