@@ -195,6 +195,7 @@ def _write_resources(root: Path, n: int, seed: int, plans: int = 0,
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(VOCAB, root / "vocab.yml")
     vocab = yaml.safe_load(VOCAB.read_text("utf-8"))
+    bounds = vocab.get("province_bounds", {})
     provinces = [p for group in vocab["provinces"].values() for p in group]
     kinds, themes, periods = vocab["kinds"], vocab["themes"], vocab["periods"]
     audiences, designations = vocab["audiences"], vocab["designations"]
@@ -225,6 +226,8 @@ def _write_resources(root: Path, n: int, seed: int, plans: int = 0,
         site_province[sid] = province
         lat, lng = CENTRES.get(province, (32.0, 110.0))
         lat, lng = lat + rng.uniform(-1.5, 1.5), lng + rng.uniform(-1.5, 1.5)
+        if box := bounds.get(province):  # inside the province's rectangle: no warning
+            lat, lng = min(max(lat, box[0]), box[2]), min(max(lng, box[1]), box[3])
         place = rng.choice(PLACES) + rng.choice(PLACES)
         name = f"{place}{rng.choice(NOUNS)}（第{i + 1}号）"
         text = (f"name: {name}\n"

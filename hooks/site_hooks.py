@@ -1,23 +1,40 @@
 """MkDocs adapter: hand MkDocs the pages and files that the core build produces.
 
 Only translation happens here; every decision lives in `second_classroom.build`. Record
-pages are rendered when MkDocs asks for their content, straight to HTML, so the Markdown
-converter never sees them and memory stays flat as the number of records grows.
+pages do not go through MkDocs at all: MkDocs renders Material's page once per record
+folder around placeholders (second_classroom.chrome), and after MkDocs' own pages the
+core writes each record page into it, one by one, so memory stays flat as the number of
+records grows. The sitemap lists them with their dates. (`splice_records: false` hands
+them to MkDocs one by one instead, rendered when MkDocs asks for their content.)
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urljoin
 
+from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils import get_build_date
 
-from second_classroom import diskerror
-from second_classroom.build import BuildOptions, OptionsError, SiteBuild
+from second_classroom import chrome, diskerror, preview
+from second_classroom.build import (
+    BuildOptions,
+    OptionsError,
+    SiteBuild,
+    UnsafePageError,
+    build_cache,
+    input_fingerprint,
+)
 from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
 from second_classroom.render import Page
@@ -42,9 +59,49 @@ class _Run:
     data_date: str | None = None
     warnings: WarningCounter | None = None
     site_dir: Path | None = None  # where the site goes (named when a write fails)
+    env: Any = None  # MkDocs' theme environment, navigation and files, for spliced pages
+    nav: Navigation | None = None
+    files: Files | None = None
+    fingerprint = ""  # of the build's inputs (second_classroom.buildcache)
+    unchanged: Path | None = None  # throwaway site_dir of a build with nothing to do
+    panel = ""  # the preview's list of data errors, put on every page
 
 
 _run = _Run()
+
+
+# Packages whose version can change the bytes of the built site.
+_ENGINE_PACKAGES = ("mkdocs", "mkdocs-material", "jinja2", "markdown", "pyyaml", "brotli",
+                    "segno", "pillow", "markupsafe")
+
+
+def _fingerprint(config: MkDocsConfig, project: Path, options: BuildOptions) -> str:
+    """Return the fingerprint of everything this MkDocs build reads."""
+    inputs = [Path(config.config_file_path), Path(config.docs_dir), Path(__file__)]
+    if config.theme.custom_dir:
+        inputs.append(Path(config.theme.custom_dir))
+    values = [f"{name}=" + importlib.metadata.version(name) for name in _ENGINE_PACKAGES]
+    values += [f"{key}={config.get(key)!r}" for key in (
+        "site_url", "site_name", "site_dir", "docs_dir", "strict", "use_directory_urls")]
+    values += [f"theme={config.theme.name}", f"date={get_build_date()}"]
+    return input_fingerprint(project, options, inputs, values)
+
+
+def _skip_unchanged(config: MkDocsConfig, project: Path, options: BuildOptions) -> bool:
+    """For a clean `mkdocs build` whose inputs match the site's last build: build nothing
+    into a throwaway folder and leave the site as it is. Return whether that is so."""
+    if _run.command != "build" or not options.skip_unchanged:
+        return False
+    _run.fingerprint = _fingerprint(config, project, options)
+    site = Path(config.site_dir)
+    if not build_cache(project).unchanged(site, _run.fingerprint):
+        return False
+    site.parent.mkdir(parents=True, exist_ok=True)
+    _run.unchanged = Path(tempfile.mkdtemp(prefix=f".{site.name}.unchanged-", dir=site.parent))
+    config.site_dir = str(_run.unchanged)
+    config.nav = None  # MkDocs gets no pages at all (on_files)
+    log.info("数据、模板、代码和配置都没有变化：沿用 %s，不重新生成", site)
+    return True
 
 
 def _build() -> SiteBuild:
@@ -56,6 +113,7 @@ def _build() -> SiteBuild:
 def on_startup(command: str, dirty: bool) -> None:
     """Remember the command: only a clean `mkdocs build` writes atomically and compresses."""
     _run.command = command if not dirty else f"{command}-dirty"
+    preview.session.command = _run.command  # outlives this module: serve reloads it
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -64,9 +122,21 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise PluginError("第二课堂需要 use_directory_urls: true")
     project = Path(config.config_file_path).parent
     where = f"{Path(config.config_file_path).name}: extra.second_classroom"
+    _run.build, _run.unchanged, _run.fingerprint = None, None, ""
+    serving = preview.serving()
     try:
         options = BuildOptions.from_mapping(config.extra.get("second_classroom"), where)
-        build = SiteBuild.start(project, options, config.site_url or "", config.site_name)
+        if _skip_unchanged(config, project, options):
+            return config
+        if serving:  # drafts shown; data errors listed on every page, never a dead server
+            build, problems, stale = preview.preview_build(project, options,
+                                                           config.site_url or "",
+                                                           config.site_name)
+            _run.panel = preview.problems_panel(problems, stale) if problems else ""
+            for problem in problems:  # info: a warning would abort the strict rebuild
+                log.info("数据检查未通过：%s", problem.format())
+        else:
+            build = SiteBuild.start(project, options, config.site_url or "", config.site_name)
     except OptionsError as exc:
         raise PluginError(str(exc)) from None
     except DataError as exc:
@@ -77,8 +147,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _run.build = build
     # Content-Security-Policy for overrides/main.html. With the theme's scope pinned,
     # Material's inline scripts are the same on every page and their hashes are allowed.
+    # The preview's policy also lets MkDocs' live-reload script run (never a build's).
     config.extra.setdefault("scope", THEME_SCOPE)
-    config.extra["csp"] = content_security_policy()
+    config.extra["csp"] = content_security_policy(live_reload=serving)
     _run.dates, _run.data_date = build.page_dates()  # sitemap dates from the data
     if _run.command.startswith("build"):  # not for `mkdocs serve` previews
         _run.site_dir = Path(config.site_dir)
@@ -93,7 +164,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
     """Give overrides/main.html a per-build store for navigation HTML shared by records."""
-    shared = _build().options.shared_nav
+    env.globals.update(sc_sitemap_records=lambda: _sitemap_records(config))
+    shared = not _run.unchanged and _build().options.shared_nav
     fragments: dict[str, Any] = {}
 
     def key(page: MkPage | None, block: str) -> str:
@@ -108,7 +180,77 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
 
     env.globals.update(sc_key=key, sc_has=fragments.__contains__, sc_get=fragments.get,
                        sc_keep=keep)
+    _run.env, _run.files = env, files
     return env
+
+
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    """Keep the navigation: spliced record pages are rendered with it."""
+    _run.nav = nav
+    return nav
+
+
+def _spliced() -> bool:
+    return _build().options.splice_records
+
+
+def _sitemap_records(config: MkDocsConfig) -> list[tuple[str, str]]:
+    """Return (address, date) of each record page that MkDocs does not build itself, as
+    MkDocs would list them in overrides/sitemap.xml (after every other page)."""
+    if _run.unchanged or not _spliced() or not config.site_url:
+        return []
+    base = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
+    fallback = _run.data_date or get_build_date()
+    return [(urljoin(base, quote(record.url)), _run.dates.get(uri) or fallback)
+            for uri, record in _build().records.items()]
+
+
+def _theme_page(config: MkDocsConfig, src_uri: str, meta: dict[str, str],
+                content: str) -> str:
+    """Return Material's page for content MkDocs never read, as MkDocs' own page build
+    renders it (context, page_context event, template)."""
+    page = MkPage(None, File.generated(config, src_uri, content=""), config)
+    page.markdown, page.meta, page.content, page.active = "", meta, content, True
+    config._current_page = page
+    try:
+        context = get_context(_run.nav, _run.files, config, page)  # type: ignore[arg-type]
+        context = config.plugins.on_page_context(context, page=page, config=config,
+                                                 nav=_run.nav)  # type: ignore[arg-type]
+        return str(_run.env.get_template("main.html").render(context))
+    finally:
+        config._current_page = None
+
+
+def _marked(page_html: str) -> str:
+    """A page of a preview whose data has errors carries the list of them."""
+    return preview.with_panel(page_html, _run.panel) if _run.panel else page_html
+
+
+def _write_record_pages(config: MkDocsConfig) -> None:
+    def shell(folder: str, described: bool) -> chrome.Chrome:
+        meta = {"title": chrome.TITLE}
+        if described:
+            meta["description"] = chrome.DESCRIPTION
+        return chrome.Chrome.parse(_marked(_theme_page(config, f"{folder}/{chrome.ID}.md",
+                                                       meta, chrome.CONTENT)))
+
+    def whole(page: Page) -> str:
+        meta = {"title": page.title, "description": page.description}
+        escape_theme_meta(meta)
+        return _marked(_theme_page(config, page.uri, {k: v for k, v in meta.items() if v},
+                                   page.html))
+
+    try:
+        _build().write_record_pages(Path(config.site_dir), shell, whole)
+    except UnsafePageError as exc:
+        raise _unsafe(exc.uri, exc.hashes) from None
+
+
+def _unsafe(uri: str, hashes: list[str]) -> PluginError:
+    return PluginError(
+        f"{uri}：页面含有内容安全策略（CSP）未允许的内联脚本 "
+        f"{', '.join(hashes)}；核对脚本后把哈希加入 second_classroom/security.py "
+        "与 deploy/nginx.conf")
 
 
 # Material's lunr and search worker serve its built-in search, which is off here
@@ -118,6 +260,8 @@ UNUSED_THEME_FILES = ("assets/javascripts/lunr/", "assets/javascripts/workers/se
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add every generated page; record pages carry only their front matter for now."""
+    if _run.unchanged:
+        return Files([])
     for unused in [f for f in files if f.src_uri.startswith(UNUSED_THEME_FILES)]:
         files.remove(unused)
     build = _build()
@@ -125,9 +269,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for page in build.listing_pages():
         _run.pages[page.uri] = page
         files.append(File.generated(config, page.uri, content=page.as_markdown()))
-    for uri in build.records:
-        _run.pages[uri] = None
-        files.append(File.generated(config, uri, content=build.record_stub(uri).as_markdown()))
+    if not build.options.splice_records:  # else written by on_post_build
+        for uri in build.records:
+            _run.pages[uri] = None
+            files.append(File.generated(config, uri,
+                                        content=build.record_stub(uri).as_markdown()))
     build.start_search(Path(config.site_dir))  # written meanwhile (under serve too)
     return files
 
@@ -154,22 +300,37 @@ def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
     """Stop the build if a page carries an inline script the CSP would block; else queue
     its precompressed copies."""
     if unlisted := unlisted_inline_scripts(output):
-        raise PluginError(
-            f"{page.file.src_uri}：页面含有内容安全策略（CSP）未允许的内联脚本 "
-            f"{', '.join(unlisted)}；核对脚本后把哈希加入 second_classroom/security.py "
-            "与 deploy/nginx.conf")
+        raise _unsafe(page.file.src_uri, unlisted)
+    if _run.panel:
+        output = preview.with_panel(output, _run.panel)
     _build().page_written(Path(page.file.abs_dest_path), output.encode("utf-8"))
+    return output if _run.panel else None
+
+
+def on_post_template(output: str, template_name: str, config: MkDocsConfig) -> str | None:
+    """In a preview with data errors, the 404 page lists them too (a broken record's page
+    may be missing)."""
+    if _run.panel and template_name == "404.html":
+        return preview.with_panel(output, _run.panel)
     return None
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    """Let the core write the rest (posters, feed, downloads, search index, photos, sw.js,
-    precompressed copies), then swap the finished site in."""
+    """Let the core write the rest (record pages, posters, feed, downloads, search index,
+    photos, sw.js, precompressed copies), then swap the finished site in."""
+    if (throwaway := _run.unchanged) is not None:
+        _run.unchanged = None
+        shutil.rmtree(throwaway, ignore_errors=True)
+        return
     build = _build()
+    if build.options.splice_records:
+        _write_record_pages(config)
     try:
         report = build.finish(Path(config.site_dir))
     except SearchIndexError as exc:
         raise PluginError(str(exc)) from None
+    if preview.serving():  # a preview must never show a saved copy of a page
+        preview.drop_service_worker(Path(config.site_dir))
     if (stats := report.exports) is not None:
         log.info("提纲下载：%d 个文件（新生成 %d 个，清理 %d 个三十天未用的缓存），"
                  "用时 %.1f 秒", stats.files, stats.exported, stats.pruned, stats.seconds)
@@ -186,6 +347,8 @@ def on_post_build(config: MkDocsConfig) -> None:
             return  # MkDocs aborts the strict build next; on_build_error drops staging
     if (target := build.publish()) is not None:
         log.info("站点已完整写入 %s", target)
+        if _run.fingerprint:
+            build_cache(build.project).record(target, _run.fingerprint)
 
 
 def on_build_error(error: Exception) -> None:
@@ -193,6 +356,9 @@ def on_build_error(error: Exception) -> None:
     refused write (an OSError) ends `mkdocs build` with one Chinese line, no traceback."""
     if _run.build is not None:
         _run.build.abort()
+    if (throwaway := _run.unchanged) is not None:
+        _run.unchanged = None
+        shutil.rmtree(throwaway, ignore_errors=True)
     failed = diskerror.find(error)
     if failed is not None and _run.command.startswith("build"):
         raise Abort(diskerror.message(failed, _run.site_dir)) from None

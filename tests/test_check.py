@@ -165,7 +165,7 @@ def test_every_problem_in_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "sites/d.yml": "name: [x]\n",
     })
     assert lines_of(run_check(tmp_path, monkeypatch)) == [
-        "people/a.yml:1:6: 字段 name 的值为空；不知道就整行删去，不要留空",
+        "people/a.yml:1:6: 字段 name（姓名）必填，请填写",
         "people/a.yml:7:8: 字段 draft 只能写 true 或 false，实际是“no”",
         "people/b.yml:1:1: 应为映射（字段: 值），实际是列表",
         "people/c.yml:6:11: 字段 verified 应为真实存在的日期，格式 YYYY-MM-DD，实际是“2026-02-30”",
@@ -221,3 +221,32 @@ def test_privacy_precheck_never_hides_a_number(text: str) -> None:
 ])
 def test_personal_data_examples(text: str, found: list[tuple[int, str]]) -> None:
     assert privacy.personal_data_in(text) == found
+
+
+# --- Chinese text: soft line breaks ---------------------------------------------------
+
+def test_soft_breaks_between_chinese_characters_are_dropped() -> None:
+    from second_classroom.cnformat import join_cjk_lines
+    from second_classroom.render.richtext import markdown_to_html
+
+    body = "邓小平等在百色举行起义，集会，\n宣告成立红七军。\nSoft break\nstays a space.\n\n# 标题\n正文"
+    joined = join_cjk_lines(body)
+    assert "集会，宣告成立" in joined
+    assert "Soft break\nstays" in joined  # English keeps its space
+    assert "# 标题\n正文" in joined  # a heading keeps its own line
+    assert "集会，宣告成立红七军。" in markdown_to_html(joined)
+    assert "集会，宣告" not in markdown_to_html(body)  # the break would render as a space
+    assert join_cjk_lines("第一行  \n第二行") == "第一行  \n第二行"  # a hard break stays
+
+
+def test_record_body_is_stored_without_cjk_soft_breaks(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    case = tmp_path / "case"
+    shutil.copytree(CASES_DIR / "empty-required-text", case)
+    (case / "people" / "li-dazhao.yml").write_text(
+        "name: 李大钊\nrole: 中国共产党的主要创始人之一\nsummary: 传播者。\nsources:\n"
+        "  - title: 李大钊纪念馆\nverified: 2026-11-01\nbody: |\n  他在北京，\n  宣传马克思主义。\n",
+        encoding="utf-8")
+    result = run_check(case, monkeypatch)
+    assert result.problems == []
+    assert result.records[0].data["body"] == "他在北京，宣传马克思主义。"

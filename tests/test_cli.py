@@ -371,7 +371,8 @@ def test_new_templates_fail_until_filled_then_pass(tmp_path: Path,
     failing = {p.path.rsplit("/", 2)[-2] for p in unfilled.errors}
     assert failing == set(KINDS), [p.format() for p in unfilled.problems]
     # Blank required values, empty lists, and a quotation with neither publication nor url.
-    assert {p.code for p in unfilled.errors} <= {"empty-value", "too-few", "missing-one-of"}
+    assert {p.code for p in unfilled.errors} <= {"empty-value", "empty-required", "too-few",
+                                                 "missing-one-of"}
     assert main(["check", str(data)]) == 1
     capsys.readouterr()
 
@@ -456,7 +457,7 @@ def fixture_record(case: str, rel: str) -> Any:
 
 @pytest.mark.parametrize(("kind", "case", "rel"), [
     ("sites", "ok-typed-scalars", "sites/yida.yml"),
-    ("sites", "warning-coordinates-swapped", "sites/yida.yml"),
+    ("sites", "coordinates-swapped", "sites/yida.yml"),
     ("people", "ok-bom", "people/li-dazhao.yml"),
     ("readings", "ok-typed-scalars", "readings/jianshi.yml"),
 ])
@@ -519,3 +520,27 @@ def test_sample_record_validates_against_its_schema(sample_schemas: dict[str, di
 
 def test_there_is_sample_data() -> None:
     assert len(_sample_files()) >= 10
+
+
+def test_new_template_lists_the_values_a_vocabulary_field_allows(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "site_data"
+    shutil.copytree(REPO / "site_data", data)
+    status, _, _ = run_main(["new", "sites", "lanzhou-balujun-banshichu", "--data", str(data)],
+                            capsys)
+    assert status == 0
+    text = (data / "sites" / "lanzhou-balujun-banshichu.yml").read_text("utf-8")
+    kind_line = next(line for line in text.splitlines() if line.startswith("kind:"))
+    vocab, _ = load_vocab(data)
+    assert all(f"“{term}”" in kind_line for term in vocab.terms("kinds")), kind_line
+    assert "vocab.yml 的 provinces（共 34 个" in text
+
+
+def test_docs_examples_use_ids_that_do_not_exist_yet() -> None:
+    """An editor who follows README or CONTRIBUTING must not collide with a sample record."""
+    ids = {f.stem for f in (REPO / "site_data").glob("*/*.yml")}
+    for doc in ("README.md", "CONTRIBUTING.md"):
+        text = (REPO / doc).read_text("utf-8")
+        examples = re.findall(r"classroom new (\w+) ([a-z0-9-]+)", text)
+        assert examples, doc
+        assert not [i for _, i in examples if i in ids], (doc, examples)

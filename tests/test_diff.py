@@ -266,3 +266,25 @@ def test_cli_unknown_revision(repo: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_md_escape_flattens_and_escapes() -> None:
     assert md_escape("a*b_c\n  d|e") == "a\\*b\\_c d\\|e"
+
+
+def test_uncommitted_and_untracked_records_are_included_by_default(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = git(repo, "rev-parse", "HEAD")
+    person = repo / "site_data" / "people" / "li-dazhao.yml"
+    person.write_text(person.read_text("utf-8").replace("name: 李大钊", "name: 李大钊（改）"),
+                      "utf-8")  # uncommitted
+    new = repo / "site_data" / "people" / "chen-duxiu.yml"  # untracked
+    new.write_text(person.read_text("utf-8").replace("name: 李大钊（改）", "name: 新人物"),
+                   "utf-8")
+    assert main(["diff", base, "--repo", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"## 数据变更摘要（`{base}` → `工作区（HEAD 加未提交的改动）`）"), out
+    assert "记录：新增 1 条，删除 0 条，修改 1 条。" in out
+    assert "新人物" in out and "李大钊（改）" in out
+
+    # Between two commits, what was left out is said plainly.
+    assert main(["diff", base, "HEAD", "--repo", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert "没有记录、词表或图片的变化" in out
+    assert "工作区还有 2 个数据文件的改动未提交" in out and "chen-duxiu.yml" in out

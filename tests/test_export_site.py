@@ -13,8 +13,7 @@ from pathlib import Path
 import docx
 
 from second_classroom.catalog import Catalog
-from second_classroom.export.batch import download_links
-from second_classroom.export.document import outline_document
+from second_classroom.export.batch import EXPORTS, download_links
 
 _LINK = re.compile(r'<a class="sc-button" href="([^"]+)" download>([^<]+)</a>')
 
@@ -42,10 +41,10 @@ def test_every_download_reads_back_in_chinese(built_site: Path, catalog: Catalog
     checked = 0
     for outline in catalog.by_kind["outlines"]:
         folder = built_site / outline.url
-        for link in download_links(catalog)[outline.id]:
-            path = folder / link.href
-            doc = outline_document(catalog, outline.id, pack="jiangjiebao" in link.href,
-                                   author="第二课堂")
+        exports = EXPORTS[outline.kind]
+        for variant in exports.variants(catalog, outline):  # the outline, its pack, its quiz
+            path = folder / variant.filename(outline.id)
+            doc = exports.document(catalog, outline.id, variant, "第二课堂")
             wanted = [doc.title, *doc.headings(), *(s.title for s in doc.sources)]
             if path.suffix == ".docx":
                 text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)

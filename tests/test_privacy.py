@@ -92,7 +92,8 @@ def test_every_valid_id_number_is_found(area: int, born: dt.date, serial: int) -
 def test_check_reports_personal_data_at_file_line_col(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(FIXTURES)
     result = check_tree(Path("."), dt.date(2026, 11, 25))
-    got = [p.format() for p in result.problems]
+    # (not-personal.yml's bare `www.` address is another finding: see body-bare-link)
+    got = [p.format() for p in result.problems if p.code == "personal-data"]
     want = (FIXTURES / "expected.txt").read_text("utf-8").splitlines()
     assert got == want
     assert not [line for line in got if "not-personal.yml" in line]

@@ -90,7 +90,7 @@ def test_qr_code_decodes_to_the_page_url(phone: Any, site_url: str, catalog: Cat
         shot = artifacts / f"qr-{site.id}.png"
         phone.locator(".sc-qr svg").screenshot(path=str(shot))
         decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(shot))]
-        assert decoded == [base.rstrip("/") + "/" + site.url]
+        assert decoded == [base.rstrip("/") + "/" + site.url + "?at=qr"]  # check-in mode
 
 
 def test_poster_is_printable_and_its_qr_decodes(phone: Any, site_url: str, catalog: Catalog,
@@ -104,7 +104,7 @@ def test_poster_is_printable_and_its_qr_decodes(phone: Any, site_url: str, catal
     shot = artifacts / "poster-qr.png"
     phone.locator(".qr svg").screenshot(path=str(shot))
     assert [r.text for r in zxingcpp.read_barcodes(Image.open(shot))] == [
-        base.rstrip("/") + "/" + site.url]
+        base.rstrip("/") + "/" + site.url + "?at=qr"]
     pdf = phone.pdf(format="A4")
     (artifacts / "poster.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF")

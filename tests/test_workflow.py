@@ -136,8 +136,9 @@ def _hooks() -> dict[str, dict[str, Any]]:
 
 def test_pre_commit_runs_the_check_when_records_change() -> None:
     hook = _hooks()["classroom-check"]
-    assert hook["entry"].split()[:2] == ["classroom", "check"]
-    assert hook["language"] == "system" and hook["pass_filenames"] is False
+    # Through the project's own environment (no activation), on the commit's files only.
+    assert hook["entry"].split()[:2] == ["scripts/classroom-hook", "check"]
+    assert hook["language"] == "script" and hook["pass_filenames"] is True
     files = re.compile(hook["files"])
     assert files.search("site_data/sites/zunyi-huiyi-huizhi.yml")
     assert files.search("site_data/media/x/y.jpg")
@@ -146,10 +147,11 @@ def test_pre_commit_runs_the_check_when_records_change() -> None:
 
 def test_pre_commit_keeps_generated_files_current() -> None:
     hooks = _hooks()
-    assert hooks["classroom-schema"]["entry"] == "classroom schema --data site_data --out schema"
+    assert hooks["classroom-schema"]["entry"] == \
+        "scripts/classroom-hook schema --data site_data --out schema"
     assert re.search(hooks["classroom-schema"]["files"], "site_data/vocab.yml")
     assert re.search(hooks["classroom-schema"]["files"], "src/second_classroom/models.py")
-    assert hooks["classroom-fieldref"]["entry"] == "classroom fieldref"
+    assert hooks["classroom-fieldref"]["entry"] == "scripts/classroom-hook fieldref"
     assert re.search(hooks["classroom-fieldref"]["files"], "src/second_classroom/models.py")
 
 

@@ -12,32 +12,59 @@ precompressed copies.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import difflib
+import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .buildcache import PACKAGE, BuildCache, fingerprint
 from .catalog import Catalog, load_catalog
+from .chrome import Chrome, can_splice
 from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all, merged, prepare
+from .forked import ForkedJob
 from .layout import DEFAULT_DATA
 from .models import Record
 from .offline import offline_page, write_service_worker
-from .output import AtomicOutput, PageCompressor, Precompressed, data_date, page_dates, precompress
+from .output import (
+    AtomicOutput,
+    PageCompressor,
+    Precompressed,
+    data_date,
+    page_dates,
+    precompress,
+    write_copies,
+)
 from .pictures import PictureSet
 from .problems import Problem
-from .render import Page, RenderOptions, record_page, site_assets, site_pages
+from .render import Page, RenderOptions, qr, record_page, site_assets, site_pages
 from .render.provincegrid import CHARTS
 from .search import IndexResult, index_ahead
+from .security import unlisted_inline_scripts
 
 
 class OptionsError(Exception):
     """A build option is unknown or of the wrong type; the message is in Chinese."""
 
 
+class UnsafePageError(Exception):
+    """A page carries an inline script the Content-Security-Policy would block."""
+
+    def __init__(self, uri: str, hashes: list[str]) -> None:
+        super().__init__(uri, hashes)  # as args: it crosses from a forked writer
+        self.uri = uri
+        self.hashes = hashes
+
+    def __str__(self) -> str:
+        return f"{self.uri}: {', '.join(self.hashes)}"
+
+
+SPLIT_MIN = 500  # record pages from which a second process writes half of them
 CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
 
 
@@ -50,6 +77,8 @@ class BuildOptions:
     downloads: bool = True  # DOCX/PDF/Markdown downloads on outline pages
     search: bool = True  # write the search index
     shared_nav: bool = True  # reuse one rendering of the theme's navigation per folder
+    splice_records: bool = True  # record pages: one theme rendering per folder, spliced
+    skip_unchanged: bool = True  # leave the site as it is when no input has changed
     export_cache: str = ".cache/exports"  # cached downloads, relative to the project
     province_chart: str = "grid"  # 红色地标 page: "grid" (province tiles) or "bars"
 
@@ -114,6 +143,14 @@ class SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
         catalog, result = load_catalog(data)
+        return cls.from_catalog(project, options, catalog, result.warnings, site_url, site_name)
+
+    @classmethod
+    def from_catalog(cls, project: Path, options: BuildOptions, catalog: Catalog,
+                     warnings: list[Problem], site_url: str = "",
+                     site_name: str = "第二课堂") -> SiteBuild:
+        """Start a build of a catalog made elsewhere (the preview's, with drafts)."""
+        data = project / options.data
         render = RenderOptions(site_url=site_url, site_name=site_name,
                                local_province=options.local_province,
                                province_chart=options.province_chart,
@@ -121,7 +158,7 @@ class SiteBuild:
         if options.downloads:
             render.downloads = download_links(catalog)
         records = {r.uri: r for r in catalog.records.values()}
-        build = cls(project, options, catalog, render, result.warnings, records)
+        build = cls(project, options, catalog, render, warnings, records)
         if options.downloads:
             # Now, while the build holds only the catalog (see export.batch.prepare).
             build.prepared = prepare(catalog, project / options.export_cache, site_name)
@@ -148,6 +185,97 @@ class SiteBuild:
         yield from self.listing_pages()
         for uri in self.records:
             yield self.record_page(uri)
+
+    def write_record_pages(self, site_dir: Path,
+                           chrome: Callable[[str, bool], Chrome],
+                           fallback: Callable[[Page], str], workers: int = 2,
+                           split_min: int = SPLIT_MIN) -> int:
+        """Write every record page into `site_dir` as `kind/id/index.html`; return how many.
+
+        `chrome(folder, described)` returns the engine's page for the placeholders of
+        second_classroom.chrome (asked once per folder and for whether the record has a
+        description); `fallback(page)` renders a page the chrome does not fit. Pages go to
+        disk (and to the compressor) one by one: none is held. With `workers` > 1 on a
+        large site, a forked copy of this process writes every third page (with its
+        copies) on the second core meanwhile. Raises UnsafePageError for a page with an
+        inline script the policy would block.
+        """
+        records = list(self.records.values())
+        shells: dict[tuple[str, bool], Chrome] = {}
+        for record in records:
+            key = (record.kind, bool(record.description))
+            if key not in shells:
+                shell = shells[key] = chrome(*key)
+                if unlisted := unlisted_inline_scripts(shell.text):
+                    raise UnsafePageError(record.uri, unlisted)
+        share: list[Record] = []
+        if workers > 1 and len(records) >= split_min and (os.cpu_count() or 1) > 1:
+            # The helper also compresses its pages (here a worker does): a third of the
+            # pages takes it about as long as the other two thirds take this process.
+            share = records[2::3]
+            records = [r for i, r in enumerate(records) if i % 3 != 2]
+        helper = self._fork_writer(share, shells, site_dir) if share else None
+        try:
+            unfit = self._write_records(records, shells, site_dir, self.compressor)
+        finally:
+            if helper is not None:
+                stats, more = helper.result()
+                if self.compressor is not None:
+                    self.compressor.stats += stats
+                unfit += more
+        for uri in unfit:  # pages the chrome does not fit: the engine renders them whole
+            page = self.record_page(uri)
+            self._write_page(site_dir / page.url / "index.html", fallback(page),
+                             self.compressor)
+        return len(self.records)
+
+    def _write_records(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
+                       site_dir: Path, copies: PageCompressor | None | Precompressed
+                       ) -> list[str]:
+        """Write the spliced pages of `records`; return the uris of those the chrome does
+        not fit. Raises UnsafePageError."""
+        unfit = []
+        for record in records:
+            page = self.record_page(record.uri)
+            if unlisted := unlisted_inline_scripts(page.html):
+                raise UnsafePageError(record.uri, unlisted)
+            if not can_splice(page.html):
+                unfit.append(record.uri)
+                continue
+            text = shells[record.kind, bool(page.description)].fill(
+                page.title, page.description, record.id, page.html)
+            self._write_page(site_dir / record.url / "index.html", text, copies)
+        return unfit
+
+    def _write_page(self, target: Path, text: str,
+                    copies: PageCompressor | None | Precompressed) -> None:
+        data = text.encode("utf-8", errors="xmlcharrefreplace")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if isinstance(copies, PageCompressor):
+            copies.add(target, data)
+        elif isinstance(copies, Precompressed):
+            copies.add(write_copies(target, data, True))
+
+    def _fork_writer(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
+                     site_dir: Path) -> ForkedJob[tuple[Precompressed, list[str]]]:
+        """Start a copy of this process (fork: it shares the loaded catalog) writing the
+        pages of `records`, and their compressed copies when this build makes them."""
+        # What rendering plans or reads from helpers of this process happens here first:
+        # the QR codes encoded ahead (their pool is ours) and the photos' copies (written
+        # by `finish` from this process's plan).
+        qr.settle()
+        if self.render.pictures is not None:
+            for record in records:
+                self.render.pictures.pictures(record.data.get("images"))
+        compress = self.compressor is not None
+
+        def work() -> tuple[Precompressed, list[str]]:
+            stats = Precompressed()
+            unfit = self._write_records(records, shells, site_dir, stats if compress else None)
+            return stats, unfit
+
+        return ForkedJob(work)
 
     def page_dates(self) -> tuple[dict[str, str], str | None]:
         """Return each record page's date (ISO) and the data's date: never the clock's."""
@@ -229,6 +357,40 @@ class SiteBuild:
         if (output := self.output) is not None:
             self.output = None
             output.discard()
+
+
+BUILD_CACHE = ".cache/build"  # the fingerprints of the last builds, under the project
+
+
+def input_fingerprint(project: Path, options: BuildOptions, inputs: Iterable[Path] = (),
+                      values: Iterable[str] = ()) -> str:
+    """Return the fingerprint of everything a build of `project` reads: its data folder,
+    this package (code, templates, assets), the options, today's date (checks and dates
+    may use it) and the engine's own `inputs` and `values`."""
+    return fingerprint([project / options.data, PACKAGE, *inputs],
+                       [repr(options), dt.date.today().isoformat(), *values])
+
+
+def build_cache(project: Path) -> BuildCache:
+    """Return the record of which inputs each site folder was built from."""
+    return BuildCache(project / BUILD_CACHE)
+
+
+def write_site_if_changed(project: Path, options: BuildOptions, out: Path,
+                          site_url: str = "", site_name: str = "第二课堂"
+                          ) -> tuple[int, BuildReport] | None:
+    """Check the data and `write_site` into `out`, unless `out` holds what this function
+    wrote from the same inputs (then return None and leave it as it is).
+
+    Raises problems.DataError on errors in the data.
+    """
+    print_ = input_fingerprint(project, options, values=[site_url, site_name])
+    cache = build_cache(project)
+    if options.skip_unchanged and cache.unchanged(out, print_):
+        return None
+    written = write_site(SiteBuild.start(project, options, site_url, site_name), out)
+    cache.record(out, print_)
+    return written
 
 
 def write_site(build: SiteBuild, out: Path) -> tuple[int, BuildReport]:

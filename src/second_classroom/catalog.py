@@ -64,9 +64,10 @@ def facet_values(record: Record) -> dict[str, list[str]]:
     return record.spec.facet_values(record.data)
 
 
-def build_catalog(records: list[Record], vocab: Vocab) -> Catalog:
-    """Index published records: by kind, backlinks, facets and nearest sites."""
-    published = {r.id: r for r in sorted(records, key=lambda r: r.id) if not r.draft}
+def build_catalog(records: list[Record], vocab: Vocab, drafts: bool = False) -> Catalog:
+    """Index published records (and drafts too, for the preview, with `drafts`): by kind,
+    backlinks, facets and nearest sites."""
+    published = {r.id: r for r in sorted(records, key=lambda r: r.id) if drafts or not r.draft}
     by_kind: dict[str, list[Record]] = {k: [] for k in KINDS}
     backlinks: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     facets: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))

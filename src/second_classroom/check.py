@@ -6,7 +6,8 @@ import datetime as dt
 import difflib
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from .models import (
     Text,
     Vocab,
     field_values,
+    in_china,
 )
 from .problems import Findings, Mark, Problem
 from .quotes import unregistered_quotes
@@ -40,6 +42,22 @@ class CheckResult(Findings):
     records: list[Record] = field(default_factory=list)
     vocab: Vocab = field(default_factory=Vocab)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[Problem]:
+        """Return what an editor should know that is no problem: which records are drafts
+        (checked, never published; shown with a 草稿 banner in the `mkdocs serve` preview)."""
+        return sorted(Problem(r.path, r.mark("draft").line, r.mark("draft").column, "draft",
+                              "这是草稿（draft: true）：只检查、不发布，mkdocs build 生成的网站里"
+                              "没有它的页面；mkdocs serve 预览中显示并标有“草稿”。发布时删去这一行"
+                              "或改为 draft: false", "note")
+                      for r in self.records if r.draft)
+
+
+def by_severity(problems: Iterable[Problem]) -> list[Problem]:
+    """Return problems errors first, then warnings, then notes; by place within each."""
+    order = {"error": 0, "warning": 1, "note": 2}
+    return sorted(problems, key=lambda p: (order.get(p.severity, 3), p))
 
 
 def display_path(file: Path) -> str:
@@ -78,6 +96,8 @@ def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
                                         "provinces 应按地区分组：地区: [省份, …]"))
                 continue
             vocab.regions = {k.text: strings(v, f"provinces.{k.text}") for k, v in value.items}
+        elif key.text == BOUNDS:
+            vocab.province_bounds = _bounds(value, path, problems)
         elif key.text in VOCABULARIES or key.text in OPTIONAL_VOCABULARIES:
             vocab.lists[key.text] = strings(value, key.text)
         elif key.text in HOST_LISTS:
@@ -91,11 +111,43 @@ def load_vocab(root: Path) -> tuple[Vocab, list[Problem]]:
             problems.append(Problem(path, key.mark.line, key.mark.column, "unknown-field",
                                     f"未知词表“{key.text}”，可用："
                                     + "、".join(VOCABULARIES + OPTIONAL_VOCABULARIES
-                                               + HOST_LISTS)))
+                                               + HOST_LISTS + (BOUNDS,))))
     for name in VOCABULARIES:
         if not vocab.terms(name) and name not in OPTIONAL_VOCABULARIES:
             problems.append(Problem(path, 1, 1, "missing-vocab", f"词表缺少 {name}"))
+    provinces = set(vocab.terms("provinces"))
+    for name in vocab.province_bounds:
+        if provinces and name not in provinces:
+            problems.append(Problem(path, 1, 1, "unknown-term",
+                                    f"{BOUNDS} 中的“{name}”不在 provinces 中"))
     return vocab, problems
+
+
+BOUNDS = "province_bounds"  # vocab.yml: province -> [南, 西, 北, 东]
+
+
+def _bounds(node: Node, path: str, problems: list[Problem]) -> dict[
+        str, tuple[float, float, float, float]]:
+    """Read `province_bounds`: each province's rectangle as [south, west, north, east]."""
+    found: dict[str, tuple[float, float, float, float]] = {}
+    if not isinstance(node, Mapping):
+        problems.append(Problem(path, node.mark.line, node.mark.column, "wrong-type",
+                                f"{BOUNDS} 应为映射：省份: [南, 西, 北, 东]"))
+        return found
+    for key, value in node.items:
+        numbers: list[float] = []
+        if isinstance(value, Sequence) and len(value.items) == 4:
+            try:
+                numbers = [float(i.text) for i in value.items if isinstance(i, Scalar)]
+            except ValueError:
+                numbers = []
+        if len(numbers) != 4 or not (numbers[0] < numbers[2] and numbers[1] < numbers[3]):
+            problems.append(Problem(path, value.mark.line, value.mark.column, "wrong-type",
+                                    f"{BOUNDS}.{key.text} 应为 [南纬度, 西经度, 北纬度, 东经度]"
+                                    "四个数，南小于北、西小于东"))
+            continue
+        found[key.text] = (numbers[0], numbers[1], numbers[2], numbers[3])
+    return found
 
 
 def read_record(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record | None,
@@ -118,10 +170,49 @@ def read_record(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record
     return Record(kind, record_id, path, data, ctx.marks, ctx.refs), problems
 
 
+# What a data folder holds besides the kinds' folders.
+DATA_EXTRAS = ("media", "vocab.yml")
+
+
+def stray_entries(root: Path) -> list[Problem]:
+    """Return a problem for each folder under `root` that is no kind (a typo such as
+    `site/`: the records in it would be ignored) and each record file placed beside the
+    kinds' folders instead of in one."""
+    problems: list[Problem] = []
+    try:
+        entries = sorted(root.iterdir())
+    except OSError:
+        return problems
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") or name in KINDS or name in DATA_EXTRAS:
+            continue
+        if entry.is_dir():
+            close = difflib.get_close_matches(name, list(KINDS) + ["media"], n=1, cutoff=0.6)
+            hint = f"是否指“{close[0]}/”？" if close else "可用的目录：" + "、".join(
+                f"{k}/" for k in (*KINDS, "media"))
+            problems.append(Problem(display_path(entry), 1, 1, "unknown-folder",
+                                    f"目录“{name}/”不是任何一类记录，其中的文件不会被读取；{hint}"))
+        elif entry.suffix in (".yml", ".yaml"):
+            problems.append(Problem(display_path(entry), 1, 1, "unknown-folder",
+                                    "记录文件要放在它那一类的目录中（如 sites/、people/），"
+                                    "放在这里不会被读取"))
+    return problems
+
+
+def kind_of(file: Path, root: Path) -> str | None:
+    """Return the kind a record file belongs to by its folder, or None."""
+    try:
+        rel = file.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    return rel.parts[0] if len(rel.parts) == 2 and rel.parts[0] in KINDS else None
+
+
 def record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
     """Return (kind, file) for every record file, and problems with misplaced files."""
     found: list[tuple[str, Path]] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = stray_entries(root)
     for kind in KINDS:
         folder = root / kind
         if not folder.is_dir():
@@ -142,6 +233,29 @@ def record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
     return found, problems
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a reference needs of the record it names: enough to check it without the
+    record itself (so `check_files` can take it from the index cache)."""
+
+    kind: str
+    id: str
+    path: str
+    draft: bool
+    title: str  # as pages show it: 《书名》
+    parts: tuple[str, ...] = ()  # ids of the parts a reference may name (a book's 篇目)
+    filled: tuple[str, ...] = ()  # fields that say something (a quiz answer's basis)
+
+
+def target_of(record: Record) -> Target:
+    """Return what references to `record` are checked against."""
+    spec = record.spec
+    parts = tuple(str(p["id"]) for p in record.data.get(spec.parts, [])) if spec.parts else ()
+    filled = tuple(k for k, v in record.data.items() if v not in (None, "", []))
+    return Target(record.kind, record.id, record.path, record.draft,
+                  spec.display_title(record.title), parts, filled)
+
+
 def cross_check(records: list[Record], today: dt.date) -> list[Problem]:
     """Check what needs all records: unique ids, references, staleness."""
     problems: list[Problem] = []
@@ -156,43 +270,83 @@ def cross_check(records: list[Record], today: dt.date) -> list[Problem]:
     ids_by_kind: dict[str, list[str]] = {k: [] for k in KINDS}
     for record in by_id.values():
         ids_by_kind[record.kind].append(record.id)
-
+    targets = _Targets(by_id)
     for record in records:
-        for ref in record.refs:
-            target = by_id.get(ref.id)
-            noun = KINDS[ref.kind].noun
-            if target is None or target.kind != ref.kind:
-                close = difflib.get_close_matches(ref.id, ids_by_kind[ref.kind], n=1, cutoff=0.75)
-                hint = f"，是否指“{close[0]}”？" if close else ""
-                problems.append(_at(record, ref.mark, "unknown-ref",
-                                    f"字段 {ref.field}：找不到编号为“{ref.id}”的{noun}"
-                                    f"（{ref.kind}/{ref.id}.yml）{hint}"))
-            elif target.draft and not record.draft:
-                problems.append(_at(record, ref.mark, "ref-to-draft",
-                                    f"字段 {ref.field}：“{ref.id}”是草稿，已发布的记录不能引用草稿"))
-            elif ref.part:
-                problems += _part_problems(record, ref, target)
+        problems += ref_problems(record, targets, ids_by_kind)
         problems += _warnings(record, today)
     return problems
 
 
-def _part_problems(record: Record, ref: RefUse, target: Record) -> list[Problem]:
+class _Targets(MappingOf[str, Target]):
+    """The targets of records by id, each made when a reference first asks for it."""
+
+    def __init__(self, records: dict[str, Record]) -> None:
+        self._records = records
+        self._made: dict[str, Target] = {}
+
+    def __getitem__(self, key: str) -> Target:
+        target = self._made.get(key)
+        if target is None:
+            target = self._made[key] = target_of(self._records[key])
+        return target
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
+def _ids_by_kind(targets: Iterable[Target]) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {k: [] for k in KINDS}
+    for target in targets:
+        ids[target.kind].append(target.id)
+    return ids
+
+
+def ref_problems(record: Record, targets: MappingOf[str, Target],
+                 ids_by_kind: MappingOf[str, list[str]]) -> list[Problem]:
+    """Return a problem for each reference of `record` that names no record of its kind,
+    a draft (from a published record), or a part its target does not list."""
+    problems: list[Problem] = []
+    for ref in record.refs:
+        target = targets.get(ref.id)
+        noun = KINDS[ref.kind].noun
+        if target is None or target.kind != ref.kind:
+            close = difflib.get_close_matches(ref.id, ids_by_kind[ref.kind], n=1, cutoff=0.75)
+            hint = f"，是否指“{close[0]}”？" if close else ""
+            problems.append(_at(record, ref.mark, "unknown-ref",
+                                f"字段 {ref.field}：找不到编号为“{ref.id}”的{noun}"
+                                f"（{ref.kind}/{ref.id}.yml）{hint}"))
+        elif target.draft and not record.draft:
+            problems.append(_at(record, ref.mark, "ref-to-draft",
+                                f"字段 {ref.field}：“{ref.id}”是草稿，已发布的记录不能引用草稿"))
+        elif ref.part:
+            problems += _part_problems(record, ref, target)
+    return problems
+
+
+def _part_problems(record: Record, ref: RefUse, target: Target) -> list[Problem]:
     """Check that the part a reference names (a chapter) is one its target lists."""
-    spec = target.spec
     mark = ref.part_mark or ref.mark
     where = ref.part_field or ref.field
-    title = spec.display_title(target.title)
-    parts = [str(p["id"]) for p in target.data.get(spec.parts, [])] if spec.parts else []
+    if ref.part_is_field:  # a quiz answer's basis: the field must say something
+        if ref.part in target.filled:
+            return []
+        return [_at(record, mark, "empty-basis",
+                    f"字段 {where}：{target.title}（{target.path}）没有填写字段“{ref.part}”，"
+                    "答案的依据必须是记录中已有的内容")]
+    parts = list(target.parts)
     if not parts:
         return [_at(record, mark, "unknown-part",
-                    f"字段 {where}：{title}（{target.path}）没有列出篇目（contents），"
+                    f"字段 {where}：{target.title}（{target.path}）没有列出篇目（contents），"
                     f"不能指定篇目“{ref.part}”；请指定整本，或先为它补上有来源的篇目")]
     if ref.part in parts:
         return []
     close = difflib.get_close_matches(ref.part, parts, n=1, cutoff=0.5)
     hint = f"，是否指“{close[0]}”？" if close else "，可用：" + "、".join(parts[:20])
     return [_at(record, mark, "unknown-part",
-                f"字段 {where}：{title}中找不到编号为“{ref.part}”的篇目{hint}")]
+                f"字段 {where}：{target.title}中找不到编号为“{ref.part}”的篇目{hint}")]
 
 
 def _at(record: Record, mark: Mark, code: str, message: str,
@@ -228,10 +382,33 @@ def _warnings(record: Record, today: dt.date) -> list[Problem]:
         found.append(_at(record, record.mark(name), code, message, severity))
     location = record.data.get("location", {})
     if ("lat" in location and "lng" in location  # both converted; else already an error
-            and not (3.5 <= location["lat"] <= 53.6 and 73.4 <= location["lng"] <= 135.1)):
+            and not in_china(location["lat"], location["lng"])):
         found.append(_at(record, record.mark("location"), "outside-china",
-                         "坐标不在中国境内，是否把 lat（纬度）和 lng（经度）写反了？", "warning"))
+                         "坐标不在中国境内，请对照来源核对 lat（纬度）和 lng（经度）", "warning"))
     return found
+
+
+BOUNDS_MARGIN = 0.1  # degrees (~11 km) of slack around a province's rectangle
+
+
+def place_problems(record: Record, vocab: Vocab) -> list[Problem]:
+    """Return a warning when a record's coordinates lie outside its province's rectangle
+    (vocab.yml `province_bounds`): a typo in a digit, or the wrong province."""
+    location = record.data.get("location", {})
+    province = record.data.get("region", {}).get("province")
+    box = vocab.province_bounds.get(province) if isinstance(province, str) else None
+    if box is None or "lat" not in location or "lng" not in location:
+        return []
+    lat, lng = location["lat"], location["lng"]
+    if not in_china(lat, lng):
+        return []  # warned about already
+    south, west, north, east = box
+    if south - BOUNDS_MARGIN <= lat <= north + BOUNDS_MARGIN and \
+            west - BOUNDS_MARGIN <= lng <= east + BOUNDS_MARGIN:
+        return []
+    return [_at(record, record.mark("location"), "outside-province",
+                f"坐标（纬度 {lat}，经度 {lng}）不在{province}范围内（纬度 {south}–{north}，"
+                f"经度 {west}–{east}）：请核对坐标，或所在地区是否写错", "warning")]
 
 
 def source_problems(record: Record, vocab: Vocab) -> list[Problem]:
@@ -300,11 +477,12 @@ def check_tree(root: Path, today: dt.date | None = None) -> CheckResult:
             record, found = read_record(file, kind, result.vocab, root)
             problems += found
             if record is not None:
-                problems += source_problems(record, result.vocab) + quote_problems(record)
+                problems += source_problems(record, result.vocab) + quote_problems(record) \
+                    + place_problems(record, result.vocab)
                 result.records.append(record)
+        problems += cross_check(result.records, today)  # allocates per record too
     finally:
         if collecting:
             gc.enable()
-    problems += cross_check(result.records, today)
     result.problems = sorted(set(problems))
     return result

@@ -107,3 +107,38 @@ def plain_text(markdown: str) -> str:
 def shorten(text: str, limit: int) -> str:
     """Return `text` cut to `limit` characters, with an ellipsis when it was longer."""
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+# Characters of Chinese text: CJK ideographs and their punctuation, full-width forms and the
+# quotation marks, dashes and ellipsis Chinese prose uses.
+_CJK = "\u2e80-\u303f\u3040-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’—…·"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_CJK_BREAK = re.compile(f"[{_CJK}][ \t]*\n[ \t]*[{_CJK}]")
+_NO_JOIN_AFTER = re.compile(r"^\s*(?:#|\||```|~~~)")
+
+
+def join_cjk_lines(text: str) -> str:
+    """Return Markdown with the soft line breaks between two CJK characters removed.
+
+    A line break inside a paragraph is a space to Markdown, which is right between two
+    English words and wrong between two Chinese characters ("集会， 宣告"). The CJK-friendly
+    rule many renderers adopt drops it there. Headings, table rows, fenced code and hard
+    breaks (two trailing spaces or a backslash) keep their lines.
+    """
+    if "\n" not in text or not _CJK_BREAK.search(text):
+        return text
+    lines = text.split("\n")
+    out = [lines[0]]
+    fenced = lines[0].lstrip().startswith(("```", "~~~"))
+    for line in lines[1:]:
+        previous = out[-1]
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and not _NO_JOIN_AFTER.match(previous) \
+                and not previous.endswith(("  ", "\\")) \
+                and _CJK_CHAR.match(previous.rstrip(" \t")[-1:] or " ") \
+                and _CJK_CHAR.match(line.lstrip(" \t")[:1] or " "):
+            out[-1] = previous.rstrip(" \t") + line.lstrip(" \t")
+            continue
+        out.append(line)
+    return "\n".join(out)

@@ -271,18 +271,71 @@ def _status(a: Entry | None, b: Entry | None) -> str:
     return "added" if a is None else "removed" if b is None else "changed"
 
 
-def diff_revisions(repo: Path, base: str, head: str, data: str) -> Summary:
-    """Compare the data folder at two git revisions."""
+def worktree_changes(repo: Path, data: str) -> list[tuple[str, str]]:
+    """Return (status, path) of files under `data` that differ from HEAD in the working
+    tree: modified, added, deleted, and untracked (status "??")."""
+    out = _git(repo, "status", "--porcelain", "-z", "--untracked-files=all", "--",
+               data.rstrip("/") + "/")
+    found: list[tuple[str, str]] = []
+    items = out.split(b"\0")
+    i = 0
+    while i < len(items):
+        item = items[i].decode("utf-8", "surrogateescape")
+        i += 1
+        if not item:
+            continue
+        status, path = item[:2], item[3:]
+        if "R" in status or "C" in status:
+            i += 1  # the rename's source path follows; the new path is what counts
+        found.append((status, path))
+    return found
+
+
+def _overlay_worktree(repo: Path, data: str, tree: dict[str, Entry]) -> tuple[
+        dict[str, Entry], dict[str, bytes]]:
+    """Return HEAD's tree with the working tree's changes laid over it, and the contents
+    of the changed files (keyed by their blob ids, as `git hash-object` names them)."""
+    changes = worktree_changes(repo, data)
+    tree = dict(tree)
+    present = []
+    for _status, path in changes:
+        if (repo / path).is_file():
+            present.append(path)
+        else:
+            tree.pop(path, None)
+    local: dict[str, bytes] = {}
+    if present:
+        ids = _git(repo, "hash-object", "--stdin-paths",
+                   stdin="".join(p + "\n" for p in present).encode()).decode().split()
+        for path, blob in zip(present, ids, strict=True):
+            tree[path] = Entry(blob)
+            local[blob] = (repo / path).read_bytes()
+    return tree, local
+
+
+WORKTREE = "工作区"  # how the working tree is named as the head of a comparison
+
+
+def diff_revisions(repo: Path, base: str, head: str | None, data: str) -> Summary:
+    """Compare the data folder at two git revisions; with `head` None, compare `base` with
+    the working tree (HEAD plus uncommitted and untracked files)."""
     data = data.strip("/") or "."
     repo = Path(_git(repo, "rev-parse", "--show-toplevel").decode().strip())
-    old_tree, new_tree = list_tree(repo, base, data), list_tree(repo, head, data)
+    old_tree = list_tree(repo, base, data)
+    new_tree = list_tree(repo, head or "HEAD", data)
+    local: dict[str, bytes] = {}
+    label = head or "HEAD"
+    if head is None:
+        new_tree, local = _overlay_worktree(repo, data, new_tree)
+        label = f"{WORKTREE}（HEAD 加未提交的改动）" if worktree_changes(repo, data) else "HEAD"
     paths = sorted(p for p in {*old_tree, *new_tree}
                    if (old_tree.get(p) or Entry("")).blob
                    != (new_tree.get(p) or Entry("")).blob)
     wanted = {e.blob for p in paths for e in (old_tree.get(p), new_tree.get(p))
               if e is not None and (_record_path(p, data) or p == f"{data}/vocab.yml")}
-    blobs = read_blobs(repo, wanted)
-    summary = Summary(base, head)
+    blobs = read_blobs(repo, wanted - local.keys())
+    blobs.update({b: local[b] for b in wanted & local.keys()})
+    summary = Summary(base, label)
     media: list[tuple[str, str, str]] = []  # (status, path, blob)
     for path in paths:
         a, b = old_tree.get(path), new_tree.get(path)
@@ -297,7 +350,8 @@ def diff_revisions(repo: Path, base: str, head: str, data: str) -> Summary:
             media.append((status, path, (b or a or Entry("")).blob))
         else:
             summary.other.append((status, path))
-    sizes = blob_sizes(repo, {blob for _, _, blob in media})
+    sizes = blob_sizes(repo, {blob for _, _, blob in media} - local.keys())
+    sizes.update({blob: len(local[blob]) for _, _, blob in media if blob in local})
     summary.media = [(status, path, sizes[blob]) for status, path, blob in media]
     order = {"added": 0, "removed": 1, "changed": 2}
     kinds = list(KINDS)

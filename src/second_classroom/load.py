@@ -8,6 +8,7 @@ sequences that keep the text as typed plus its line and column; the record schem
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -32,6 +33,10 @@ class Scalar:
     mark: Mark
     plain: bool = True
     one_line: bool = True  # written on a single line, so offsets in `text` map to columns
+    # For a scalar written over several lines: its last line and the file's text, so that
+    # a finding inside it (a phone number in `body: |`) can be pointed at exactly.
+    end_line: int = 0
+    source: str | None = None
 
 
 @dataclass(slots=True)
@@ -48,6 +53,7 @@ class Sequence:
 
     items: list[Node]
     mark: Mark
+    flow: bool = False  # written in brackets: [a, b]
 
 
 Node = Scalar | Mapping | Sequence
@@ -97,9 +103,10 @@ _MappingStart, _MappingEnd = yaml.MappingStartEvent, yaml.MappingEndEvent
 class _Composer:
     """Turns parser events into nodes. Called once per event of every record: kept lean."""
 
-    def __init__(self, events: list[yaml.Event], pos: int) -> None:
+    def __init__(self, events: list[yaml.Event], pos: int, text: str = "") -> None:
         self.next = iter(events[pos:]).__next__
         self.problems: list[Problem] = []
+        self.text = text
 
     def node(self, event: yaml.Event | None = None) -> Node:
         if event is None:
@@ -119,14 +126,18 @@ class _Composer:
             end = event.end_mark
             one_line = start is None or end is None or start.line == end.line
             scalar = cast(yaml.ScalarEvent, event)  # checked by `cls` above, fast path
-            return Scalar(scalar.value, mark, not scalar.style, one_line)
+            if one_line:
+                return Scalar(scalar.value, mark, not scalar.style, True)
+            last = end.line + 1 if end is not None else 0
+            return Scalar(scalar.value, mark, not scalar.style, False, last, self.text or None)
         if cls is _SequenceStart:
             items: list[Node] = []
             append, next_event, node = items.append, self.next, self.node
+            flow = bool(cast(yaml.SequenceStartEvent, event).flow_style)
             while True:
                 item = next_event()
                 if type(item) is _SequenceEnd:
-                    return Sequence(items, mark)
+                    return Sequence(items, mark, flow)
                 append(node(item))
         if cls is _MappingStart:
             return self.mapping(mark)
@@ -153,6 +164,86 @@ class _Composer:
                 continue
             seen[key.text] = key.mark
             pairs.append((key, value))
+
+
+# --- Slips of a Chinese input method ----------------------------------------------------
+
+# A key followed by a full-width colon: `address：…` (libyaml then complains a line later).
+_FULLWIDTH_COLON = re.compile(r"^([ ]*(?:- +)?)([A-Za-z_][A-Za-z0-9_-]*)[ ]*：", re.M)
+# A full-width space U+3000 among the spaces that indent a line.
+_FULLWIDTH_INDENT = re.compile(r"^[ ]*\u3000", re.M)
+# A key whose value is a block scalar (`body: |`): the lines below it are text, not YAML.
+_BLOCK_START = re.compile(r"^([ ]*)(?:- +)?[^#\s][^:]*:[ ]+[|>][-+0-9]*[ ]*(?:#.*)?$")
+
+
+def _text_lines(text: str, events: list[yaml.Event] | None) -> set[int]:
+    """Return the 0-based numbers of lines that continue a multi-line scalar (text, where a
+    colon or a full-width space is the editor's own). From the parser's events when the
+    file parsed; else from the block scalar indicators (`body: |`) written in it."""
+    inside: set[int] = set()
+    if events is not None:
+        for event in events:
+            if type(event) is _ScalarEvent and event.start_mark and event.end_mark \
+                    and event.end_mark.line > event.start_mark.line:
+                inside.update(range(event.start_mark.line + 1, event.end_mark.line + 1))
+        return inside
+    indent = -1  # indentation of the key that opened a block scalar; -1 = none open
+    for number, line in enumerate(text.split("\n")):
+        if indent >= 0:
+            stripped = line.lstrip(" ")
+            if not stripped or len(line) - len(stripped) > indent:
+                inside.add(number)
+                continue
+            indent = -1
+        if match := _BLOCK_START.match(line):
+            indent = len(match.group(1))
+    return inside
+
+
+def typing_slips(text: str, path: str, events: list[yaml.Event] | None = None) -> list[Problem]:
+    """Return the slips a Chinese input method makes in YAML, each at its own character:
+    a full-width colon after a key and a full-width space in the indentation."""
+    found: list[Problem] = []
+    colons = list(_FULLWIDTH_COLON.finditer(text)) if "：" in text else []
+    spaces = list(_FULLWIDTH_INDENT.finditer(text)) if "\u3000" in text else []
+    if not colons and not spaces:
+        return found
+    skip = _text_lines(text, events)  # only now: most files have no candidate at all
+
+    def line_col(offset: int) -> tuple[int, int]:
+        start = text.rfind("\n", 0, offset) + 1
+        return text.count("\n", 0, offset), offset - start
+
+    for match in colons:
+        line, col = line_col(match.end() - 1)
+        if line not in skip:
+            found.append(Problem(path, line + 1, col + 1, "fullwidth-colon",
+                                 f"字段名“{match.group(2)}”后面是全角冒号“：”：把全角冒号“：”"
+                                 "改成半角冒号“:”并在后面加一个空格"))
+    for match in spaces:
+        line, col = line_col(match.end() - 1)
+        if line not in skip:
+            found.append(Problem(path, line + 1, col + 1, "fullwidth-space",
+                                 "缩进中有全角空格“　”（U+3000），请删去，缩进只用半角空格"))
+    return sorted(found)
+
+
+def _bad_start_message(text: str, line: int, col: int) -> str:
+    """Explain libyaml's "cannot start any token" by the character it stopped at."""
+    lines = text.split("\n")
+    row = lines[line - 1] if 0 < line <= len(lines) else ""
+    char = row[col - 1] if 0 < col <= len(row) else ""
+    if char == "\t":
+        return "YAML 语法错误：这里是一个 Tab 字符，缩进和分隔请用空格，不要用 Tab"
+    if char in ("@", "`"):
+        key, _, value = row.partition(":")
+        example = f"{key.strip()}: \"{value.strip()}\"" if value.strip() else ""
+        shown = "反引号“`”" if char == "`" else "“@”"
+        return (f"YAML 语法错误：值不能以{shown}开头，请给整个值加上引号"
+                + (f"，写成 {example}" if example else ""))
+    if char:
+        return f"YAML 语法错误：这里不能出现字符“{char}”，如是文字请给整个值加上引号"
+    return _syntax_message("found character that cannot start any token")
 
 
 def _decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
@@ -186,13 +277,18 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     try:
         events = _events(text)
     except yaml.MarkedYAMLError as exc:
+        if slips := typing_slips(text, path):
+            return None, slips  # the slip is the cause; libyaml's complaint would mislead
         mark = exc.problem_mark or exc.context_mark
         unclosed = "did not find expected ','" in str(exc.problem)
         if exc.context_mark and mark and (mark.index >= len(text.rstrip()) or (
                 unclosed and mark.line != exc.context_mark.line)):
             mark = exc.context_mark  # point at the quote or bracket that was never closed
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [Problem(path, line, col, "yaml-syntax", _syntax_message(str(exc.problem)))]
+        message = _syntax_message(str(exc.problem))
+        if "cannot start any token" in str(exc.problem):
+            message = _bad_start_message(text, line, col)
+        return None, [Problem(path, line, col, "yaml-syntax", message)]
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
         if _Loader is not yaml.SafeLoader:  # libyaml counts UTF-8 bytes, not characters
@@ -212,7 +308,9 @@ def parse_yaml(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         second = _mark(events[types.index(yaml.DocumentStartEvent, first + 1)])
         return None, [Problem(path, second.line, second.column, "multiple-documents",
                               "一个文件只能有一条记录（不要用“---”分隔多条）")]
-    composer = _Composer(events, first + 1)
+    if ("：" in text or "\u3000" in text) and (slips := typing_slips(text, path, events)):
+        return None, slips
+    composer = _Composer(events, first + 1, text)
     try:
         root = composer.node()
     except _Refused as refused:

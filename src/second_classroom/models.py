@@ -20,7 +20,16 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from .cnformat import cndate, join_list, lifespan, partial_date, plain_text, region_text, shorten
+from .cnformat import (
+    cndate,
+    join_cjk_lines,
+    join_list,
+    lifespan,
+    partial_date,
+    plain_text,
+    region_text,
+    shorten,
+)
 from .load import Mapping, Node, Scalar, Sequence
 from .privacy import personal_data_in
 from .problems import Mark, Problem, Severity
@@ -48,6 +57,7 @@ class RefUse:
     part: str = ""  # one part of the target (a reading's chapter id), "" = the whole
     part_field: str = ""  # where the part was written: sessions[2].readings[1].chapter
     part_mark: Mark | None = None
+    part_is_field: bool = False  # the part names a field of the target (a quiz's basis)
 
 
 @dataclass
@@ -169,18 +179,63 @@ class Text(FieldType):
 
 
 def _offset_mark(scalar: Scalar, offset: int) -> Mark:
-    # Only plain single-line scalars map offsets to columns reliably; else point at the value.
+    """Return where the character at `offset` of a scalar's text was typed.
+
+    A plain single-line scalar maps offsets to columns directly. In a scalar written over
+    several lines (`body: |`), the text from `offset` to the end of its line is looked up
+    in the file's lines the scalar spans, counting earlier occurrences, so a finding is
+    pointed at the line and column that hold it. Else the value's own position.
+    """
     if scalar.plain and scalar.one_line:
         return Mark(scalar.mark.line, scalar.mark.column + offset)
+    if scalar.source is None:
+        return scalar.mark
+    text = scalar.text
+    end = text.find("\n", offset)
+    token = text[offset:min(offset + 12, len(text) if end < 0 else end)].rstrip()
+    if not token:
+        return scalar.mark
+    wanted, seen = text.count(token, 0, offset), 0
+    first = scalar.mark.line - 1
+    lines = scalar.source.split("\n")  # only when there is a finding to place
+    for number in range(first, min(scalar.end_line, len(lines))):
+        line = lines[number]
+        at = line.find(token, scalar.mark.column - 1 if number == first else 0)
+        while at >= 0:
+            if seen == wanted:
+                return Mark(number + 1, at + 1)
+            seen += 1
+            at = line.find(token, at + len(token))
     return scalar.mark
+
+
+# A web address typed without its scheme: www.gov.cn/… or news.cn/…, alone or as a link
+# target. Markdown makes `[文字](www.gov.cn)` a link relative to the page: a broken one.
+_BARE_LINK = re.compile(
+    r"(?<![\w/.@:%\-])(?:www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    r"|(?:[A-Za-z0-9-]+\.)+(?:gov\.cn|com\.cn|org\.cn|edu\.cn|net\.cn|cn|com|org|net))"
+    r"(?![\w.-]*@)(?:/[^\s，。；、）)】>\]\"'“”]*)?")
 
 
 @dataclass
 class Markdown(Text):
-    """Markdown text (no raw HTML is rendered)."""
+    """Markdown text (no raw HTML is rendered). Soft line breaks between two Chinese
+    characters are dropped (cnformat.join_cjk_lines), so pages and downloads show none."""
 
     max_chars: int = 20000
     name: str = "Markdown 文字"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        text = super().convert(node, ctx, where)
+        if text is MISSING or not isinstance(node, Scalar):
+            return text
+        if "." in text:
+            for match in _BARE_LINK.finditer(node.text):
+                address = match.group().rstrip(".")
+                ctx.report(_offset_mark(node, match.start()), "bare-link",
+                           f"字段 {where} 中的网址“{address[:60]}”缺少 https://，会成为站内的"
+                           f"错误链接：请写成“https://{address[:60]}”")
+        return join_cjk_lines(text)
 
 
 @dataclass
@@ -411,6 +466,10 @@ class Term(FieldType):
             return MISSING
         text = scalar.text.strip()
         allowed = ctx.vocab.terms(self.vocabulary)
+        if text not in allowed and len(full := [t for t in allowed if t.startswith(text)]) == 1:
+            ctx.report(scalar.mark, "short-name",
+                       f"字段 {where} 的值“{text}”是简称，请写全称“{full[0]}”")
+            return MISSING
         if text not in allowed:
             ctx.report(scalar.mark, "unknown-term",
                        f"字段 {where} 的值“{text}”不在词表 vocab.yml 的 {self.vocabulary} 中"
@@ -495,6 +554,26 @@ class ListOf(FieldType):
     name: str = "列表"
 
     def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        if isinstance(node, Scalar) and node.plain and node.text[:1] in ("【", "［"):
+            ctx.report(node.mark, "fullwidth-bracket",
+                       f"字段 {where} 的列表用了全角括号“{node.text[0]}”：请改用半角方括号"
+                       "和半角逗号，写成 [甲, 乙]")
+            return MISSING
+        if isinstance(node, Sequence) and node.flow and isinstance(self.item, Term | Ref) \
+                and any(isinstance(i, Scalar) and ("，" in i.text or "、" in i.text)
+                        for i in node.items):
+            terms = ctx.vocab.terms(self.item.vocabulary) if isinstance(self.item, Term) \
+                else []  # a term may hold a 顿号 itself: 国家级抗战纪念设施、遗址
+            slips = [(item, at) for item in node.items if isinstance(item, Scalar)
+                     and item.text.strip() not in terms
+                     for at in [min((i for i in (item.text.find("，"), item.text.find("、"))
+                                     if i >= 0), default=-1)] if at >= 0]
+            for item, at in slips:
+                ctx.report(_offset_mark(item, at), "fullwidth-comma",
+                           f"字段 {where} 的方括号列表中用了中文标点“{item.text[at]}”分隔："
+                           "请改用半角逗号加空格，写成 [甲, 乙]")
+            if slips:
+                return MISSING
         if not isinstance(node, Sequence):
             if isinstance(node, Scalar) and node.plain and node.text in _NULLS:
                 ctx.report(node.mark, "empty-value",
@@ -577,15 +656,27 @@ class Struct(FieldType):
             name = key.text
             spec = declared.get(name)
             full = f"{where}.{name}" if where else name
+            if spec is None and "：" in name:  # {province：上海市} in brackets parses as a key
+                at = name.index("：")
+                ctx.report(_offset_mark(key, at), "fullwidth-colon",
+                           f"字段名“{name[:at]}”后面是全角冒号“：”：把全角冒号“：”"
+                           "改成半角冒号“:”并在后面加一个空格")
+                continue
             if spec is None:
                 ctx.report(key.mark, "unknown-field", f"未知字段“{full}”" + self._suggest(name))
                 continue
+            if spec.required and isinstance(child, Scalar) and (
+                    (child.plain and child.text in _NULLS) or not child.text.strip()):
+                ctx.report(child.mark, "empty-required",
+                           f"字段 {full}（{spec.label}）必填，请填写")
+                continue  # the key is written: not reported as missing below
             value = spec.type.convert(child, ctx, full)
             if value is not MISSING:
                 values[name] = value
                 ctx.marks[full] = child.mark
+        written = {k.split("：")[0] for k in node_keys(node)}  # a slip is reported already
         for spec in self.fields:
-            if spec.required and spec.name not in values and spec.name not in node_keys(node):
+            if spec.required and spec.name not in values and spec.name not in written:
                 full = f"{where}.{spec.name}" if where else spec.name
                 ctx.report(node.mark, "missing-field", f"缺少必填字段“{full}”（{spec.label}）")
         return values
@@ -751,6 +842,128 @@ class Parts(ListOf):
 
 
 
+# --- Quizzes that cite their answers ---------------------------------------------------
+
+TRUE_FALSE = ("对", "错")  # a question without choices is 判断题, answered 对 or 错
+_RECORD_PATH = re.compile(r"^([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)$")
+
+
+@dataclass
+class RecordPath(FieldType):
+    """Any record, written as its file path without `.yml`: `sites/yida-huizhi`."""
+
+    name: str = "记录（类别/编号）"
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        scalar = self.scalar(node, ctx, where)
+        if scalar is None:
+            return MISSING
+        text = scalar.text.strip().removesuffix(".yml")
+        match = _RECORD_PATH.match(text)
+        if match is None or match.group(1) not in KINDS:
+            ctx.report(scalar.mark, "bad-record-path",
+                       f"字段 {where} 应写成“类别/编号”，如 sites/yida-huizhi；类别可用："
+                       + "、".join(KINDS) + f"，实际是“{text}”")
+            return MISSING
+        ctx.refs.append(RefUse(match.group(1), match.group(2), where, scalar.mark))
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": _RECORD_PATH.pattern}
+
+    def example(self) -> str:
+        return "sites/some-id"
+
+
+@dataclass
+class Basis(Struct):
+    """The record, and its field, that supports an answer; the field must be one the
+    record has filled (checked once all records are read)."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        before = len(ctx.refs)
+        values = super().convert(node, ctx, where)
+        if values is MISSING or "field" not in values or len(ctx.refs) == before:
+            return values
+        kind = ctx.refs[before].kind
+        name = str(values["field"])
+        field_where = f"{where}.field"
+        if name not in KINDS[kind].schema.by_name():
+            ctx.report(ctx.marks.get(field_where, node.mark), "unknown-field",
+                       f"字段 {field_where}：{KINDS[kind].noun}记录没有字段“{name}”，可用："
+                       + "、".join(f.name for f in KINDS[kind].fields))
+            return MISSING
+        ctx.refs[before] = replace(ctx.refs[before], part=name, part_field=field_where,
+                                   part_mark=ctx.marks.get(field_where), part_is_field=True)
+        return values
+
+
+@dataclass
+class Question(Struct):
+    """One quiz question: its answer must be one of its choices (or 对/错)."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        values = super().convert(node, ctx, where)
+        if values is MISSING or "answer" not in values:
+            return values
+        answer, choices = str(values["answer"]), values.get("choices")
+        mark = ctx.marks.get(f"{where}.answer", node.mark)
+        allowed = list(choices) if choices else list(TRUE_FALSE)
+        if answer not in allowed:
+            ctx.report(mark, "answer-not-a-choice",
+                       f"字段 {where}.answer：答案“{answer}”不在选项中，可选：" + "、".join(allowed)
+                       if choices else f"字段 {where}.answer：判断题（没有 choices）的答案只能是"
+                       f"“对”或“错”，实际是“{answer}”")
+            return MISSING
+        return values
+
+
+def question_key(text: str) -> str:
+    """Return a question as compared for repeats: without spaces and punctuation."""
+    return re.sub(r"[\s\W_]+", "", text)
+
+
+@dataclass
+class Questions(ListOf):
+    """A record's quiz: no question may repeat another (spaces and punctuation aside)."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        values = super().convert(node, ctx, where)
+        if values is MISSING or not isinstance(node, Sequence):
+            return values
+        first: dict[str, int] = {}
+        for i, child in enumerate(node.items, start=1):
+            for key, value in child.items if isinstance(child, Mapping) else ():
+                if key.text == "question" and isinstance(value, Scalar):
+                    text = question_key(value.text)
+                    if text in first:
+                        ctx.report(value.mark, "duplicate-question",
+                                   f"字段 {where}[{i}].question：与第 {first[text]} 题重复，"
+                                   "同一份测验中每道题只能出现一次")
+                        values = MISSING
+                    else:
+                        first[text] = i
+        return values
+
+
+QUESTION = Question(fields=(
+    Field("question", Text(max_chars=200), "题目", required=True),
+    Field("choices", ListOf(Text(max_chars=80), min_items=2, max_items=4), "选项",
+          "2 至 4 个；不填表示判断题，答案写“对”或“错”"),
+    Field("answer", Text(max_chars=80), "答案", "与某个选项一字不差；判断题写“对”或“错”",
+          required=True),
+    Field("explanation", Text(max_chars=150), "解析", "一句话说明为什么", required=True),
+    Field("basis", Basis(fields=(
+        Field("record", RecordPath(), "记录", "支持答案的记录，写成 类别/编号，如 sites/yida-huizhi",
+              required=True),
+        Field("field", Text(max_chars=40), "字段", "该记录中写着这一事实的字段，如 summary、body",
+              required=True),
+    )), "依据", "答案出自哪条记录的哪个字段：只出已有来源的事实", required=True),
+))
+QUESTIONS = Field("questions", Questions(QUESTION, max_items=20, unique=False), "测验题",
+                  "页面末尾的小测验；每题注明依据的记录和字段")
+
+
 # --- Vocabularies ---------------------------------------------------------------------
 
 VOCABULARIES = ("kinds", "designations", "audiences", "themes", "periods", "provinces")
@@ -770,6 +983,9 @@ class Vocab:
     source_hosts: dict[str, list[str]] = field(default_factory=dict)
     # publisher name as editors write it -> the hosts that publisher's pages live on
     publisher_hosts: dict[str, list[str]] = field(default_factory=dict)
+    # province -> (south, west, north, east) in degrees: the rectangle around it
+    province_bounds: dict[str, tuple[float, float, float, float]] = field(
+        default_factory=dict)
 
     def terms(self, name: str) -> list[str]:
         """Return the allowed values of vocabulary `name`, in declared order."""
@@ -823,14 +1039,55 @@ IMAGE = Struct(fields=(
     Field("credit", Text(), "作者或来源", required=True),
     Field("license", Text(), "许可", "如 CC BY 4.0、自摄授权", required=True),
 ))
-LOCATION = Struct(fields=(
+def in_china(lat: float, lng: float) -> bool:
+    """Return whether a point lies in the rectangle around China's territory."""
+    return 3.5 <= lat <= 53.6 and 73.4 <= lng <= 135.1
+
+
+@dataclass
+class Location(Struct):
+    """A point (lat, lng); a pair written the wrong way round is named as swapped."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        if isinstance(node, Mapping):
+            given = {k.text: v for k, v in node.items}
+            lat, lng = given.get("lat"), given.get("lng")
+            if isinstance(lat, Scalar) and isinstance(lng, Scalar) and lat.plain and \
+                    lng.plain and _NUMBER.match(lat.text) and _NUMBER.match(lng.text):
+                y, x = float(lat.text), float(lng.text)
+                if not in_china(y, x) and in_china(x, y):
+                    ctx.report(lat.mark, "swapped-coordinates",
+                               f"字段 {where} 的纬度和经度写反了：应写 lat: {lng.text}"
+                               f"（纬度）、lng: {lat.text}（经度）")
+                    return MISSING
+        return super().convert(node, ctx, where)
+
+
+LOCATION = Location(fields=(
     Field("lat", Number(-90, 90), "纬度", "WGS-84 十进制度数", required=True),
     Field("lng", Number(-180, 180), "经度", "WGS-84 十进制度数", required=True),
 ))
+
+
+# How the official names of prefecture- and county-level divisions end.
+_DIVISION_ENDINGS = ("市", "州", "盟", "地区", "区", "县", "旗", "特区", "林区")
+
+
+@dataclass
+class DivisionName(Text):
+    """The name of a city or county; a short name (百色 for 百色市) earns a warning."""
+
+    def convert(self, node: Node, ctx: Context, where: str) -> Any:
+        text = super().convert(node, ctx, where)
+        if isinstance(text, str) and not text.endswith(_DIVISION_ENDINGS):
+            ctx.report(node.mark, "short-name",
+                       f"字段 {where} 的值“{text}”像是简称，请写官方全称（如“{text}市”；"
+                       "自治州、地区、盟、县、旗写全名）", "warning")
+        return text
 REGION = Region(fields=(
     Field("province", Term(vocabulary="provinces"), "省级行政区", required=True),
-    Field("city", Text(max_chars=40), "市（地、州、盟）"),
-    Field("county", Text(max_chars=40), "县（市、区、旗）"),
+    Field("city", DivisionName(max_chars=40), "市（地、州、盟）"),
+    Field("county", DivisionName(max_chars=40), "县（市、区、旗）"),
 ))
 
 
@@ -1033,6 +1290,7 @@ SITES = RecordKind("sites", "红色地标", "旧址", "name", Struct(fields=(
     Field("people", _refs("people"), "相关人物"),
     Field("relics", _refs("relics"), "相关文物"),
     Field("readings", _refs("readings"), "相关书目"),
+    QUESTIONS,
     *COMMON_TAIL,
 )), note="旧址遗迹是教室", template="site.html", landing="sites_index.html",
     facets={"province": "region.province", "kind": "kind", "designation": "designations",
@@ -1167,6 +1425,7 @@ OUTLINES = RecordKind("outlines", "宣讲提纲", "提纲", "title", Struct(fiel
           required=True),
     Field("site_visit", ListOf(VISIT, max_items=10, unique=False), "现场教学安排"),
     Field("readings", _refs("readings"), "延伸阅读"),
+    QUESTIONS,
     *COMMON_TAIL,
 )), note="分众化宣讲，可下载", template="outline.html",
     facets={"theme": "themes", "audience": "audience"}, group_by="audience",
@@ -1409,6 +1668,7 @@ STUDYPLANS = RecordKind("studyplans", "读书班", "读书班", "title", Struct(
     Field("sessions", ListOf(SESSION, min_items=1, max_items=60, unique=False), "学习安排",
           "每次学习一项，按 order 排序", required=True),
     Field("themes", _terms("themes"), "主题"),
+    QUESTIONS,
     Field("sources", ListOf(SOURCE, min_items=1, max_items=30), "来源",
           "读书班本身是安排，不是史实；引用的依据（如通知）写在这里"),
     Field("verified", Date(), "核实日期", "最近一次核对所引书目、提纲与线路的日期",

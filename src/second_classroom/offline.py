@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
@@ -22,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from .render import Page
+from .walk import files_under
 
 SW_URI = "sw.js"
 OFFLINE_URI = "offline.md"
@@ -104,13 +106,12 @@ def build_hash(site_dir: Path, exclude: Iterable[str] = HASH_EXCLUDE) -> str:
     """
     skip = tuple(exclude)
     digest = hashlib.sha256()
-    for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
-        rel = path.relative_to(site_dir).as_posix()
+    for rel in files_under(site_dir):
         if rel.endswith(DERIVED_SUFFIXES) or any(
                 rel == s or (s.endswith("/") and rel.startswith(s)) for s in skip):
             continue
         digest.update(rel.encode("utf-8") + b"\0")
-        with path.open("rb") as f:
+        with open(os.path.join(site_dir, rel), "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
         digest.update(b"\0")

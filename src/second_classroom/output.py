@@ -33,6 +33,7 @@ from pathlib import Path
 from .catalog import Catalog
 from .diskerror import naming
 from .layout import INDEX_DIR
+from .walk import files_under
 
 try:  # optional: without it only .gz copies are written
     import brotli
@@ -204,10 +205,10 @@ _NO_COPY = re.compile(rf"^{INDEX_DIR}/[^/]+/d\d+\.json$|/poster\.html$")
 
 def _compress_one(site: Path, path: Path) -> tuple[int, int, int]:
     many = bool(_PER_RECORD.search(path.relative_to(site).as_posix()))
-    return _write_copies(path, path.read_bytes(), many)
+    return write_copies(path, path.read_bytes(), many)
 
 
-def _write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
+def write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
     """Write `path`.gz and `path`.br for `data`; return (bytes, gzip bytes, brotli bytes)."""
     # Per-record files are many and small: fast levels (gzip 6 is ~3x faster than 9 for ~1%
     # more bytes; brotli 11 would take longer than the rest of the build). Shared assets
@@ -228,7 +229,7 @@ def _write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
 
 
 def _write_batch(batch: list[tuple[Path, bytes]]) -> list[tuple[int, int, int]]:
-    return [_write_copies(path, data, True) for path, data in batch]
+    return [write_copies(path, data, True) for path, data in batch]
 
 
 class PageCompressor:
@@ -285,11 +286,12 @@ def precompress(site: Path, workers: int | None = None,
     sitemap.xml.gz), files under `MIN_BYTES`, the small per-record files in `_NO_COPY`
     and files ending in `skip_suffixes` are left alone.
     """
-    todo = [p for p in sorted(site.rglob("*"))
-            if p.suffix in COMPRESSIBLE and p.suffix not in skip_suffixes
-            and p.is_file() and p.stat().st_size >= MIN_BYTES
-            and not p.with_name(p.name + ".gz").exists()
-            and not _NO_COPY.search(p.relative_to(site).as_posix())]
+    names = files_under(site)
+    present = set(names)
+    todo = [site / rel for rel in names
+            if (suffix := os.path.splitext(rel)[1]) in COMPRESSIBLE
+            and suffix not in skip_suffixes and rel + ".gz" not in present
+            and not _NO_COPY.search(rel) and os.path.getsize(site / rel) >= MIN_BYTES]
     stats = Precompressed()
     # zlib and brotli release the GIL: threads use every core.
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:

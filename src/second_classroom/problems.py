@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 
 
 @dataclass(frozen=True, order=True)
@@ -20,8 +20,8 @@ class Problem:
     severity: Severity = "error"
 
     def format(self) -> str:
-        """Return the problem as `path:line:col: 消息` (warnings are marked 警告)."""
-        prefix = "警告：" if self.severity == "warning" else ""
+        """Return the problem as `path:line:col: 消息` (warnings are marked 警告, notes 提示)."""
+        prefix = {"warning": "警告：", "note": "提示："}.get(self.severity, "")
         return f"{self.path}:{self.line}:{self.column}: {prefix}{self.message}"
 
     def as_json(self) -> dict[str, Any]:

@@ -70,20 +70,30 @@ def script_hash(text: str) -> str:
 
 
 def content_security_policy(*, header: bool = False,
-                            extra_hashes: Iterable[str] = ()) -> str:
+                            extra_hashes: Iterable[str] = (), live_reload: bool = False) -> str:
     """Return the site's Content-Security-Policy.
 
     Args:
         header: include the directives only a response header may carry.
         extra_hashes: more `sha256-…` expressions to allow, beyond the theme's own.
+        live_reload: for the `mkdocs serve` preview only. Its server writes a different
+            inline live-reload script into every page it sends (a timestamp inside), so no
+            hash can allow it: the preview's policy allows inline scripts instead (hashes
+            would switch that allowance off). Built pages never get this policy.
     """
     hashes = " ".join(f"'{h}'" for h in (*INLINE_SCRIPT_HASHES, *extra_hashes))
     parts = []
     for name, value in (*_DIRECTIVES, *(_HEADER_ONLY if header else ())):
-        if name == "script-src" and hashes:
+        if name == "script-src" and live_reload:
+            value = f"{value} {LIVE_RELOAD_SOURCE}"
+        elif name == "script-src" and hashes:
             value = f"{value} {hashes}"
         parts.append(f"{name} {value}")
     return "; ".join(parts)
+
+
+# What the preview's policy adds to script-src (see `content_security_policy`).
+LIVE_RELOAD_SOURCE = "'unsafe-inline'"
 
 
 def inline_scripts(page_html: str) -> list[str]:

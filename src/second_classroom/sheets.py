@@ -93,16 +93,23 @@ def _flat(struct: Struct) -> bool:
     return not any(isinstance(f.type, Struct | ListOf) for f in struct.fields)
 
 
+def fits(f: Field) -> bool:
+    """Whether a field's value fits in a cell (outlines' nested sections do not)."""
+    kind = f.type
+    if isinstance(kind, ListOf) and isinstance(kind.item, Struct | ListOf):
+        return isinstance(kind.item, Struct) and _flat(kind.item)
+    return not (isinstance(kind, Struct) and not _flat(kind))
+
+
+def off_sheet(spec: RecordKind) -> list[Field]:
+    """Return the optional fields of a kind that do not fit in a cell (a site's quiz): its
+    sheet leaves them out, and importing over a record keeps the values its file has."""
+    return [f for f in spec.fields if not fits(f) and not f.required]
+
+
 def importable(spec: RecordKind) -> bool:
-    """Whether every field of a kind fits in a cell (outlines' nested sections do not)."""
-    for f in spec.fields:
-        kind = f.type
-        if isinstance(kind, ListOf) and isinstance(kind.item, Struct | ListOf):
-            if not (isinstance(kind.item, Struct) and _flat(kind.item)):
-                return False
-        elif isinstance(kind, Struct) and not _flat(kind):
-            return False
-    return True
+    """Whether every required field of a kind fits in a cell."""
+    return all(fits(f) for f in spec.fields if f.required)
 
 
 def importable_kinds() -> list[str]:
@@ -113,7 +120,10 @@ def importable_kinds() -> list[str]:
 def columns(spec: RecordKind) -> list[Column]:
     """Return the columns of a kind's sheet, in field order, 编号 first."""
     out = [Column(ID_LABEL, (), None)]
+    left_out = off_sheet(spec)
     for f in spec.fields:
+        if f in left_out:
+            continue
         if isinstance(f.type, Struct):
             out += [Column(sub.label, (f.name, sub.name), sub) for sub in f.type.fields]
         else:
@@ -428,6 +438,9 @@ def plan_import(file: Path, kind: str, root: Path, today: dt.date | None = None,
         if not target.exists():
             plan.added.append(row)
             continue
+        if row.record is not None and (kept := _kept_values(spec, target, root, vocab)):
+            row.record.data.update(kept)  # a site's quiz is not in the sheet: keep the file's
+            row.text = record_yaml(spec, row.record.data)
         old_text = target.read_text("utf-8-sig")
         old_node, _ = parse_yaml(old_text, display_path(target))
         new_node, _ = parse_yaml(row.text, display_path(target))
@@ -469,6 +482,17 @@ def _convert_row(spec: RecordKind, cols: list[tuple[int, Column]], cells: list[s
         mark = record.mark(name) if name in ctx.marks else Mark(number, id_column)
         problems.append(where.problem(mark.line, mark.column, code, message, severity))
     return Row(number, record_id, record, record_yaml(spec, data), problems)
+
+
+def _kept_values(spec: RecordKind, target: Path, root: Path, vocab: Vocab) -> dict[str, Any]:
+    """Return the values of the fields a sheet leaves out, as the existing file has them."""
+    names = [f.name for f in off_sheet(spec)]
+    if not names:
+        return {}
+    record, _ = read_record(target, spec.name, vocab, root)
+    if record is None:
+        return {}
+    return {name: record.data[name] for name in names if name in record.data}
 
 
 def write_import(plan: ImportPlan, root: Path) -> int:

@@ -24,12 +24,17 @@ def run(args: argparse.Namespace) -> int:
     if args.kind not in KINDS:
         raise UsageError(f"未知记录类型“{args.kind}”，可用：" + "、".join(KINDS))
     if not SLUG.match(args.id):
-        raise UsageError(f"编号“{args.id}”不合规：只能用小写字母、数字和连字符，如 zunyi-huiyi-huizhi")
+        raise UsageError(f"编号“{args.id}”不合规：只能用小写字母、数字和连字符，如 lanzhou-balujun-banshichu")
     target = Path(args.data) / args.kind / f"{args.id}.yml"
     if target.exists():
         error(f"{target}: 文件已存在，未做任何修改")
         return 1
+    vocab = None
+    if (Path(args.data) / "vocab.yml").is_file():  # to list the values `kind` etc. allow
+        from ..check import load_vocab
+
+        vocab, _ = load_vocab(Path(args.data))
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(record_template(args.kind), encoding="utf-8")
+    target.write_text(record_template(args.kind, vocab=vocab), encoding="utf-8")
     print(f"已创建 {target}，填写后运行 classroom check 检查")
     return 0

@@ -22,27 +22,27 @@ def run(args: argparse.Namespace) -> int:
     """Write the whole site for any engine: Markdown pages (front matter + HTML) and every
     other file the MkDocs build has besides the theme (search index, downloads, sw.js…)."""
     from .. import diskerror
-    from ..build import BuildOptions, SiteBuild, write_site  # Jinja2 etc.: not for `check`
+    from ..build import BuildOptions, write_site_if_changed  # Jinja2 etc.: not for `check`
     from ..problems import DataError
     from ..search import SearchIndexError
 
     root = data_root(args)
     options = BuildOptions(data=str(root), local_province=args.local_province)
     try:
-        build = SiteBuild.start(Path.cwd(), options, site_url=args.site_url)
+        written = write_site_if_changed(Path.cwd(), options, Path(args.out),
+                                        site_url=args.site_url)
     except DataError as exc:
         report_problems(exc.problems, "未生成页面")
         return 1
-    except OSError as exc:  # e.g. the download cache (.cache/) on a full disk
-        error(diskerror.message(exc, args.out))
-        return 1
-    try:
-        count, _ = write_site(build, Path(args.out))
     except SearchIndexError as exc:
         error(str(exc))
         return 1
     except OSError as exc:  # a full disk, a refused write: one line, the old site stays
         error(diskerror.message(exc, args.out))
         return 1
+    if written is None:
+        print(f"数据、模板和代码都没有变化：{args.out}/ 保持原样")
+        return 0
+    count, _ = written
     print(f"已写入 {count} 个页面及搜索索引、下载文件、sw.js 到 {args.out}/")
     return 0

@@ -65,10 +65,20 @@ VARIANTS = (
 )
 
 
+# An outline with questions also offers its quiz sheet (export/quiz.py): questions, and the
+# answer key on a page of its own.
+QUIZ_VARIANTS = (
+    Variant("docx", False, "互动测验 Word", "ceyan"),
+    Variant("pdf", False, "互动测验 PDF（打印）", "ceyan"),
+)
+
+
 def variants_for(catalog: Catalog, outline: Record) -> list[Variant]:
-    """Return the downloads of an outline: the pack only if it uses some record."""
+    """Return the downloads of an outline: the pack only if it uses some record, the quiz
+    sheet only if it has questions."""
     has_pack = any(used_records(catalog, outline).values())
-    return [v for v in VARIANTS if has_pack or not v.pack]
+    quiz = list(QUIZ_VARIANTS) if outline.data.get("questions") else []
+    return [v for v in VARIANTS if has_pack or not v.pack] + quiz
 
 
 # A 读书班's documents (export/plan.py). PDFs take seconds each (font subsetting), so one
@@ -90,6 +100,10 @@ def plan_variants(catalog: Catalog, plan: Record) -> list[Variant]:
 
 
 def _outline_doc(catalog: Catalog, record_id: str, variant: Variant, author: str) -> Document:
+    if variant.part:
+        from .quiz import quiz_document
+
+        return quiz_document(catalog, record_id, author)
     return outline_document(catalog, record_id, variant.pack, author)
 
 

@@ -19,7 +19,7 @@ from ..catalog import Catalog
 from ..cnformat import cn_number, cndate, lifespan, region_text
 from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record
 from ..quotes import citation
-from . import boards, qr, studyplan
+from . import boards, interact, qr, studyplan
 from .environment import card_note, environment, render
 from .feed import atom_feed, updates_page
 from .maps import map_links
@@ -61,8 +61,10 @@ def _qr_title(record: Record) -> str:
 
 
 def page_address(options: RenderOptions, record: Record) -> str:
-    """Return the address a QR code encodes: absolute under site_url, else root-relative."""
-    return (options.site_url.rstrip("/") + "/" if options.site_url else "/") + record.url
+    """Return the address a QR code encodes: absolute under site_url, else root-relative,
+    opening the page in check-in mode (打卡: interact.CHECKIN_QUERY)."""
+    return ((options.site_url.rstrip("/") + "/" if options.site_url else "/") + record.url
+            + interact.CHECKIN_QUERY)
 
 
 class _RecordView:
@@ -146,6 +148,14 @@ class _RecordView:
         """Return the progress keys of a 读书班, for pages that show its progress bar."""
         return studyplan.progress_spec(record.data)
 
+    def quiz(self, record: Record) -> list[interact.QuizItem]:
+        """Return a record's quiz questions with the records that support their answers."""
+        return interact.quiz_items(self.catalog, record)
+
+    def checkin(self, record: Record) -> str:
+        """Return what 我的足迹 keeps about a site once checked in, as JSON."""
+        return interact.checkin_data(self.catalog, record)
+
     def display(self, record: Record, name: str) -> str:
         """Return field `name` of `record` as its declaration prints it."""
         value = record.data.get(name)
@@ -157,7 +167,13 @@ def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Pag
     view = _RecordView(catalog, options)
     pictures = options.pictures.pictures(record.data.get("images")) if options.pictures else []
     html = render(record.spec.template, record.url, record=record, pictures=pictures, v=view)
+    if record.draft:  # only the preview's catalog holds drafts
+        html = DRAFT_BANNER + html
     return Page(record.uri, record.title, html, record.description)
+
+
+DRAFT_BANNER = ('<p class="sc-draft" role="note"><strong>草稿</strong>：这条记录标有 '
+                "draft: true，只在预览中显示，不会发布到网站。核实后删去 draft 这一行即可发布。</p>\n")
 
 
 @dataclass
@@ -286,6 +302,7 @@ def site_pages(catalog: Catalog, options: RenderOptions,
     yield from facet_pages(catalog)
     yield from boards.board_pages(catalog)
     yield updates_page(catalog, options)
+    yield interact.footprints_page()  # 我的足迹: filled on the phone from localStorage
     if not records:
         return
     for records_of_kind in catalog.by_kind.values():

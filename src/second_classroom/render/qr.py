@@ -71,6 +71,14 @@ def encode_ahead(items: list[tuple[str, str]]) -> None:
             _pending[key] = (future, index)
 
 
+def settle() -> None:
+    """Wait for every code being encoded ahead and keep it (before forking a process that
+    renders pages: the worker pool belongs to this one)."""
+    for key, (future, index) in list(_pending.items()):
+        _done[key] = future.result()[index]
+    _pending.clear()
+
+
 def finish() -> None:
     """Stop the worker and forget every code (call at the end of a build)."""
     global _pool

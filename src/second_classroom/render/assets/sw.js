@@ -98,14 +98,24 @@ function timeout(ms) {
   return new Promise(function (resolve) { setTimeout(resolve, ms); });
 }
 
+// A site's QR code opens its page in check-in mode (?at=qr, printed on posters): the same
+// page, so it is saved once, under its plain address, and shown offline from that copy.
+function pageKey(request) {
+  var url = new URL(request.url);
+  if (url.search !== "?at=qr") return request;
+  url.search = "";
+  return new Request(url.href);
+}
+
 // Network first; the saved copy when the network fails or is too slow; else `fallback`.
 function networkFirst(event, fallback) {
   var request = event.request;
+  var key = request.mode === "navigate" ? pageKey(request) : request;
   var network = fetch(request).then(function (response) {
-    event.waitUntil(keep(request, response));
+    event.waitUntil(keep(key, response));
     return response;
   });
-  return saved(request).then(function (copy) {
+  return saved(key).then(function (copy) {
     if (!copy) return network.catch(fallback);
     event.waitUntil(network.catch(function () {}));
     return Promise.race([

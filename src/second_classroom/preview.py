@@ -1,0 +1,127 @@
+"""The preview (`mkdocs serve`) tells the truth: drafts shown with a 草稿 banner, data
+errors shown on every page, and a site that keeps answering while the data is broken.
+
+`mkdocs build` never goes through here: drafts stay out of it and a data error stops it.
+
+While an editor's data has errors, the preview keeps the last build of this data folder
+that passed (so the open page still exists and reloads), or, when there was none, builds
+from the records that pass and every record that refers only to those. Either way every
+page carries a panel listing each problem as `file:line:col: 消息`, escaped; the panel
+goes as soon as the data passes again. The preview has no service worker, which could show
+a saved copy of a page instead of the fresh one.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from .build import BuildOptions, SiteBuild
+from .catalog import Catalog, build_catalog
+from .check import check_tree
+from .models import Record, Vocab
+from .offline import SW_URI
+from .problems import Problem
+
+PANEL_LIMIT = 50  # problems listed on a page; the rest are counted
+
+
+def passing_catalog(records: Iterable[Record], problems: Iterable[Problem],
+                    vocab: Vocab) -> Catalog:
+    """Return the catalog of the records that have no error and refer only to such
+    records (repeatedly: a record that names a dropped record is dropped too); drafts in."""
+    broken = {p.path for p in problems if p.severity == "error"}
+    kept = {r.id: r for r in records if r.path not in broken}
+    changed = True
+    while changed:
+        changed = False
+        for rid, record in list(kept.items()):
+            if any(ref.id not in kept or kept[ref.id].kind != ref.kind for ref in record.refs):
+                del kept[rid]
+                changed = True
+    return build_catalog(list(kept.values()), vocab, drafts=True)
+
+
+class _Session:
+    """The command this process runs (`mkdocs serve`, `mkdocs build`…), as the engine said
+    at startup. Kept here because MkDocs loads the hook module afresh for every rebuild and
+    tells it the command only once."""
+
+    command = ""
+
+
+session = _Session()
+
+
+def serving() -> bool:
+    """Return whether this process serves a preview (`mkdocs serve`)."""
+    return session.command.startswith("serve")
+
+
+# The last preview build that passed, per data folder. A preview server process rebuilds
+# on every save (and MkDocs loads the hook module afresh each time): when the data breaks,
+# this build is shown again, with the problems on every page, instead of no page at all.
+_last_good: dict[Path, SiteBuild] = {}
+
+
+def preview_build(project: Path, options: BuildOptions, site_url: str = "",
+                  site_name: str = "第二课堂") -> tuple[SiteBuild, list[Problem], bool]:
+    """Return the build the preview serves, the data errors to show on every page, and
+    whether the build is an earlier one (the last that passed).
+
+    Drafts are in it. Without errors, it is the data's build (and remembered). With errors,
+    it is the last build of this data folder that passed, or, when there was none, the
+    build of the records that pass. Never raises problems.DataError.
+    """
+    data = (project / options.data).resolve()
+    result = check_tree(project / options.data)
+    if not result.errors:
+        catalog = build_catalog(result.records, result.vocab, drafts=True)
+        build = SiteBuild.from_catalog(project, options, catalog, result.warnings, site_url,
+                                       site_name)
+        _last_good[data] = build
+        return build, [], False
+    last = _last_good.get(data)
+    if last is not None:
+        last.search_job = last.output = last.compressor = None  # fresh per build
+        return last, result.errors, True
+    catalog = passing_catalog(result.records, result.problems, result.vocab)
+    return SiteBuild.from_catalog(project, options, catalog, result.warnings, site_url,
+                                  site_name), result.errors, False
+
+
+def problems_panel(problems: list[Problem], stale: bool) -> str:
+    """Return the HTML panel that lists data problems on every preview page (escaped).
+    `stale`: the pages are those of the last build that passed."""
+    items = "".join(f"<li><code>{html.escape(p.format())}</code></li>"
+                    for p in problems[:PANEL_LIMIT])
+    more = len(problems) - PANEL_LIMIT
+    rest = f"<li>还有 {more} 个问题，运行 classroom check 查看全部</li>" if more > 0 else ""
+    shown = ("本页显示的是上次通过检查时的内容。" if stale else
+             "有错误的记录及引用它们的记录暂不显示。")
+    return ('<div class="sc-preview-errors" role="alert" id="sc-preview-errors">'
+            f"<p><strong>数据检查未通过：{len(problems)} 个错误</strong>。{shown}"
+            "改正并保存后，页面会自动刷新。</p>"
+            f"<ul>{items}{rest}</ul></div>")
+
+
+_BODY = re.compile(r"<body\b[^>]*>", re.I)
+_CONTENT = re.compile(r'<article class="md-content__inner[^"]*"[^>]*>')
+
+
+def with_panel(page_html: str, panel: str) -> str:
+    """Return a page with `panel` at the top of its content (or of its body)."""
+    for pattern in (_CONTENT, _BODY):
+        if match := pattern.search(page_html):
+            return page_html[:match.end()] + panel + page_html[match.end():]
+    return panel + page_html
+
+
+
+def drop_service_worker(site_dir: Path) -> None:
+    """Remove the service worker from a preview: it would show saved copies of pages when
+    the server is slow to answer (as it is while rebuilding), so its registration is left
+    to fail (pages work the same without it)."""
+    (site_dir / SW_URI).unlink(missing_ok=True)

@@ -1,0 +1,98 @@
+"""Record pages spliced into one rendering of Material's page per folder are the same
+bytes as the pages MkDocs renders one by one (`splice_records: false`): every file of the
+site, sitemap and sw.js included."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO, build_site, site_config
+
+from second_classroom.chrome import CONTENT, DESCRIPTION, ID, TITLE, Chrome, ChromeError
+
+TRICKY = '百色起义纪念馆 </title><script>alert(1)</script> & "引号" \'单引号\''
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def tricky_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample data with a site whose name needs escaping everywhere it is printed."""
+    data = tmp_path_factory.mktemp("tricky") / "site_data"
+    shutil.copytree(REPO / "site_data", data)
+    path = data / "sites" / "baise-qiyi-jinianguan.yml"
+    text = path.read_text("utf-8")
+    assert text.startswith("name: 百色起义纪念馆\n")
+    path.write_text(text.replace("name: 百色起义纪念馆\n",
+                                 "name: " + repr(TRICKY).replace("\\'", "''") + "\n", 1),
+                    "utf-8")
+    return data
+
+
+def _built(tmp: Path, data: Path, name: str, **options: object) -> Path:
+    config = site_config(tmp / name, data, downloads=False, **options)
+    done = build_site(config, tmp / name / "site")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return tmp / name / "site"
+
+
+def test_spliced_record_pages_are_the_bytes_mkdocs_renders(tricky_data: Path,
+                                                           tmp_path: Path) -> None:
+    spliced = _tree(_built(tmp_path, tricky_data, "spliced"))
+    rendered = _tree(_built(tmp_path, tricky_data, "rendered", splice_records=False))
+    page = spliced["sites/baise-qiyi-jinianguan/index.html"].decode("utf-8")
+    assert "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;引号&#34;" in page \
+        or "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;引号&quot;" in page
+    assert "<script>alert(1)" not in page
+    assert '<link rel="canonical" href="https://second-classroom.example/sites/' \
+           'baise-qiyi-jinianguan/">' in page
+    assert "<loc>https://second-classroom.example/sites/baise-qiyi-jinianguan/</loc>" in \
+        spliced["sitemap.xml"].decode("utf-8")
+    assert sorted(spliced) == sorted(rendered)
+    different = [name for name in spliced if spliced[name] != rendered[name]]
+    assert different == []
+
+
+def test_chrome_puts_each_value_in_its_place() -> None:
+    shell = Chrome.parse(f"<title>{TITLE} - 站</title><meta content=\"{DESCRIPTION}\">"
+                         f"<link href=\"https://x/sites/{ID}/\"><h2>{TITLE}</h2>{CONTENT}<p>")
+    page = shell.fill('a<b>&"', "说明", "site-1", "<h1>正文</h1>")
+    assert page == ('<title>a&lt;b&gt;&amp;&quot; - 站</title><meta content="说明">'
+                    '<link href="https://x/sites/site-1/"><h2>a&lt;b&gt;&amp;&quot;</h2>'
+                    "<h1>正文</h1><p>")
+    with pytest.raises(ChromeError):
+        Chrome.parse(f"<title>{TITLE}</title>")  # no content placeholder
+
+
+def _written(tmp: Path, workers: int) -> tuple[dict[str, bytes], int]:
+    """Record pages of the sample written by `write_record_pages` into a simple chrome,
+    with their compressed copies; also the number of copies the build counted."""
+    from second_classroom.build import BuildOptions, SiteBuild
+
+    build = SiteBuild.start(REPO, BuildOptions(downloads=False, search=False))
+    site = build.begin(tmp / f"site-{workers}", atomic=False, compress=True)
+    shell = f"<html><title>{TITLE}</title><meta content=\"{DESCRIPTION}\">" \
+            f"<a href=\"/x/{ID}/\">{CONTENT}</html>"
+
+    def chrome(folder: str, described: bool) -> Chrome:
+        return Chrome.parse(shell.replace(DESCRIPTION, DESCRIPTION if described else ""))
+
+    count = build.write_record_pages(site, chrome, lambda page: "unfit " + page.uri,
+                                     workers=workers, split_min=0)
+    assert count == len(build.records)
+    assert build.compressor is not None
+    copies = build.compressor.wait().files
+    return _tree(site), copies
+
+
+def test_a_forked_writer_writes_the_same_pages_and_copies(tmp_path: Path) -> None:
+    alone, alone_copies = _written(tmp_path, workers=1)
+    shared, shared_copies = _written(tmp_path, workers=2)
+    assert any(name.endswith("/index.html.br") for name in alone)
+    assert shared == alone
+    assert shared_copies == alone_copies > 0
