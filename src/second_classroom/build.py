@@ -250,8 +250,9 @@ class SiteBuild:
     def _write_page(self, target: Path, text: str,
                     copies: PageCompressor | None | Precompressed) -> None:
         data = text.encode("utf-8", errors="xmlcharrefreplace")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        with naming(target):  # a full disk names the page, not only the site folder
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         if isinstance(copies, PageCompressor):
             copies.add(target, data)
         elif isinstance(copies, Precompressed):
