@@ -16,7 +16,11 @@ class Run:
 
     `peak_mb` is the peak of the whole process tree's resident memory added up (worker
     processes included), sampled every 50 ms; `largest_mb` the kernel's peak for the
-    tree's largest single process.
+    tree's largest single process. `peak_pss_mb` is the peak of the tree's proportional
+    set size (each process's `Pss` in /proc/PID/smaps_rollup, added up): a page shared by
+    k processes counts 1/k in each, so forked workers are not counted twice for the pages
+    they share with their parent. Summed RSS overstates a forking build; PSS is what the
+    tree really occupies.
     """
 
     seconds: float
@@ -24,6 +28,7 @@ class Run:
     returncode: int
     output: str
     largest_mb: float = 0.0
+    peak_pss_mb: float = 0.0
 
 
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -31,6 +36,23 @@ _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 def _tree_rss_kb(root: int) -> int:
     """Return the resident memory of `root` and all its descendants, in KB (from /proc)."""
+    return sum(_tree(root).values())
+
+
+def _pss_kb(pid: int) -> int:
+    """Return the proportional set size of one process in KB (0 if it has ended)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass  # ended meanwhile, or a kernel without smaps_rollup
+    return 0
+
+
+def _tree(root: int) -> dict[int, int]:
+    """Return pid -> resident KB of `root` and all its descendants (from /proc)."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -51,7 +73,7 @@ def _tree_rss_kb(root: int) -> int:
             if parent in tree and pid not in tree:
                 tree.add(pid)
                 grew = True
-    return sum(rss.get(pid, 0) for pid in tree)
+    return {pid: rss.get(pid, 0) for pid in tree}
 
 
 def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
@@ -60,13 +82,19 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None 
     proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
-    peak = [0]
+    peak = [0, 0]  # summed RSS, summed PSS (KB)
     running = threading.Event()
     running.set()
 
     def sample() -> None:
+        rounds = 0
         while running.is_set():
-            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            tree = _tree(proc.pid)
+            peak[0] = max(peak[0], sum(tree.values()))
+            # smaps_rollup walks the page tables (ms for a large process): every 150 ms.
+            if rounds % 3 == 0:
+                peak[1] = max(peak[1], sum(_pss_kb(pid) for pid in tree))
+            rounds += 1
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -78,7 +106,8 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None 
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     largest = usage.ru_maxrss / 1024
-    return Run(seconds, max(peak[0] / 1024, largest), proc.returncode, output, largest)
+    return Run(seconds, max(peak[0] / 1024, largest), proc.returncode, output, largest,
+               peak[1] / 1024)
 
 
 def largest_file(root: Path, pattern: str) -> tuple[int, str]:

@@ -191,8 +191,9 @@ def main() -> None:
             data, site = work / "site_data", work / "site"
             records = records_for_sites(args.sites)
             write_synthetic(data, records, seed=1)
-            seconds, peak = build(our_config(work, data, search=False), site)
-            print(f"built {records} records in {seconds:.1f} s (peak {peak:.0f} MB)")
+            built = build("ours", our_config(work, data, search=False), site)
+            print(f"built {records} records in {built.seconds:.1f} s "
+                  f"(peak PSS {built.pss_mb:.0f} MB)")
         catalog, _ = load_catalog(data)
         figures = {"bytes": report_bytes(catalog), "time": time_to_list(site, args.runs)}
         if args.json:

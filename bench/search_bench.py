@@ -175,16 +175,18 @@ def bench(n: int, asked: list[str], keep: Path | None) -> dict[str, Any]:
         query = queries[0]
         start_page = sites[0].url
 
-        o_plain_s, _ = build(our_config(work, data, search=False), work / "ours-plain")
+        o_plain_s = build("ours without search", our_config(work, data, search=False),
+                          work / "ours-plain").seconds
         shutil.rmtree(work / "ours-plain")
-        ours_s, _ = build(our_config(work, data, search=True), work / "ours-site")
+        ours_s = build("ours", our_config(work, data, search=True), work / "ours-site").seconds
         share_s = ours_s - o_plain_s
         alone = work / "index-alone"
         alone.mkdir()
         indexed = write_index(catalog, alone)  # the same index, timed on its own
         vanilla = vanilla_config(work, data)
-        v_search_s, _ = build(vanilla, work / "vanilla-site")
-        v_plain_s, _ = build(_vanilla_without_search(vanilla), work / "vanilla-plain")
+        v_search_s = build("vanilla", vanilla, work / "vanilla-site").seconds
+        v_plain_s = build("vanilla without search", _vanilla_without_search(vanilla),
+                          work / "vanilla-plain").seconds
         plugin_s = max(v_search_s - v_plain_s, 1e-9)
         index_json = work / "vanilla-site" / "search" / "search_index.json"
 

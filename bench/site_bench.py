@@ -1,28 +1,46 @@
-"""Site build at scale: our hook-generated site against vanilla Material, same pages.
+"""Site build at scale: ours, cold and warm, against two vanilla Material baselines.
 
     python bench/site_bench.py --n 1000 --n 10000
     python bench/site_bench.py --n 10000 --plans 200   # 200 of them 读书班
 
 For each N it writes N synthetic records (bench/synth.py; never into site_data/), then
-builds, in the same run on the same machine:
-  - ours:    mkdocs build with the project's hooks (records rendered straight to HTML,
-             not in the navigation), search index included unless --no-search;
-  - vanilla: the same pages written as Markdown files (SiteBuild.pages(), written as .md)
-             in a plain Material site, records not in nav, with the built-in search plugin
-             (lang zh uses jieba when it is installed).
-It prints both times, the ratio, peak memory (the build's process tree added up: worker
-processes count) and the size of the largest record page.
-Targets at 10,000: ours at most half of vanilla's time, under 1 GB, record page < 60 KB.
-`--lectures 2000 --tasks 2000` makes 4,000 of the N 宣讲 and ledger records.
+builds, in the same run on the same machine, one after the other:
+  - plain:  what a new user would write by hand: one plain Markdown page per record (its
+            name as the heading, the summary, the fields as a list, the body; 1–4 KB of
+            Chinese) in a stock MkDocs + Material site, records not in the nav, with the
+            built-in search plugin (`lang: zh`, which segments with jieba). The baseline.
+  - same pages: our own rendered pages (SiteBuild.pages(), written as .md) in the same
+            stock Material site: what Material costs for pages as rich as ours.
+  - ours, cold: `mkdocs build` in a fresh copy of the project (the files git tracks, as
+            a clone has them, so no .cache) with the synthetic records as its site_data:
+            pages, search index, downloads, precompression.
+  - ours, warm: the same build again in the same copy, with .cache filled by the cold one.
+For each it prints the seconds, the ratio to the plain baseline, the peak memory of the
+build's process tree as PSS (each process's Pss from /proc/PID/smaps_rollup, added up:
+what forked workers share with their parent counts once) and as summed RSS (counts shared
+pages once per process), and the size of the largest record page.
+
+Targets at 10,000 records: ours cold and warm ≤ 0.5× plain, peak PSS < 1 GB, record
+page < 60 KB.
+
+Outlines: synth.py makes 3% of the records 宣讲提纲 (300 at 10,000), and each outline's
+five downloads take seconds to export (PDF font subsetting): a cold build would measure
+little but that. Lecturers write outlines, not one per site: by default the data has as
+many as the sample (8), like the issue's measurement; `--outlines` changes it
+(bench/export_bench.py measures the exports alone). `--lectures 2000 --tasks 2000` makes
+4,000 of the N 宣讲 and ledger records.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -41,22 +59,85 @@ NAV = [{"首页": "index.md"}, {"红色地标": "sites/index.md"}, {"英烈人�
        {"宣讲安排": "lectures/index.md"}, {"办实事台账": "tasks/index.md"},
        {"读书班": "studyplans/index.md"}]
 ENV = {"NO_MKDOCS_2_WARNING": "1"}
+SAMPLE_OUTLINES = 8  # outlines in site_data/ (the issue's 10,000-record measurement)
 
 
-def our_config(work: Path, data: Path, search: bool) -> Path:
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))
-    config["docs_dir"] = str(REPO / "docs")
-    config["theme"]["custom_dir"] = str(REPO / "overrides")
-    config["hooks"] = [str(REPO / h) for h in config["hooks"]]
-    config["extra"]["second_classroom"]["data"] = str(data)
-    config["extra"]["second_classroom"]["search"] = search
-    # Exports are cached by content hash and measured by bench/export_bench.py.
-    config["extra"]["second_classroom"]["downloads"] = False
-    config["strict"] = False  # synthetic data may raise warnings that are not the point here
-    path = work / "ours.yml"
+@dataclass(frozen=True)
+class Result:
+    """One build's figures."""
+
+    name: str
+    seconds: float
+    pss_mb: float
+    rss_mb: float
+
+
+# --- the plain baseline: what a user would write by hand -------------------------------
+
+TITLE_KEYS = ("name", "title")
+TEXT_KEYS = ("summary",)
+BODY_KEYS = ("body", "description", "text")
+
+
+def _plain(value: Any) -> str:
+    """Return a field's value as one line of text."""
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_plain(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_plain(v) for v in value)
+    return str(value)
+
+
+def plain_markdown(record: dict[str, Any]) -> str:
+    """Return one record as the plain Markdown page a user would write: the name as the
+    heading, the summary, the other fields as a list (lists of mappings as sub-lists),
+    then the body."""
+    title = next((str(record[k]) for k in TITLE_KEYS if k in record), "无题")
+    lines = [f"# {title}", ""]
+    for key in TEXT_KEYS:
+        if key in record:
+            lines += [str(record[key]).strip(), ""]
+    for key, value in record.items():
+        if key in TITLE_KEYS or key in TEXT_KEYS or key in BODY_KEYS:
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            lines.append(f"- **{key}**：")
+            lines += [f"    - {_plain(item)}" for item in value]
+        else:
+            lines.append(f"- **{key}**：{_plain(value)}")
+    lines.append("")
+    for key in BODY_KEYS:
+        if key in record:
+            lines += [str(record[key]).strip(), ""]
+    return "\n".join(lines)
+
+
+def plain_config(work: Path, data: Path) -> tuple[Path, int]:
+    """Write the plain site (one page per record file under `data`); return its config
+    and the median page size in bytes."""
+    docs = work / "plain-docs"
+    sizes = []
+    for file in sorted(data.glob("*/*.yml")):
+        record = yaml.safe_load(file.read_text("utf-8"))
+        target = docs / file.parent.name / f"{file.stem}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = plain_markdown(record).encode("utf-8")
+        target.write_bytes(text)
+        sizes.append(len(text))
+    (docs / "index.md").write_text("# 第二课堂\n\n红色教育资源学习指南。\n", "utf-8")
+    config = {
+        "site_name": "第二课堂", "site_url": "https://example.invalid/",
+        "docs_dir": str(docs), "theme": {"name": "material", "language": "zh", "font": False},
+        "plugins": [{"search": {"lang": "zh"}}], "nav": [{"首页": "index.md"}],
+        "validation": {"nav": {"omitted_files": "ignore"}},
+    }
+    path = work / "plain.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
-    return path
+    sizes.sort()
+    return path, sizes[len(sizes) // 2] if sizes else 0
 
+
+# --- the same-pages baseline: our pages in vanilla Material ----------------------------
 
 def vanilla_config(work: Path, data: Path) -> Path:
     docs = work / "vanilla-docs"
@@ -80,39 +161,100 @@ def vanilla_config(work: Path, data: Path) -> Path:
     return path
 
 
-def build(config: Path, out: Path) -> tuple[float, float]:
+# --- ours: a fresh copy of the project ---------------------------------------------------
+
+def our_config(work: Path, data: Path, search: bool) -> Path:
+    """Write a config building `data` with the project's hooks in place (no downloads: the
+    exports are measured by bench/export_bench.py); used by bench/search_bench.py."""
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))
+    config["docs_dir"] = str(REPO / "docs")
+    config["theme"]["custom_dir"] = str(REPO / "overrides")
+    config["hooks"] = [str(REPO / h) for h in config["hooks"]]
+    config["extra"]["second_classroom"]["data"] = str(data)
+    config["extra"]["second_classroom"]["search"] = search
+    config["extra"]["second_classroom"]["downloads"] = False
+    config["strict"] = False  # synthetic data may raise warnings that are not the point here
+    path = work / ("ours.yml" if search else "ours-nosearch.yml")
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    return path
+
+
+def fresh_project(work: Path, data: Path, search: bool) -> Path:
+    """Copy the files git tracks (what a clone has: no .cache, no built site) into
+    `work`/project, with `data` as its site_data; return the copy's mkdocs.yml."""
+    project = work / "project"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, check=True,
+                             capture_output=True).stdout.decode().split("\0")
+    for name in tracked:
+        source = REPO / name
+        if not name or name.startswith("site_data/") or not source.is_file():
+            continue
+        target = project / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    shutil.copytree(data, project / "site_data")
+    path = project / "mkdocs.yml"
+    config = yaml.safe_load(path.read_text("utf-8"))
+    config["extra"]["second_classroom"]["search"] = search
+    config["strict"] = False  # synthetic data may raise warnings that are not the point here
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    return path
+
+
+def build(name: str, config: Path, out: Path) -> Result:
     run = measure([sys.executable, "-m", "mkdocs", "build", "-f", str(config),
                    "-d", str(out)], cwd=config.parent, env=ENV)
     if run.returncode != 0:
-        raise SystemExit(f"build failed ({config.name}):\n{run.output[-3000:]}")
+        raise SystemExit(f"build failed ({name}):\n{run.output[-3000:]}")
     for line in run.output.splitlines():  # our hook's own timings (search index, ...)
-        if "搜索索引" in line or "预压缩" in line:
-            print(f"  [{config.stem}] {line.split('-  ', 1)[-1]}")
-    return run.seconds, run.peak_mb
+        if any(word in line for word in ("搜索索引", "预压缩", "提纲下载")):
+            print(f"  [{name}] {line.split('-  ', 1)[-1]}", flush=True)
+    print(f"  {name}: {run.seconds:.1f} s", flush=True)
+    return Result(name, run.seconds, run.peak_pss_mb, run.peak_mb)
 
 
 def bench(n: int, search: bool, keep: Path | None, lectures: int = 0, tasks: int = 0,
-          plans: int = 0) -> None:
+          plans: int = 0, outlines: int = SAMPLE_OUTLINES, same_pages: bool = True,
+          baselines: bool = True) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"site-bench-{n}-"))
     try:
         data = work / "site_data"
-        write_synthetic(data, n, seed=1, lectures=lectures, tasks=tasks, plans=plans)
-        ours_s, ours_mb = build(our_config(work, data, search), work / "ours-site")
-        vanilla_s, vanilla_mb = build(vanilla_config(work, data), work / "vanilla-site")
+        write_synthetic(data, n, seed=1, lectures=lectures, tasks=tasks, plans=plans,
+                        outlines=outlines)
+        print(f"\n== {n} records ({outlines} outlines, {plans} 读书班, {lectures} lectures, "
+              f"{tasks} tasks) ==", flush=True)
+        plain_yml, plain_median = plain_config(work, data)
+        results = []
+        if baselines:
+            results.append(build("plain Markdown, vanilla Material + search (baseline)",
+                                 plain_yml, work / "plain-site"))
+        if same_pages and baselines:
+            results.append(build("same pages, vanilla Material + search",
+                                 vanilla_config(work, data), work / "vanilla-site"))
+        ours = fresh_project(work, data, search)
+        results.append(build("ours, cold (fresh copy, empty .cache)", ours,
+                             work / "ours-site"))
+        results.append(build("ours, warm (.cache filled)", ours, work / "ours-site"))
         page_bytes, page = largest_file(work / "ours-site", "sites/*/index.html")
-        index = work / "vanilla-site" / "search" / "search_index.json"
-        print(f"\n== {n} records ({lectures} lectures, {tasks} tasks) ==")
-        print(f"ours    : {ours_s:7.1f} s  peak {ours_mb:7.0f} MB"
-              f"  ({'with' if search else 'without'} search indexing)")
-        print(f"vanilla : {vanilla_s:7.1f} s  peak {vanilla_mb:7.0f} MB  (built-in search)")
-        print(f"ratio   : ours/vanilla = {ours_s / vanilla_s:.2f}  (target ≤ 0.50)")
-        print(f"largest record page: {page_bytes / 1024:.1f} KB ({page})  (target < 60 KB)")
+        base = results[0].seconds  # the plain baseline (ours cold with --only-ours)
+        print(f"\n| {n:,} records | seconds | × plain | peak PSS (MB) | peak summed RSS (MB) |")
+        print("|---|---:|---:|---:|---:|")
+        for r in results:
+            print(f"| {r.name} | {r.seconds:.1f} | {r.seconds / base:.2f} | {r.pss_mb:.0f} "
+                  f"| {r.rss_mb:.0f} |")
+        print(f"\ntargets: ours cold and warm ≤ 0.50 × plain, peak PSS < 1024 MB"
+              f"{'' if search else '  (ours without search indexing)'}")
+        print(f"plain page median: {plain_median / 1024:.1f} KB; "
+              f"largest record page of ours: {page_bytes / 1024:.1f} KB ({page})"
+              "  (target < 60 KB)")
         if plans:
             for pattern in ("studyplans/*/index.html", "readings/*/index.html"):
                 size, where = largest_file(work / "ours-site", pattern)
                 print(f"largest {pattern.split('/')[0]} page: {size / 1024:.1f} KB ({where})")
+        index = work / "plain-site" / "search" / "search_index.json"
         if index.exists():
-            print(f"vanilla search_index.json: {index.stat().st_size / 1e6:.1f} MB")
+            print(f"plain search_index.json: {index.stat().st_size / 1e6:.1f} MB "
+                  "(fetched whole by the first search)")
         if keep:
             shutil.copytree(work, keep / f"site-bench-{n}", dirs_exist_ok=True)
     finally:
@@ -123,13 +265,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="records (repeatable)")
     parser.add_argument("--no-search", action="store_true", help="skip the search index in ours")
+    parser.add_argument("--no-same-pages", action="store_true",
+                        help="skip the same-pages baseline (slow: ~95 s at 10,000)")
+    parser.add_argument("--outlines", type=int, default=SAMPLE_OUTLINES,
+                        help=f"how many of the N are 宣讲提纲 (default {SAMPLE_OUTLINES})")
     parser.add_argument("--plans", type=int, default=0, help="how many of the N are 读书班")
     parser.add_argument("--keep", type=Path, help="copy the work trees here")
     parser.add_argument("--lectures", type=int, default=0, help="of the N, 宣讲 records")
     parser.add_argument("--tasks", type=int, default=0, help="of the N, ledger items")
+    parser.add_argument("--only-ours", action="store_true",
+                        help="no baselines (while profiling; ratios are then to ours cold)")
     args = parser.parse_args()
     for n in args.n or [1000]:
-        bench(n, not args.no_search, args.keep, args.lectures, args.tasks, args.plans)
+        bench(n, not args.no_search, args.keep, args.lectures, args.tasks, args.plans,
+              args.outlines, not args.no_same_pages, not args.only_ours)
 
 
 if __name__ == "__main__":

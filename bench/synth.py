@@ -94,10 +94,13 @@ def _flow(items: list[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def _counts(n: int, plans: int = 0, stories: int = 0) -> dict[str, int]:
+def _counts(n: int, plans: int = 0, outlines: int | None = None,
+            stories: int = 0) -> dict[str, int]:
     counts = {kind: max(1, int(n * share)) for kind, share in SHARES.items()}
     if plans:
         counts["studyplans"] = plans
+    if outlines is not None:  # a fixed number instead of a share (the rest are sites)
+        counts["outlines"] = outlines
     if stories:
         counts["stories"] = stories
     counts["sites"] = n - sum(counts.values())
@@ -122,16 +125,17 @@ def _body(rng: random.Random, chars: int) -> str:
 
 
 def write_synthetic(root: Path, n: int, seed: int, lectures: int = 0, tasks: int = 0,
-                    plans: int = 0, stories: int = 0) -> None:
+                    plans: int = 0, outlines: int | None = None, stories: int = 0) -> None:
     """Write `n` valid records plus vocab.yml under `root` (created if needed).
 
     `lectures` and `tasks` of the `n` are 宣讲 and ledger records (written by
     write_local_work); the rest are shared out as the module docstring says. With `plans`,
     that many of the rest are 读书班 (studyplans) instead of sites; a third of the readings
-    then list `contents`, and plans assign some of those chapters. With `stories`, that
-    many of the rest are 经验做法 (stories) naming sites and outlines.
+    then list `contents`, and plans assign some of those chapters. With `outlines`, exactly
+    that many are 宣讲提纲 (each one's downloads take seconds to export), the rest sites.
+    With `stories`, that many of the rest are 经验做法 (stories) naming sites and outlines.
     """
-    _write_resources(root, n - lectures - tasks, seed, plans, stories)
+    _write_resources(root, n - lectures - tasks, seed, plans, outlines, stories)
     if lectures or tasks:
         write_local_work(root, lectures, tasks, seed)
 
@@ -190,7 +194,8 @@ def write_local_work(root: Path, lectures: int, tasks: int, seed: int) -> None:
         (root / "tasks" / f"task-{i:05d}.yml").write_text(text, encoding="utf-8")
 
 
-def _write_resources(root: Path, n: int, seed: int, plans: int = 0, stories: int = 0) -> None:
+def _write_resources(root: Path, n: int, seed: int, plans: int = 0,
+                     outlines: int | None = None, stories: int = 0) -> None:
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(VOCAB, root / "vocab.yml")
@@ -200,7 +205,7 @@ def _write_resources(root: Path, n: int, seed: int, plans: int = 0, stories: int
     kinds, themes, periods = vocab["kinds"], vocab["themes"], vocab["periods"]
     audiences, designations = vocab["audiences"], vocab["designations"]
 
-    counts = _counts(n, plans, stories)
+    counts = _counts(n, plans, outlines, stories)
     ids = {kind: [f"{PREFIX[kind]}-{i:05d}" for i in range(count)]
            for kind, count in counts.items()}
     # One site in a hundred is a draft; drafts are never referenced by anything.
@@ -448,7 +453,7 @@ def main() -> None:
     if args.root.resolve() == (REPO / "site_data").resolve():
         parser.error("不能写入 site_data/")
     write_synthetic(args.root, args.n, args.seed, args.lectures, args.tasks, args.plans,
-                    args.stories)
+                    stories=args.stories)
     if args.events:
         add_events(args.root, args.seed)
     print(f"已写入 {args.n} 条合成记录到 {args.root}")

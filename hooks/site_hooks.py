@@ -20,13 +20,13 @@ from urllib.parse import quote, urljoin
 
 from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_build_date
 
-from second_classroom import chrome, preview
+from second_classroom import chrome, diskerror, preview
 from second_classroom.build import (
     BuildOptions,
     OptionsError,
@@ -58,6 +58,7 @@ class _Run:
     dates: dict[str, str] = {}
     data_date: str | None = None
     warnings: WarningCounter | None = None
+    site_dir: Path | None = None  # where the site goes (named when a write fails)
     env: Any = None  # MkDocs' theme environment, navigation and files, for spliced pages
     nav: Navigation | None = None
     files: Files | None = None
@@ -151,6 +152,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     config.extra["csp"] = content_security_policy(live_reload=serving)
     _run.dates, _run.data_date = build.page_dates()  # sitemap dates from the data
     if _run.command.startswith("build"):  # not for `mkdocs serve` previews
+        _run.site_dir = Path(config.site_dir)
         # A clean build goes into a staging dir that on_post_build swaps in.
         atomic = _run.command == "build"
         config.site_dir = str(build.begin(Path(config.site_dir), atomic=atomic))
@@ -353,12 +355,16 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def on_build_error(error: Exception) -> None:
-    """Drop the unfinished staging dir: the previous site stays as it was."""
+    """Drop the unfinished staging dir: the previous site stays as it was. A full disk or a
+    refused write (an OSError) ends `mkdocs build` with one Chinese line, no traceback."""
     if _run.build is not None:
         _run.build.abort()
     if (throwaway := _run.unchanged) is not None:
         _run.unchanged = None
         shutil.rmtree(throwaway, ignore_errors=True)
+    failed = diskerror.find(error)
+    if failed is not None and _run.command.startswith("build"):
+        raise Abort(diskerror.message(failed, _run.site_dir)) from None
 
 
 def on_shutdown() -> None:

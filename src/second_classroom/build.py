@@ -25,7 +25,8 @@ from typing import Any
 from .buildcache import PACKAGE, BuildCache, fingerprint
 from .catalog import Catalog, load_catalog
 from .chrome import Chrome, can_splice
-from .export.batch import ExportStats, download_links, export_all
+from .diskerror import naming
+from .export.batch import ExportStats, download_links, export_all, merged, prepare
 from .forked import ForkedJob
 from .layout import DEFAULT_DATA
 from .models import Record
@@ -140,6 +141,7 @@ class SiteBuild:
     compressor: PageCompressor | None = None
     search_job: Future[IndexResult] | None = None
     data_job: Future[DataStats] | None = None
+    prepared: ExportStats | None = None  # downloads exported into the cache at the start
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -163,7 +165,11 @@ class SiteBuild:
         if options.downloads:
             render.downloads = download_links(catalog)
         records = {r.uri: r for r in catalog.records.values()}
-        return cls(project, options, catalog, render, warnings, records)
+        build = cls(project, options, catalog, render, warnings, records)
+        if options.downloads:
+            # Now, while the build holds only the catalog (see export.batch.prepare).
+            build.prepared = prepare(catalog, project / options.export_cache, site_name)
+        return build
 
     # --- pages -------------------------------------------------------------------------
 
@@ -251,8 +257,9 @@ class SiteBuild:
     def _write_page(self, target: Path, text: str,
                     copies: PageCompressor | None | Precompressed) -> None:
         data = text.encode("utf-8", errors="xmlcharrefreplace")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        with naming(target):  # a full disk names the page, not only the site folder
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         if isinstance(copies, PageCompressor):
             copies.add(target, data)
         elif isinstance(copies, Precompressed):
@@ -318,17 +325,18 @@ class SiteBuild:
         report = BuildReport()
         for asset in site_assets(self.catalog, self.render):
             target = site_dir / asset.uri
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(asset.content, encoding="utf-8")
+            with naming(target):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(asset.content, encoding="utf-8")
         if (data_job := self.data_job) is not None:  # /data/, written on the second core
             self.data_job = None
             start = time.perf_counter()
             report.open_data = data_job.result()
             report.open_data_seconds = time.perf_counter() - start  # waited for it
         if self.options.downloads:  # reused from the cache when unchanged
-            report.exports = export_all(self.catalog, site_dir,
-                                        self.project / self.options.export_cache,
-                                        author=self.render.site_name)
+            report.exports = merged(self.prepared, export_all(
+                self.catalog, site_dir, self.project / self.options.export_cache,
+                author=self.render.site_name))
         if (job := self.search_job) is not None:
             self.search_job = None
             report.search = job.result()
@@ -419,8 +427,9 @@ def write_site(build: SiteBuild, out: Path) -> tuple[int, BuildReport]:
         count = 0
         for page in build.pages():
             target = site_dir / page.uri
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(page.as_markdown(), encoding="utf-8")
+            with naming(target):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(page.as_markdown(), encoding="utf-8")
             count += 1
         report = build.finish(site_dir)
         start = time.perf_counter()

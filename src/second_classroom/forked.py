@@ -3,6 +3,7 @@ without pickling it, and hands back only a small result."""
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from collections.abc import Callable
@@ -22,7 +23,12 @@ class ForkedJob(Generic[T]):
 
     def __init__(self, work: Callable[[], T]) -> None:
         read, write = os.pipe()
+        # Frozen objects are never visited by the child's collector, so the inherited
+        # catalog stays shared instead of being copied page by page (copy-on-write).
+        gc.freeze()
         self._pid = os.fork()
+        if self._pid != 0:
+            gc.unfreeze()
         if self._pid == 0:  # pragma: no cover - runs in the child (coverage does not see it)
             os.close(read)
             try:

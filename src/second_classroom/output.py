@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import Catalog
+from .diskerror import naming
 from .layout import INDEX_DIR, OPEN_DATA_DIR
 from .walk import files_under
 
@@ -220,12 +221,14 @@ def write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
     gz = gzip.compress(data, compresslevel=6 if many else 9, mtime=0)  # no name, no time
     if len(gz) >= len(data):
         return 0, 0, 0
-    path.parent.mkdir(parents=True, exist_ok=True)  # a page's copies may come first
-    path.with_name(path.name + ".gz").write_bytes(gz)
+    with naming(path.with_name(path.name + ".gz")):
+        path.parent.mkdir(parents=True, exist_ok=True)  # a page's copies may come first
+        path.with_name(path.name + ".gz").write_bytes(gz)
     br_size = 0
     if brotli is not None:
         br = brotli.compress(data, quality=5 if many else 11)
-        path.with_name(path.name + ".br").write_bytes(br)
+        with naming(path.with_name(path.name + ".br")):
+            path.with_name(path.name + ".br").write_bytes(br)
         br_size = len(br)
     return len(data), len(gz), br_size
 

@@ -7,20 +7,22 @@ pages are built, once per image, reusing an encoding cache across builds.
 
 Copies are named `media/<path>.<hash>-<width>w.<webp|jpg>`: the name changes whenever the
 original does, so they can be cached for ever. Metadata (EXIF, including GPS positions)
-is dropped.
+is dropped. Each cached copy has its digest beside it (second_classroom.cachefile) and is
+checked before it is shipped: a damaged copy is encoded again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from PIL import Image, ImageOps
+
+from . import cachefile
 
 WIDTHS = (480, 960, 1440)  # phone, phone at 2x / tablet, large screens at 2x
 # How wide the picture is shown: the content column of the theme, or the whole screen.
@@ -135,21 +137,28 @@ class PictureSet:
         """
         encoded = 0
         for file, _size, variants in self._planned.values():
+            if cache is None:
+                encoded += _encode(file, list(variants), site_dir, cached=False)
+                continue
             missing = [v for v in variants
-                       if not (cache and (cache / v.webp).is_file() and (cache / v.jpeg).is_file())]
+                       if not (cachefile.valid(cache / v.webp) and cachefile.valid(cache / v.jpeg))]
             if missing:
-                encoded += _encode(file, missing, cache or site_dir)
+                encoded += _encode(file, missing, cache, cached=True)
             for variant in variants:
                 for name in (variant.webp, variant.jpeg):
-                    target = site_dir / name
-                    if cache is not None:
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        shutil.copyfile(cache / name, target)
+                    data = cachefile.load(cache / name)
+                    if data is None:  # damaged since it was checked: encode it again
+                        encoded += _encode(file, [variant], cache, cached=True)
+                        data = cachefile.load(cache / name)
+                    if data is None:
+                        raise OSError(f"缓存文件写入后无法读回：{cache / name}")
+                    cachefile.write_atomic(site_dir / name, data)
         return encoded
 
 
-def _encode(file: Path, variants: list[Variant], out: Path) -> int:
-    """Write each variant of `file` (WebP and JPEG) under `out`; return the count."""
+def _encode(file: Path, variants: list[Variant], out: Path, cached: bool) -> int:
+    """Write each variant of `file` (WebP and JPEG) under `out`; return the count. With
+    `cached`, `out` is the cache and each copy gets its digest beside it."""
     with Image.open(file) as opened:
         im: Image.Image = ImageOps.exif_transpose(opened)
         if im.mode in ("RGBA", "LA", "P"):
@@ -165,11 +174,10 @@ def _encode(file: Path, variants: list[Variant], out: Path) -> int:
                 (v.jpeg, "JPEG", {"quality": JPEG_QUALITY, "optimize": True,
                                   "progressive": True}),
             ):
-                target = out / name
-                target.parent.mkdir(parents=True, exist_ok=True)
                 buffer = io.BytesIO()
                 small.save(buffer, fmt, **options)  # no exif=: metadata is dropped
-                tmp = target.with_name(target.name + ".tmp")
-                tmp.write_bytes(buffer.getvalue())
-                tmp.replace(target)
+                if cached:
+                    cachefile.store(out / name, buffer.getvalue())
+                else:
+                    cachefile.write_atomic(out / name, buffer.getvalue())
     return len(variants)

@@ -59,6 +59,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .cnformat import plain_text
+from .diskerror import naming
 from .layout import INDEX_DIR
 from .models import FACETS, KINDS, Markdown, Record, Struct, Term, Text, field_values
 from .output import AtomicOutput
@@ -362,8 +363,9 @@ def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> Index
     try:
         for name, data in files.items():
             path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            with naming(path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
     except BaseException:
         out.discard()
         raise

@@ -21,6 +21,7 @@ def register(sub: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the whole site for any engine: Markdown pages (front matter + HTML) and every
     other file the MkDocs build has besides the theme (search index, downloads, sw.js…)."""
+    from .. import diskerror
     from ..build import BuildOptions, write_site_if_changed  # Jinja2 etc.: not for `check`
     from ..problems import DataError
     from ..search import SearchIndexError
@@ -35,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except SearchIndexError as exc:
         error(str(exc))
+        return 1
+    except OSError as exc:  # a full disk, a refused write: one line, the old site stays
+        error(diskerror.message(exc, args.out))
         return 1
     if written is None:
         print(f"数据、模板和代码都没有变化：{args.out}/ 保持原样")

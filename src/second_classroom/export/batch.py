@@ -6,13 +6,23 @@ everything the outline and the records it references contribute to the file, and
 nothing else), and for PDF the exact font files. So an outline is exported again only
 when its own text, a referenced record's text or the exporter changes, and a large site
 rebuilds in the time it takes to copy files. Misses are exported in parallel processes.
+
+Each cached file has the SHA-256 of its bytes stored beside it (second_classroom.cachefile)
+and is checked before it is used: a truncated or altered entry is exported again, never
+shipped.
+
+The worker processes start from a clean interpreter (multiprocessing's forkserver), not
+as forks of the build: a fork would inherit the loaded catalog and MkDocs' pages, and the
+child's garbage collector, touching every inherited object, turns those shared pages into
+private copies (at 10,000 records, hundreds of MB per worker). A worker receives only the
+`Document` it exports: the text of one outline and the records it uses.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .. import cachefile
 from ..catalog import Catalog
 from ..models import OUTLINES, STUDYPLANS, Record
 from ..render import Download
@@ -158,38 +169,22 @@ class ExportStats:
         return self.exported + self.reused
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the web server must read the file
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_copy(source: Path, target: Path) -> None:
-    _atomic_write(target, source.read_bytes())  # exports are at most a few hundred KB
-
-
 def _run(job: tuple[Document, str]) -> tuple[bytes, list[str]]:
     doc, fmt = job
     result = export_document(doc, fmt)
     return result.data, result.missing
 
 
-def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "第二课堂",
-               workers: int | None = None, outline_ids: Iterable[str] | None = None,
-               layout: str = "site") -> ExportStats:
+def export_all(catalog: Catalog, out_dir: Path | None, cache_dir: Path,
+               author: str = "第二课堂", workers: int | None = None,
+               outline_ids: Iterable[str] | None = None, layout: str = "site") -> ExportStats:
     """Export every outline's and 读书班's downloads under `out_dir`, reusing cached files.
 
     Args:
         catalog: the published records.
         out_dir: the built site (files go to <kind>/<id>/<file>, next to the page) or,
-            with layout="flat", a folder that receives all files directly.
+            with layout="flat", a folder that receives all files directly; None: only
+            fill the cache (see `prepare`), placing nothing and pruning nothing.
         cache_dir: where exported files are kept by content key between builds.
         author: the site name, shown as the documents' author.
         workers: processes for exports that miss the cache (default: CPU count).
@@ -200,8 +195,9 @@ def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "
     stats = ExportStats()
     wanted = set(outline_ids) if outline_ids is not None else None
     jobs: list[tuple[Document, str]] = []
-    places: list[tuple[Path, Path]] = []  # cached file -> target
+    places: list[tuple[Path, Path, tuple[Document, str]]] = []  # cached file, target, job
     pending: dict[Path, int] = {}
+    checked: set[Path] = set()  # cache entries found to match their digest
     records = [(r, e) for kind, e in EXPORTS.items() for r in catalog.by_kind[kind]]
     for record, exports in records:
         if wanted is not None and record.id not in wanted:
@@ -215,9 +211,11 @@ def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "
             key = export_key(doc, variant.fmt)
             cached = cache_dir / key[:2] / f"{key}.{variant.fmt}"
             name = variant.filename(record.id)
-            target = out_dir / name if layout == "flat" else out_dir / record.url / name
-            places.append((cached, target))
-            if cached.is_file() or cached in pending:
+            base = out_dir if out_dir is not None else Path()
+            target = base / name if layout == "flat" else base / record.url / name
+            places.append((cached, target, (doc, variant.fmt)))
+            if cached in pending or cached in checked or cachefile.valid(cached):
+                checked.add(cached)
                 stats.reused += 1
                 continue
             pending[cached] = len(jobs)
@@ -226,25 +224,57 @@ def export_all(catalog: Catalog, out_dir: Path, cache_dir: Path, author: str = "
     order = sorted(pending.items(), key=lambda kv: jobs[kv[1]][1] != "pdf")
     count = min(workers or os.cpu_count() or 1, len(order))
     if count > 1:
-        with ProcessPoolExecutor(max_workers=count) as pool:
+        context = multiprocessing.get_context("forkserver")  # see the module docstring
+        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
             results = list(pool.map(_run, [jobs[i] for _, i in order]))
     else:
         results = [_run(jobs[i]) for _, i in order]
     missing_of: dict[Path, list[str]] = {}
-    for (cached, _), (data, missing) in zip(order, results, strict=True):
-        _atomic_write(cached, data)
+    for (cached, _), (exported, missing) in zip(order, results, strict=True):
+        cachefile.store(cached, exported)
         stats.exported += 1
         if missing:
             missing_of[cached] = missing
-    for cached, target in places:
-        _atomic_copy(cached, target)
-        stats.bytes += target.stat().st_size
+    if out_dir is None:
+        stats.missing = {target.name: missing_of[cached] for cached, target, _ in places
+                         if cached in missing_of}
+        stats.seconds = time.perf_counter() - start
+        return stats
+    for cached, target, job in places:
+        data = cachefile.load(cached)
+        if data is None:  # damaged since it was checked: export it again, here
+            data = _run(job)[0]
+            cachefile.store(cached, data)
+        cachefile.write_atomic(target, data)
+        stats.bytes += len(data)
         if cached in missing_of:
             stats.missing[target.name] = missing_of[cached]
     if wanted is None:  # a full run knows every file the data needs today
-        stats.pruned = prune_cache(cache_dir, {cached for cached, _ in places})
+        stats.pruned = prune_cache(cache_dir, {cached for cached, _, _ in places})
     stats.seconds = time.perf_counter() - start
     return stats
+
+
+def prepare(catalog: Catalog, cache_dir: Path, author: str = "第二课堂",
+            workers: int | None = None) -> ExportStats:
+    """Export every download missing from the cache into it, placing nothing.
+
+    A build calls this first, while it holds only the catalog: the export workers (a few
+    hundred MB each, for the CJK fonts) then add to the smallest the build process ever
+    is, not to one holding every page. The `export_all` that places the files later
+    finds them all cached.
+    """
+    return export_all(catalog, None, cache_dir, author, workers)
+
+
+def merged(prepared: ExportStats | None, placed: ExportStats) -> ExportStats:
+    """Return what `prepare` and the `export_all` after it did, as one batch's stats."""
+    if prepared is None:
+        return placed
+    return ExportStats(exported=placed.exported + prepared.exported,
+                       reused=placed.reused - prepared.exported, pruned=placed.pruned,
+                       bytes=placed.bytes, seconds=placed.seconds + prepared.seconds,
+                       missing={**prepared.missing, **placed.missing})
 
 
 CACHE_DAYS = 30
@@ -255,13 +285,16 @@ def prune_cache(cache_dir: Path, used: set[Path], days: int = CACHE_DAYS) -> int
 
     Files in `used` are marked as used now (their modification time), so an outline that
     is edited back and forth, or built from another branch, keeps its files for a while.
+    A file's digest goes with it.
     """
     now = time.time()
     for path in used:
         os.utime(path, (now, now))
     removed = 0
     for path in cache_dir.glob("*/*.*"):
+        if cachefile.is_digest(path) or path.name.startswith(".tmp-"):
+            continue
         if path not in used and path.stat().st_mtime < now - days * 86400:
-            path.unlink()
+            cachefile.discard(path)
             removed += 1
     return removed
