@@ -14,7 +14,10 @@ builds, in the same run on the same machine, one after the other:
   - ours, cold: `mkdocs build` in a fresh copy of the project (the files git tracks, as
             a clone has them, so no .cache) with the synthetic records as its site_data:
             pages, search index, downloads, precompression.
-  - ours, warm: the same build again in the same copy, with .cache filled by the cold one.
+  - ours, no change: the same build again in the same copy: its inputs are unchanged, so
+            the build is skipped (build.skip_unchanged); the no-change rebuild figure.
+  - ours, warm: then one record file edited, and the build again: a full build with .cache
+            filled by the cold one.
 For each it prints the seconds, the ratio to the plain baseline, the peak memory of the
 build's process tree as PSS (each process's Pss from /proc/PID/smaps_rollup, added up:
 what forked workers share with their parent counts once) and as summed RSS (counts shared
@@ -234,7 +237,15 @@ def bench(n: int, search: bool, keep: Path | None, lectures: int = 0, tasks: int
         ours = fresh_project(work, data, search)
         results.append(build("ours, cold (fresh copy, empty .cache)", ours,
                              work / "ours-site"))
-        results.append(build("ours, warm (.cache filled)", ours, work / "ours-site"))
+        results.append(build("ours, no change (same inputs: build skipped)", ours,
+                             work / "ours-site"))
+        # A warm build is a real one: the same copy with .cache filled, after one record
+        # changed (otherwise the unchanged-inputs check skips the build altogether).
+        edited = sorted((ours.parent / "site_data" / "sites").glob("*.yml"))[0]
+        with edited.open("a", encoding="utf-8") as out:
+            out.write("# site_bench: one record edited before the warm build\n")
+        results.append(build("ours, warm (.cache filled, one record edited)", ours,
+                             work / "ours-site"))
         page_bytes, page = largest_file(work / "ours-site", "sites/*/index.html")
         base = results[0].seconds  # the plain baseline (ours cold with --only-ours)
         print(f"\n| {n:,} records | seconds | × plain | peak PSS (MB) | peak summed RSS (MB) |")
