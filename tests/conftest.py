@@ -28,6 +28,19 @@ PHONE_CONTEXT: dict[str, Any] = {"viewport": PHONE, "device_scale_factor": 2,
                                  "locale": "zh-CN", "is_mobile": True, "has_touch": True}
 
 
+def requests_leaving(page: Any, base: str) -> list[str]:
+    """Record, from now on, every request `page` makes outside `base`; return the list."""
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
+    return outside
+
+
+def wait_for_service_worker(page: Any) -> None:
+    """Wait until the service worker controls `page` (it claims clients on activate)."""
+    page.evaluate("""navigator.serviceWorker.controller ? true : new Promise(resolve =>
+        navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true)))""")
+
+
 def build_site(config: Path, out: Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     """Run a real `mkdocs build` of `config` into `out`; return the finished process."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}

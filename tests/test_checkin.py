@@ -19,7 +19,7 @@ import docx
 import pytest
 import zxingcpp
 from a11y import violations
-from conftest import PHONE_CONTEXT, REPO
+from conftest import PHONE_CONTEXT, REPO, requests_leaving, wait_for_service_worker
 from PIL import Image
 
 from second_classroom.catalog import Catalog
@@ -174,11 +174,6 @@ def test_quiz_sheet_files_are_written_next_to_the_outline(catalog: Catalog,
 
 # --- in Chromium ---------------------------------------------------------------------
 
-def _watch(page: Any, base: str) -> list[str]:
-    outside: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
-    return outside
-
 
 def _footprints(page: Any, base: str) -> None:
     page.goto(f"{base}footprints/")
@@ -190,7 +185,7 @@ def test_qr_code_from_a_screenshot_opens_check_in_mode(phone: Any, site_url: str
     import yaml
 
     base = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))["site_url"]
-    outside = _watch(phone, site_url)
+    outside = requests_leaving(phone, site_url)
     phone.goto(f"{site_url}sites/{SITE}/")
     shot = artifacts / "checkin-qr.png"
     phone.locator(".sc-qr svg").screenshot(path=str(shot))
@@ -207,7 +202,7 @@ def test_check_in_footprints_reload_clear_export_and_import(
         browser: Any, site_url: str, catalog: Catalog, tmp_path: Path, artifacts: Path) -> None:
     context = browser.new_context(**PHONE_CONTEXT, accept_downloads=True)
     page = context.new_page()
-    outside = _watch(page, site_url)
+    outside = requests_leaving(page, site_url)
     route = catalog.records[ROUTE]
     site = catalog.records[SITE]
     try:
@@ -289,7 +284,7 @@ def test_check_in_footprints_reload_clear_export_and_import(
     # A new phone: import the file.
     context = browser.new_context(**PHONE_CONTEXT)
     page = context.new_page()
-    outside += _watch(page, site_url)
+    outside += requests_leaving(page, site_url)
     try:
         _footprints(page, site_url)
         assert page.locator(".sc-footprints__empty").is_visible()
@@ -306,7 +301,7 @@ def test_check_in_footprints_reload_clear_export_and_import(
 
 def test_quiz_reveals_right_wrong_explanation_and_link_and_keeps_the_score(
         phone: Any, site_url: str, catalog: Catalog, artifacts: Path) -> None:
-    outside = _watch(phone, site_url)
+    outside = requests_leaving(phone, site_url)
     outline = catalog.records[OUTLINE]
     questions = outline.data["questions"]
     phone.goto(f"{site_url}outlines/{OUTLINE}/")
@@ -405,11 +400,10 @@ def test_check_in_mode_opens_offline_from_the_saved_page(browser: Any, gzip_site
     base = gzip_site.url
     context = browser.new_context(**PHONE_CONTEXT)
     page = context.new_page()
-    outside = _watch(page, base)
+    outside = requests_leaving(page, base)
     try:
         page.goto(f"{base}sites/{SITE}/")
-        page.evaluate("""navigator.serviceWorker.controller ? true : new Promise(resolve =>
-            navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true)))""")
+        wait_for_service_worker(page)
         page.reload()  # now through the worker, which keeps the page
         context.set_offline(True)
         page.goto(f"{base}sites/{SITE}/?at=qr")

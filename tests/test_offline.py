@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PHONE, PHONE_CONTEXT
+from conftest import PHONE, PHONE_CONTEXT, wait_for_service_worker
 
 from second_classroom.catalog import Catalog
 from second_classroom.offline import (
@@ -35,12 +35,6 @@ def context(browser: Any) -> Iterator[Any]:
     ctx = browser.new_context(**PHONE_CONTEXT, accept_downloads=True)
     yield ctx
     ctx.close()
-
-
-def _controlled(page: Any) -> None:
-    """Wait until the service worker controls `page` (it claims clients on activate)."""
-    page.evaluate("""navigator.serviceWorker.controller ? true : new Promise(resolve =>
-        navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true)))""")
 
 
 def _cache_names(page: Any) -> list[str]:
@@ -108,7 +102,7 @@ def test_visited_pages_saved_route_and_download_open_offline(
     page = context.new_page()
 
     page.goto(base + site.url)
-    _controlled(page)
+    wait_for_service_worker(page)
     names = _cache_names(page)
     assert len(names) == 2 and all(n.startswith(("sc-pages-", "sc-shell-")) for n in names)
 
@@ -182,7 +176,7 @@ def test_a_new_build_replaces_stale_copies(context: Any, built_site: Path,
     try:
         page = context.new_page()
         page.goto(server.url + url_path)
-        _controlled(page)
+        wait_for_service_worker(page)
         old = _version(site)
         assert f"sc-pages-{old}" in _cache_names(page)
 

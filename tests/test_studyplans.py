@@ -19,7 +19,15 @@ from typing import Any
 
 import docx
 import pytest
-from conftest import PHONE_CONTEXT, REPO, build_site, serve, site_config
+from conftest import (
+    PHONE_CONTEXT,
+    REPO,
+    build_site,
+    requests_leaving,
+    serve,
+    site_config,
+    wait_for_service_worker,
+)
 
 from second_classroom.catalog import Catalog, build_catalog
 from second_classroom.check import check_tree
@@ -263,12 +271,6 @@ def editable_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     server.shutdown()
 
 
-def _watch(page: Any, base: str) -> list[str]:
-    outside: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
-    return outside
-
-
 def _bar(page: Any) -> tuple[int, int]:
     value = page.eval_on_selector(".sc-studyplan progress", "p => [p.value, p.max]")
     return int(value[0]), int(value[1])
@@ -296,7 +298,7 @@ def test_ticks_survive_a_reload_and_a_rebuild_flags_changed_sessions(
     # new worker taking over after the rebuild cannot hold a reload up.
     context = browser.new_context(**PHONE_CONTEXT, service_workers="block")
     page = context.new_page()
-    outside = _watch(page, base)
+    outside = requests_leaving(page, base)
     try:
         page.goto(f"{base}studyplans/{PLAN}/")
         first = page.locator("#session-1 input[data-sc-item='done']")
@@ -351,11 +353,10 @@ def test_save_plan_offline_and_reopen(browser: Any, gzip_site: Any, catalog: Cat
     base = gzip_site.url
     context = browser.new_context(**PHONE_CONTEXT)
     page = context.new_page()
-    outside = _watch(page, base)
+    outside = requests_leaving(page, base)
     try:
         page.goto(f"{base}studyplans/{PLAN}/")
-        page.evaluate("""navigator.serviceWorker.controller ? true : new Promise(resolve =>
-            navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true)))""")
+        wait_for_service_worker(page)
         button = page.locator("[data-sc-save-plan] button")
         assert button.inner_text() == "离线保存本读书班"
         button.click()
