@@ -18,13 +18,13 @@ import gc
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cachefile import write_atomic
 from .check import (
     CheckResult,
     Target,
@@ -81,15 +81,10 @@ def _read_index(file: Path, key: str) -> dict[str, Any]:
 
 def _write_index(file: Path, key: str, entries: dict[str, Any]) -> None:
     """Write the index atomically; a cache that cannot be written is simply not kept."""
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".index-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"key": key, "entries": entries}, out, ensure_ascii=False,
-                      separators=(",", ":"))
-        os.replace(tmp, file)
-    except OSError:
-        pass
+    data = json.dumps({"key": key, "entries": entries}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+    with contextlib.suppress(OSError):
+        write_atomic(file, data)
 
 
 def _entry(target: Target | None, digest: str, refs: list[str]) -> dict[str, Any]:
