@@ -1,13 +1,16 @@
-"""A job run by a forked copy of this process: it shares what is loaded (the catalog)
-without pickling it, and hands back only a small result."""
+"""Work on the second core: a job run by a forked copy of this process (`ForkedJob`: it
+shares what is loaded, the catalog, without pickling it, and hands back only a small
+result), or by a clean worker process given only what it needs (`ahead`)."""
 
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import pickle
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -59,3 +62,24 @@ class ForkedJob(Generic[T]):
         if not ok:
             raise value
         return value  # type: ignore[no-any-return]
+
+
+def ahead(work: Callable[..., T], *args: Any, inline: bool) -> Future[T]:
+    """Start `work(*args)`; return its pending result.
+
+    Unless `inline` (a small site, where a worker costs more than it saves) or there is
+    one core only, a worker process runs it on the second core while this one goes on.
+    The worker starts from forkserver, clean, not as a copy of a process with threads, so
+    `args` must hold all it needs. Either way an exception comes out of `result()`.
+    """
+    if inline or (os.cpu_count() or 1) < 2:
+        done: Future[T] = Future()
+        try:
+            done.set_result(work(*args))
+        except Exception as exc:  # noqa: BLE001 - handed over like a worker's
+            done.set_exception(exc)
+        return done
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+    future = pool.submit(work, *args)
+    pool.shutdown(wait=False)  # the worker exits once the work is done
+    return future

@@ -24,16 +24,15 @@ import csv
 import datetime as dt
 import io
 import json
-import multiprocessing
-import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog
+from .forked import ahead
 from .layout import OPEN_DATA_DIR
 from .models import (
     KINDS,
@@ -413,12 +412,7 @@ def open_data_ahead(catalog: Catalog, site_dir: Path, site_url: str,
     are handed over (not the whole catalog). Small sites, or one core, are written here.
     Wait for the result before publishing or discarding `site_dir`.
     """
-    if len(catalog.records) < AHEAD_MIN or (os.cpu_count() or 1) < 2:
-        done: Future[DataStats] = Future()
-        done.set_result(write_open_data(catalog, site_dir, site_url, licence))
-        return done
+    if len(catalog.records) < AHEAD_MIN:
+        return ahead(write_open_data, catalog, site_dir, site_url, licence, inline=True)
     records = [(r.kind, r.id, r.data) for kind in KINDS for r in catalog.by_kind[kind]]
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
-    future = pool.submit(_write_from, records, Path(site_dir), site_url, licence)
-    pool.shutdown(wait=False)  # the worker exits once the files are written
-    return future
+    return ahead(_write_from, records, Path(site_dir), site_url, licence, inline=False)

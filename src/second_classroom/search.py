@@ -47,12 +47,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import multiprocessing
-import os
 import re
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +58,7 @@ from typing import Any
 from .catalog import Catalog
 from .cnformat import plain_text
 from .diskerror import naming
+from .forked import ahead
 from .layout import INDEX_DIR
 from .models import FACETS, KINDS, Markdown, Record, Struct, Term, Text, field_values
 from .output import AtomicOutput
@@ -386,17 +385,6 @@ def index_ahead(catalog: Catalog, site_dir: Path) -> Future[IndexResult]:
     for the result before touching `site_dir` again (publishing or discarding it).
     """
     docs = search_docs(catalog)
-    order = facet_order(catalog)
-    if len(docs) < AHEAD_MIN or (os.cpu_count() or 1) < 2:
-        done: Future[IndexResult] = Future()
-        try:
-            done.set_result(write_docs(docs, order, Path(site_dir)))
-        except SearchIndexError as exc:
-            done.set_exception(exc)
-        return done
-    # forkserver: the worker starts clean, not as a copy of a process with threads.
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
-    future = pool.submit(write_docs, docs, order, Path(site_dir))
-    pool.shutdown(wait=False)  # the worker exits once the index is written
-    return future
+    return ahead(write_docs, docs, facet_order(catalog), Path(site_dir),
+                 inline=len(docs) < AHEAD_MIN)
 
