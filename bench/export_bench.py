@@ -9,11 +9,15 @@ export time with a fresh cache (the baseline), the same in one process, and a se
 export with the cache warm, as seconds and as a ratio of the baseline; and the sizes of
 the files per format (median and largest; a PDF must stay under 1 MB). Output files go
 to bench/out/exports/.
+
+The cold runs also print their CPU seconds (this process and its exporting workers):
+on a shared machine the wall-clock seconds follow the load, the CPU seconds much less.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import sys
@@ -46,6 +50,13 @@ def _sizes(folder: Path) -> str:
     return "\n".join(lines)
 
 
+def _cpu() -> float:
+    """Return the CPU seconds used so far by this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def bench(name: str, catalog: Catalog) -> None:
     """Export all outlines of `catalog` cold (parallel and serial) and warm; print figures."""
     outlines = catalog.by_kind["outlines"]
@@ -62,15 +73,20 @@ def bench(name: str, catalog: Catalog) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = OUT / name
         shutil.rmtree(out, ignore_errors=True)
+        cpu = _cpu()
         cold = export_all(catalog, out, Path(tmp) / "cache")
+        cold_cpu = _cpu() - cpu
         print(f"  cold, parallel : {cold.seconds:7.2f} s  ({cold.exported} files exported, "
               f"{cold.bytes / 1024 / 1024:.1f} MB, "
-              f"{cold.seconds / max(1, cold.exported):.2f} s/file) [baseline]")
+              f"{cold.seconds / max(1, cold.exported):.2f} s/file; CPU {cold_cpu:.1f} s) "
+              "[baseline]")
         warm = export_all(catalog, out, Path(tmp) / "cache")
         print(f"  warm cache     : {warm.seconds:7.2f} s  ({warm.exported} exported, "
               f"{warm.reused} reused)  ratio {warm.seconds / cold.seconds:.3f}")
+        cpu = _cpu()
         serial = export_all(catalog, Path(tmp) / "serial", Path(tmp) / "cache-serial", workers=1)
-        print(f"  cold, 1 process: {serial.seconds:7.2f} s  ratio {serial.seconds / cold.seconds:.2f}")
+        print(f"  cold, 1 process: {serial.seconds:7.2f} s  ratio {serial.seconds / cold.seconds:.2f}"
+              f"  (CPU {_cpu() - cpu:.1f} s; this process had exported before)")
         if cold.missing:
             print(f"  characters without any font: {cold.missing}")
         print("  sizes:")

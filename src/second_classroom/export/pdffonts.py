@@ -104,12 +104,23 @@ class _FlatCff(_CffTable):  # type: ignore[misc]
             else [font.Private]
         for private in privates:
             if hasattr(private, "Subrs"):
+                _empty(private.Subrs)
                 del private.Subrs
             private.rawDict.pop("Subrs", None)
-        cff.GlobalSubrs.clear()
+        _empty(cff.GlobalSubrs)
         if not options.hinting:
             cff.remove_hints()
         return True
+
+
+def _empty(subrs: Any) -> None:
+    """Empty a subroutine index, and drop its view of the font file (an index loads its
+    items from it lazily). fontTools' decompilers refer to themselves, so they and the
+    indexes they were given wait for a full garbage collection; emptied, an index no
+    longer keeps the font's CFF data (≈15 MB a face) alive meanwhile."""
+    subrs.clear()
+    for name in ("file", "offsets"):
+        subrs.__dict__.pop(name, None)
 
 
 def _is_cid_cff(font: TTFFont) -> bool:
@@ -158,3 +169,18 @@ def add_face(pdf: FPDF, family: str, face: Face) -> None:
     font.subset = SubsetMap(font)
     pdf.fonts[family] = font
     pdf._set_min_pdf_version("1.6")  # as add_font does for CID-keyed CFF fonts
+
+
+def release_faces(pdf: FPDF) -> None:
+    """Let the document's font files go as soon as the PDF is written.
+
+    fpdf2's font object and its subset map refer to each other, so without this the
+    opened font (tens of MB a document: the CFF table and its 65,535-glyph charset) would
+    wait for the garbage collector's rare full collection, and an export worker would
+    grow by about 60 MB a PDF until it ran.
+    """
+    for font in pdf.fonts.values():
+        if isinstance(font, TTFFont) and font.ttfont is not None:
+            font.ttfont.tables.clear()  # the CFF table refers back to its font
+            font.ttfont.close()
+            font.ttfont = None

@@ -18,7 +18,7 @@ from fpdf import FPDF
 
 from .document import Block, Document
 from .fonts import MISSING_MARK, Face, cjk_faces, coverage, fallback_faces
-from .pdffonts import add_face
+from .pdffonts import add_face, release_faces
 
 PT = 25.4 / 72  # millimetres per point
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 26.0, 24.0, 28.0, 26.0
@@ -264,7 +264,9 @@ def to_pdf(doc: Document) -> PdfResult:
             continue
         key = f"h{block.level}" if block.kind == "heading" else block.kind
         draw(block.full, _STYLES[key], block)
-    return PdfResult(bytes(pdf.output()), [f.name for f in extra], sorted(missing))
+    data = bytes(pdf.output())
+    release_faces(pdf)
+    return PdfResult(data, [f.name for f in extra], sorted(missing))
 
 
 def used_faces(doc: Document) -> list[Face]:
