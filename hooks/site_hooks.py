@@ -43,6 +43,7 @@ from second_classroom.build import (
     input_fingerprint,
 )
 from second_classroom.export.batch import export_all
+from second_classroom.forked import ForkedJob
 from second_classroom.models import Record
 from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
@@ -412,7 +413,7 @@ def _quick_rebuild() -> bool:
     update = preview.quick_update(site_dir)
     if update is None:
         return False
-    _run.build = update.build
+    before, _run.build = _build().records, update.build
     for problem in update.warnings:
         log.info(problem.format())
     incremental.remove_records(site_dir, update.removed)
@@ -443,16 +444,18 @@ def _quick_rebuild() -> bool:
     build = update.build
     if build.render.pictures is not None:
         build.render.pictures.write(site_dir, build.project / ".cache" / "images")
-    _run.dates, _run.data_date = build.page_dates()
-    _build_theme_template("sitemap.xml", _run.env, files, config, nav)
-    build.start_search(site_dir)  # written meanwhile; the next rebuild waits for it
+    dates = build.page_dates()
+    if dates != (_run.dates, _run.data_date) or build.records.keys() != before.keys():
+        _run.dates, _run.data_date = dates
+        _build_theme_template("sitemap.xml", _run.env, files, config, nav)
+    # Written meanwhile by a forked copy of this process; the next rebuild waits for it.
+    data = ForkedJob(lambda: build.write_search_and_data(site_dir))
     exports = None
     if update.exports and build.options.downloads:  # seconds each: in the background too
         exports = _background.submit(
             export_all, build.catalog, site_dir, build.project / build.options.export_cache,
             author=build.render.site_name, outline_ids=update.exports)
-    preview.quick_done(update, [build.search_job, build.data_job, exports])
-    build.search_job = build.data_job = None
+    preview.quick_done(update, [data, exports])
     log.info("快速更新：%d 条记录有改动，重写 %d 个记录页、%d 个列表页，用时 %.2f 秒",
              len(update.changed), len(update.records), len(update.pages),
              time.perf_counter() - start)

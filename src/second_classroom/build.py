@@ -31,7 +31,7 @@ from .forked import ForkedJob
 from .layout import DEFAULT_DATA
 from .models import Record
 from .offline import offline_page, write_service_worker
-from .opendata import DataStats, open_data_ahead
+from .opendata import DataStats, open_data_ahead, write_open_data
 from .output import (
     AtomicOutput,
     PageCompressor,
@@ -53,7 +53,7 @@ from .render import (
     site_pages,
 )
 from .render.provincegrid import CHARTS
-from .search import IndexResult, index_ahead
+from .search import IndexResult, index_ahead, write_index
 from .security import unlisted_inline_scripts
 
 
@@ -192,15 +192,24 @@ class SiteBuild:
 
     # --- pages -------------------------------------------------------------------------
 
-    def listing_pages(self, facet_values: Collection[tuple[str, str]] | None = None
-                      ) -> Iterator[Page]:
-        """Yield every page but the records': home, listings, facet pages (or only those
-        of the (slug, value) pairs in `facet_values`), updates, offline."""
-        if facet_values is None:
+    def listing_pages(self, facet_values: Collection[tuple[str, str]] | None = None,
+                      kinds: Collection[str] | None = None) -> Iterator[Page]:
+        """Yield every page but the records': home, listings, facet pages, updates,
+        offline (or, for a quick rebuild, only the listings of `kinds` and the facet pages
+        of the (slug, value) pairs in `facet_values`, with every other page)."""
+        if facet_values is None and kinds is None:
             yield from site_pages(self.catalog, self.render, records=False)
         else:
-            yield from listing_pages(self.catalog, self.render, facet_values)
+            yield from listing_pages(self.catalog, self.render, facet_values, kinds)
         yield offline_page()  # shown by the service worker for pages not saved offline
+
+    def write_search_and_data(self, site_dir: Path) -> None:
+        """Write the search index and the open data into `site_dir`, here and now (the
+        preview's quick rebuild has a forked copy of its process do it)."""
+        if self.options.search:
+            write_index(self.catalog, site_dir)
+        if self.options.open_data:
+            write_open_data(self.catalog, site_dir, self.render.site_url, self.options.licence)
 
     def record_stub(self, uri: str) -> Page:
         """Return a record page without its HTML (title and description only)."""

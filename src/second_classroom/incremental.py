@@ -43,6 +43,7 @@ from .opendata import record_data_uri
 from .output import data_date
 from .problems import Problem
 from .render import Asset, Page, facet_prefix, poster_asset, shared_assets
+from .render.nearme import located_kinds
 
 Stamp = tuple[int, int, int]  # mtime (ns), size, inode: a save by rename changes the inode
 
@@ -50,17 +51,23 @@ Stamp = tuple[int, int, int]  # mtime (ns), size, inode: a save by rename change
 def stamps(root: Path) -> dict[Path, Stamp]:
     """Return the stamp of every file under the data folder (hidden ones left out)."""
     found: dict[Path, Stamp] = {}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if name.startswith("."):
+    folders = [str(root)]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue  # removed while we looked: the next scan sees it gone
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = Path(folder, name)
             try:
-                st = path.stat()
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                    continue
+                st = entry.stat()
             except OSError:
-                continue  # deleted while we looked: the next scan sees it gone
-            found[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+                continue
+            found[Path(entry.path)] = (st.st_mtime_ns, st.st_size, st.st_ino)
     return found
 
 
@@ -133,6 +140,9 @@ def _faceted(uri: str) -> bool:
     return any(uri.startswith(f"{f.slug}/") for f in FACETS if f.pages)
 
 
+_KIND_FOLDERS = tuple(f"{k}/" for k in KINDS)
+
+
 def _changed_on_disk(site_dir: Path, asset: Asset) -> bool:
     try:
         return (site_dir / asset.uri).read_text(encoding="utf-8") != asset.content
@@ -165,16 +175,21 @@ def plan_update(snapshot: Snapshot, site_dir: Path,
     build = old_build.updated(catalog, check.warnings)
     redo = pages_to_redo(old, catalog, changed, old_build, build)
     removed = [old.records[i] for i in changed if i not in catalog.records]
-    groups = _facet_groups([old.records.get(i) for i in changed]
-                           + [catalog.records.get(i) for i in changed])
-    fresh = {page.uri: page for page in build.listing_pages(groups)}
-    prefixes = tuple(facet_prefix(slug, value) for slug, value in groups)
-    gone = [uri for uri in snapshot.listing if uri not in fresh
-            and (not _faceted(uri) or uri.startswith(prefixes))]
+    versions = [old.records.get(i) for i in changed] + [catalog.records.get(i) for i in changed]
+    groups = _facet_groups(versions)
+    kinds = {r.kind for r in versions if r is not None}
+    fresh = {page.uri: page for page in build.listing_pages(groups, kinds)}
+    # Listing pages no longer made: among those made again (the others are as they were).
+    remade = (*(facet_prefix(slug, value) for slug, value in groups),
+              *(f"{k}/" for k, spec in KINDS.items() if k in kinds or spec.board))
+    gone = [uri for uri in snapshot.listing if uri not in fresh and (
+        uri.startswith(remade) or not (_faceted(uri) or uri.startswith(_KIND_FOLDERS)))]
     pages = [page for uri, page in fresh.items() if snapshot.listing.get(uri) != page]
     assets = [poster_asset(catalog.records[i], build.render) for i in sorted(changed)
               if i in catalog.records and catalog.records[i].spec.qr]
-    assets += [a for a in shared_assets(catalog, build.render) if _changed_on_disk(site_dir, a)]
+    nearme = any(r is not None and r.kind in located_kinds() for r in versions)
+    assets += [a for a in shared_assets(catalog, build.render, nearme=nearme)
+               if _changed_on_disk(site_dir, a)]
     exports = sorted(i for i in redo if catalog.records[i].kind in EXPORTS)
     return Update(build, check, now, changed, [catalog.records[i] for i in sorted(redo)],
                   removed, pages, gone, assets, exports)

@@ -18,9 +18,8 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .build import BuildOptions, SiteBuild
 from .catalog import Catalog, build_catalog
@@ -60,7 +59,7 @@ class _Session:
     command = ""
     snapshot: Snapshot | None = None
     quick: Callable[[], bool] | None = None  # the engine's: True if it could do without a full build
-    pending: list[Future[Any]] = []
+    pending: list[Pending] = []
 
 
 session = _Session()
@@ -132,7 +131,14 @@ def quick_update(site_dir: Path) -> Update | None:
     return plan_update(session.snapshot, site_dir)
 
 
-def quick_done(update: Update, pending: Iterable[Future[Any] | None]) -> None:
+class Pending(Protocol):
+    """Work a quick rebuild left running: a future or a forked job."""
+
+    def result(self) -> Any:
+        """Wait for it; return its result or raise its exception."""
+
+
+def quick_done(update: Update, pending: Iterable[Pending | None]) -> None:
     """Record that `update` was written; `pending` is what it left writing meanwhile."""
     if session.snapshot is not None:
         apply(session.snapshot, update)

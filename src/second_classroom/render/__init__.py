@@ -262,13 +262,15 @@ def _province_regions(catalog: Catalog) -> list[tuple[str, list[tuple[str, str, 
     return [(r, ps) for r, ps in regions if ps]
 
 
-def kind_pages(catalog: Catalog, options: RenderOptions | None = None) -> Iterator[Page]:
-    """Yield the top listing of each kind (a kind may declare a landing page of its own)."""
+def kind_pages(catalog: Catalog, options: RenderOptions | None = None,
+               kinds: Collection[str] | None = None) -> Iterator[Page]:
+    """Yield the listings of each kind (or of `kinds`): its top listing (a kind may
+    declare a landing page of its own) and those by the fields it is listed by."""
     chart_kind = (options or RenderOptions()).province_chart
     for kind, spec in KINDS.items():
         records = catalog.by_kind[kind]
-        if spec.board:  # its top page is its board's (boards.board_pages)
-            continue
+        if spec.board or (kinds is not None and kind not in kinds):
+            continue  # a board's top page is its board's (boards.board_pages)
         if spec.landing:
             url = f"{kind}/"
             chart = province_chart(divisions(catalog), "../" * url.count("/"), chart_kind)
@@ -361,11 +363,13 @@ def site_pages(catalog: Catalog, options: RenderOptions,
 
 
 def listing_pages(catalog: Catalog, options: RenderOptions,
-                  facet_values: Collection[tuple[str, str]] | None = None) -> Iterator[Page]:
-    """Yield every page but the records': home, listings, facet pages (all, or those of
-    the (slug, value) pairs in `facet_values`), boards, updates, 党史上的今天, data."""
+                  facet_values: Collection[tuple[str, str]] | None = None,
+                  kinds: Collection[str] | None = None) -> Iterator[Page]:
+    """Yield every page but the records': home, listings of kinds (all, or those of
+    `kinds`), facet pages (all, or those of the (slug, value) pairs in `facet_values`),
+    boards, updates, 党史上的今天, data."""
     yield home_page(catalog, options)
-    yield from kind_pages(catalog, options)
+    yield from kind_pages(catalog, options, kinds)
     yield from facet_pages(catalog, facet_values)
     yield from boards.board_pages(catalog)
     yield updates_page(catalog, options)
@@ -398,10 +402,13 @@ def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
     yield from shared_assets(catalog, options)
 
 
-def shared_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
+def shared_assets(catalog: Catalog, options: RenderOptions,
+                  nearme: bool = True) -> Iterator[Asset]:
     """Yield the files written as they are that draw on many records: the feed, near-me
-    files, the schedule's .ics, 党史上的今天's day files."""
+    files (unless not `nearme`: they list the records of nearme.located_kinds only), the
+    schedule's .ics, 党史上的今天's day files."""
     yield atom_feed(catalog, options)  # /feed.xml: the most recently verified records
-    yield from nearme_assets(catalog)  # nearme/: what 离我最近 reads on the phone
+    if nearme:
+        yield from nearme_assets(catalog)  # nearme/: what 离我最近 reads on the phone
     yield from boards.board_assets(catalog, options)  # the schedule's .ics feed
     yield from today_assets(catalog, options)  # today/days/*.json and anniversaries.ics
