@@ -110,6 +110,23 @@ def test_quick_rebuilds_equal_full_builds(project: Path) -> None:
                                  "name: 朱德同志")),
         # the record added above goes again
         ("delete", lambda: (data / "sites" / "zunyi-ceshi-xinzhi.yml").unlink()),
+        # an event: 党史上的今天's day page and file, the site's page
+        ("event", lambda: _edit(zunyi, r"开幕，1月17日结束$", "开幕（1月17日结束）")),
+        # a lecture: the schedule's pages and calendar, its outline's page
+        ("lecture", lambda: _edit(
+            data / "lectures" / "xuanjiang-20261203-zhenyi-cunsan.yml",
+            r"^venue: 村委会会议室$", "venue: 村委会二楼会议室")),
+        # a quotation's title: on its speaker's page
+        ("quote", lambda: _edit(data / "quotes" / "mao-baqi-huiyi-qiangganzi.yml",
+                                r"^title: 政权是由枪杆子中取得的$", "title: 枪杆子里面出政权")),
+        # a story: 经验做法's listing by category and unit
+        ("story", lambda: _edit(
+            data / "stories" / "longzhou-duoyangshi-ketang.yml",
+            r"^title: 龙州县", "title: 广西龙州县")),
+        # a 读书班 (its downloads are off here)
+        ("plan", lambda: _edit(
+            data / "studyplans" / "qingshaonian-hongse-jiyin-yanxueban.yml",
+            r"^title: ", "title: （改）")),
     ]
     for name, step in steps:
         step()

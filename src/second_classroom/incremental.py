@@ -177,7 +177,11 @@ def plan_update(snapshot: Snapshot, site_dir: Path,
     removed = [old.records[i] for i in changed if i not in catalog.records]
     versions = [old.records.get(i) for i in changed] + [catalog.records.get(i) for i in changed]
     groups = _facet_groups(versions)
-    kinds = {r.kind for r in versions if r is not None}
+    # A kind's listing shows how many records each value of its listing facets has.
+    counted = {slug for i in changed for slug, _ in _facet_groups([old.records.get(i)])
+               ^ _facet_groups([catalog.records.get(i)])}
+    kinds = {r.kind for r in versions if r is not None} | {
+        k for k, spec in KINDS.items() if counted & set(spec.listing_facets)}
     fresh = {page.uri: page for page in build.listing_pages(groups, kinds)}
     # Listing pages no longer made: among those made again (the others are as they were).
     remade = (*(facet_prefix(slug, value) for slug, value in groups),

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from .build import BuildOptions, SiteBuild
 from .catalog import Catalog, build_catalog
 from .check import check_tree
+from .forked import ForkedJob
 from .incremental import Snapshot, Update, apply, plan_update, stamps
 from .models import Record, Vocab
 from .offline import SW_URI
@@ -86,7 +87,7 @@ def preview_build(project: Path, options: BuildOptions, site_url: str = "",
     build of the records that pass. Never raises problems.DataError.
     """
     data = (project / options.data).resolve()
-    settle()
+    settle(wait=False)
     session.snapshot = None
     before = stamps(project / options.data)  # a save during the check is seen next time
     result = check_tree(project / options.data)
@@ -117,7 +118,7 @@ def remember(listing: Iterable[Page]) -> None:
 def quick_rebuild() -> bool:
     """Let the engine's quick rebuild show the saved data; return False when a full build
     is needed (no snapshot, or the rebuild found it cannot follow the change)."""
-    settle()
+    settle(wait=False)
     if session.quick is None or session.snapshot is None:
         return False
     return session.quick()
@@ -145,11 +146,15 @@ def quick_done(update: Update, pending: Iterable[Pending | None]) -> None:
     session.pending = [job for job in pending if job is not None]
 
 
-def settle() -> None:
-    """Wait for the search index and open data a quick rebuild left writing (a failure
-    there shows in the next full build, which writes them again)."""
+def settle(wait: bool = True) -> None:
+    """Wait for the search index, open data and downloads a quick rebuild left writing (a
+    failure there shows in the next full build, which writes them again); or, not `wait`,
+    stop what can be stopped (a rebuild is about to write them afresh)."""
     pending, session.pending = session.pending, []
     for job in pending:
+        if not wait and isinstance(job, ForkedJob):
+            job.cancel()
+            continue
         with contextlib.suppress(Exception):
             job.result()
 
