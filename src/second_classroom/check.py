@@ -224,12 +224,16 @@ def record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
     problems: list[Problem] = stray_entries(root)
     for kind in KINDS:
         folder = root / kind
-        if not folder.is_dir():
+        try:  # scandir knows which entries are folders without a stat per file
+            with os.scandir(folder) as found_entries:
+                entries = sorted((e.name, e.is_dir()) for e in found_entries)
+        except (FileNotFoundError, NotADirectoryError):
             continue
-        for file in sorted(folder.iterdir()):
-            if file.name.startswith("."):
+        for name, is_dir in entries:
+            file = folder / name
+            if name.startswith("."):
                 continue
-            if file.is_dir():
+            if is_dir:
                 problems.append(Problem(display_path(file), 1, 1, "nested-folder",
                                         f"{kind}/ 下不能再建子目录，其中的文件不会被读取；"
                                         "请把记录文件直接放在 " + kind + "/ 中"))
