@@ -152,3 +152,17 @@ def test_what_a_quick_rebuild_cannot_follow_is_built_in_full(project: Path) -> N
     assert snapshot is not None
     _edit(data / "people" / "zhu-de.yml", r"^name: 朱德$", "name：朱德")
     assert plan_update(snapshot, site) is None  # an error: the full build shows it
+
+
+def test_a_quick_rebuild_that_fails_gives_way_to_a_full_build(
+        project: Path, caplog: pytest.LogCaptureFixture) -> None:
+    site = project / "site"
+    _serve_build(project, site)
+
+    def broken() -> bool:
+        raise KeyError("sites/x.md")
+
+    preview.session.quick = broken
+    assert preview.quick_rebuild() is False  # mkdocs serve then builds in full
+    assert "快速更新失败" in caplog.text and "改为完整重建" in caplog.text
+    assert preview.session.snapshot is None  # no quick rebuild from a state in doubt

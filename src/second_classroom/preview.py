@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
+import logging
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -30,6 +31,8 @@ from .models import Record, Vocab
 from .offline import SW_URI
 from .problems import Problem
 from .render import Page
+
+log = logging.getLogger("mkdocs.second_classroom.preview")
 
 PANEL_LIMIT = 50  # problems listed on a page; the rest are counted
 
@@ -121,7 +124,12 @@ def quick_rebuild() -> bool:
     settle(wait=False)
     if session.quick is None or session.snapshot is None:
         return False
-    return session.quick()
+    try:
+        return session.quick()
+    except Exception as exc:  # noqa: BLE001 - a full build is always right; say why
+        log.warning("快速更新失败（%s: %s），改为完整重建", type(exc).__name__, exc)
+        session.snapshot = None
+        return False
 
 
 def quick_update(site_dir: Path) -> Update | None:
