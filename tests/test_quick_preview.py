@@ -150,7 +150,16 @@ def test_what_a_quick_rebuild_cannot_follow_is_built_in_full(project: Path) -> N
     _serve_build(project, site)
     snapshot = preview.session.snapshot
     assert snapshot is not None
-    _edit(data / "people" / "zhu-de.yml", r"^name: 朱德$", "name：朱德")
+    # A record saved with the configuration: the configuration needs a full build.
+    _edit(data / "people" / "zhu-de.yml", r"^name: 朱德$", "name: 朱德同志")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "# 改动\n", encoding="utf-8")
+    assert plan_update(snapshot, site) is not None  # the data alone would do
+    assert preview.quick_rebuild() is False
+    _serve_build(project, site)
+    snapshot = preview.session.snapshot
+    assert snapshot is not None
+    _edit(data / "people" / "zhu-de.yml", r"^name: 朱德同志$", "name：朱德")
     assert plan_update(snapshot, site) is None  # an error: the full build shows it
 
 
