@@ -78,7 +78,7 @@ class _Run:
     unchanged: Path | None = None  # throwaway site_dir of a build with nothing to do
     panel = ""  # the preview's list of data errors, put on every page
     config: MkDocsConfig | None = None  # the preview's, for its quick rebuilds
-    inputs: dict[Path, Stamp] = {}  # the engine's own inputs when the build began
+    inputs: dict[str, Stamp] = {}  # the engine's own inputs when the build began
 
 
 _run = _Run()
@@ -406,19 +406,19 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     return server
 
 
-def _engine_inputs(config: MkDocsConfig, data: Path) -> dict[Path, Stamp]:
+def _engine_inputs(config: MkDocsConfig, data: Path) -> dict[str, Stamp]:
     """Return the stamps of what MkDocs reads besides the `data` folder: mkdocs.yml, the
     docs and theme override folders, the watched paths and this hook."""
-    found: dict[Path, Stamp] = {}
+    found: dict[str, Stamp] = {}
     for path in {Path(config.config_file_path), Path(config.docs_dir), Path(__file__),
                  *(Path(p) for p in config.watch),
                  *([Path(config.theme.custom_dir)] if config.theme.custom_dir else [])}:
         if path.is_dir():
             found.update(incremental.stamps(path))
         elif (st := _stat(path)) is not None:
-            found[path] = st
+            found[str(path)] = st
     data = data.absolute()
-    return {p: st for p, st in found.items() if data not in p.absolute().parents}
+    return {p: st for p, st in found.items() if data not in Path(p).absolute().parents}
 
 
 def _stat(path: Path) -> Stamp | None:
@@ -466,6 +466,8 @@ def _quick_rebuild() -> bool:
         assert file.page is not None
         _populate_page(file.page, config, files)
         _build_page(file.page, config, files.documentation_pages(), nav, _run.env)
+    for stale in update.stale:
+        (site_dir / stale).unlink(missing_ok=True)
     for asset in update.assets:
         target = site_dir / asset.uri
         target.parent.mkdir(parents=True, exist_ok=True)
