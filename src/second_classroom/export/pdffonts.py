@@ -47,9 +47,11 @@ from .fonts import Face
 # CFF table alone).
 _KEEP = frozenset({"GlyphOrder", "CFF ", "head", "maxp"})
 
-_parsed: dict[Face, TTFFont] = {}  # one parsed face per process
-_plain: set[Face] = set()  # faces left to fpdf2 (not CID-keyed CFF)
-_flat: dict[Face, dict[str, bytes]] = {}  # face -> glyph name -> flattened charstring
+# Keyed by Face.fingerprint() (path, face, size, mtime): a font upgraded while a
+# long-lived process (the preview) runs is parsed again.
+_parsed: dict[str, TTFFont] = {}  # one parsed face per process
+_plain: set[str] = set()  # faces left to fpdf2 (not CID-keyed CFF)
+_flat: dict[str, dict[str, bytes]] = {}  # face -> glyph name -> flattened charstring
 
 _CffTable: Any = getTableClass("CFF ")
 
@@ -127,7 +129,7 @@ def _is_cid_cff(font: TTFFont) -> bool:
     return bool(font.is_cff and font.is_cid_keyed and "CFF " in font.ttfont)
 
 
-def _open_for_subset(face: Face) -> TTFont:
+def _open_for_subset(face: Face, key: str) -> TTFont:
     """Return the face opened afresh, with only what the PDF embeds, for one document."""
     ttfont = TTFont(face.path, fontNumber=face.index, lazy=True, recalcTimestamp=False)
     # The subset's bounding box would be recomputed from every glyph's outline; the full
@@ -138,7 +140,7 @@ def _open_for_subset(face: Face) -> TTFont:
             del ttfont[tag]
     table = _FlatCff("CFF ")
     table.decompile(ttfont.reader["CFF "], ttfont)
-    table.flat = _flat.setdefault(face, {})
+    table.flat = _flat.setdefault(key, {})
     ttfont["CFF "] = table
     return ttfont
 
@@ -146,18 +148,19 @@ def _open_for_subset(face: Face) -> TTFont:
 def add_face(pdf: FPDF, family: str, face: Face) -> None:
     """Make `face` usable in `pdf` as `family` (like `FPDF.add_font`), parsing it once
     per process."""
-    template = _parsed.get(face)
-    if template is None and face not in _plain:
+    key = face.fingerprint()
+    template = _parsed.get(key)
+    if template is None and key not in _plain:
         template = TTFFont(FPDF(), Path(face.path), family, "",
                            collection_font_number=face.index)
         if not _is_cid_cff(template):
-            _plain.add(face)
-    if template is None or face in _plain:
+            _plain.add(key)
+    if template is None or key in _plain:
         pdf.add_font(family, "", face.path, collection_font_number=face.index)
         return
-    if face not in _parsed:
+    if key not in _parsed:
         template.ttfont = None  # the parsed widths and map stay; the tables go
-        _parsed[face] = template
+        _parsed[key] = template
     font = copy.copy(template)
     font.i = len(pdf.fonts) + 1
     font.fontkey = family
@@ -165,7 +168,7 @@ def add_face(pdf: FPDF, family: str, face: Face) -> None:
     font.biggest_size_pt = 0
     font.missing_glyphs = []
     font._hbfont = None
-    font.ttfont = _open_for_subset(face)
+    font.ttfont = _open_for_subset(face, key)
     font.subset = SubsetMap(font)
     pdf.fonts[family] = font
     pdf._set_min_pdf_version("1.6")  # as add_font does for CID-keyed CFF fonts
