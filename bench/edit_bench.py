@@ -95,16 +95,17 @@ def gone(url: str) -> Callable[[], bool]:
 
 
 def follow(name: str, checks: dict[str, Callable[[], bool]], timeout: float) -> None:
-    """Poll every check until each holds; print the seconds until each did."""
+    """Poll the checks one after the other, each until it holds (every check loads a page,
+    so polling all of them in turn would add the others' loads to each); print the
+    seconds from the save until each held: an upper bound, by one page load, for all
+    but the first."""
     start = time.perf_counter()
-    left = dict(checks)
     seen: dict[str, float] = {}
-    while left and time.perf_counter() - start < timeout:
-        for what, check in list(left.items()):
+    for what, check in checks.items():
+        while time.perf_counter() - start < timeout:
             if check():
                 seen[what] = time.perf_counter() - start
-                del left[what]
-        if left:
+                break
             time.sleep(POLL)
     for what in checks:
         figure = f"{seen[what]:6.2f} s" if what in seen else "  timeout"
