@@ -194,14 +194,18 @@ class SiteBuild:
     # --- pages -------------------------------------------------------------------------
 
     def listing_pages(self, facet_values: Collection[tuple[str, str]] | None = None,
-                      kinds: Collection[str] | None = None) -> Iterator[Page]:
+                      kinds: Collection[str] | None = None,
+                      showing: Mapping[tuple[str, str], Collection[str]] | None = None
+                      ) -> Iterator[Page]:
         """Yield every page but the records': home, listings, facet pages, updates,
         offline (or, for a quick rebuild, only the listings of `kinds` and the facet pages
-        of the (slug, value) pairs in `facet_values`, with every other page)."""
+        of the (slug, value) pairs in `facet_values`, with every other page; see
+        render.facet_pages for `showing`)."""
         if facet_values is None and kinds is None:
             yield from site_pages(self.catalog, self.render, records=False)
         else:
-            yield from listing_pages(self.catalog, self.render, facet_values, kinds)
+            yield from listing_pages(self.catalog, self.render, facet_values, kinds,
+                                     showing)
         yield offline_page()  # shown by the service worker for pages not saved offline
 
     def write_search_and_data(self, site_dir: Path) -> None:

@@ -178,15 +178,23 @@ def plan_update(snapshot: Snapshot, site_dir: Path,
     redo = pages_to_redo(old, catalog, changed, old_build, build)
     removed = [old.records[i] for i in changed if i not in catalog.records]
     versions = [old.records.get(i) for i in changed] + [catalog.records.get(i) for i in changed]
-    groups = _facet_groups(versions)
+    before = {i: _facet_groups([old.records.get(i)]) for i in changed}
+    after = {i: _facet_groups([catalog.records.get(i)]) for i in changed}
+    # Facet values a record joined or left: all their pages shift. Those it stays in:
+    # only the page that lists it changes.
+    moved = {g for i in changed for g in before[i] ^ after[i]}
+    showing: dict[tuple[str, str], set[str]] = {}
+    for i in changed:
+        for group in (before[i] & after[i]) - moved:
+            showing.setdefault(group, set()).add(i)
     # A kind's listing shows how many records each value of its listing facets has.
-    counted = {slug for i in changed for slug, _ in _facet_groups([old.records.get(i)])
-               ^ _facet_groups([catalog.records.get(i)])}
+    counted = {slug for slug, _ in moved}
     kinds = {r.kind for r in versions if r is not None} | {
         k for k, spec in KINDS.items() if counted & set(spec.listing_facets)}
-    fresh = {page.uri: page for page in build.listing_pages(groups, kinds)}
+    fresh = {page.uri: page for page in build.listing_pages(moved | showing.keys(), kinds,
+                                                            showing)}
     # Listing pages no longer made: among those made again (the others are as they were).
-    remade = (*(facet_prefix(slug, value) for slug, value in groups),
+    remade = (*(facet_prefix(slug, value) for slug, value in moved),
               *(f"{k}/" for k, spec in KINDS.items() if k in kinds or spec.board))
     gone = [uri for uri in snapshot.listing if uri not in fresh and (
         uri.startswith(remade) or not (_faceted(uri) or uri.startswith(_KIND_FOLDERS)))]

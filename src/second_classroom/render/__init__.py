@@ -8,7 +8,7 @@ its template; this module asks no record which kind it is.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -201,10 +201,14 @@ class _Pages:
 
 def _paginated(uri_for: Callable[[int], str], url_for: Callable[[int], str], title: str,
                records: list[Record], group_of: Callable[[Record], str],
-               **extra: Any) -> Iterator[Page]:
+               showing: Collection[str] | None = None, **extra: Any) -> Iterator[Page]:
+    """Yield the pages of a listing, PAGE_SIZE records each (only those listing a record
+    of `showing`, when given)."""
     count = max(1, math.ceil(len(records) / PAGE_SIZE))
     for n in range(1, count + 1):
         chunk = records[(n - 1) * PAGE_SIZE: n * PAGE_SIZE]
+        if showing is not None and not any(r.id in showing for r in chunk):
+            continue
         groups: list[tuple[str, list[Record]]] = []
         for record in chunk:
             heading = group_of(record)
@@ -220,10 +224,12 @@ def _paginated(uri_for: Callable[[int], str], url_for: Callable[[int], str], tit
         yield Page(uri_for(n), page_title, html, extra.get("intro", ""))
 
 
-def facet_pages(catalog: Catalog,
-                values: Collection[tuple[str, str]] | None = None) -> Iterator[Page]:
+def facet_pages(catalog: Catalog, values: Collection[tuple[str, str]] | None = None,
+                showing: Mapping[tuple[str, str], Collection[str]] | None = None
+                ) -> Iterator[Page]:
     """Yield the listing pages of every facet value (or of those (slug, value) in
-    `values`), grouped by record kind."""
+    `values`; of a value in `showing`, only the pages that list one of its ids), grouped
+    by record kind."""
     for facet in FACETS:
         if not facet.pages:
             continue
@@ -237,6 +243,7 @@ def facet_pages(catalog: Catalog,
             yield from _paginated(
                 partial(_facet_uri, facet.slug, value), partial(facet_url, facet.slug, value),
                 f"{facet.label}：{value}", shown, lambda r: KINDS[r.kind].label,
+                (showing or {}).get((facet.slug, value)),
                 intro=f"按{facet.label}“{value}”浏览的红色资源。")
 
 
@@ -364,13 +371,15 @@ def site_pages(catalog: Catalog, options: RenderOptions,
 
 def listing_pages(catalog: Catalog, options: RenderOptions,
                   facet_values: Collection[tuple[str, str]] | None = None,
-                  kinds: Collection[str] | None = None) -> Iterator[Page]:
+                  kinds: Collection[str] | None = None,
+                  showing: Mapping[tuple[str, str], Collection[str]] | None = None
+                  ) -> Iterator[Page]:
     """Yield every page but the records': home, listings of kinds (all, or those of
-    `kinds`), facet pages (all, or those of the (slug, value) pairs in `facet_values`),
-    boards, updates, 党史上的今天, data."""
+    `kinds`), facet pages (all, or those of the (slug, value) pairs in `facet_values`;
+    see `facet_pages` for `showing`), boards, updates, 党史上的今天, data."""
     yield home_page(catalog, options)
     yield from kind_pages(catalog, options, kinds)
-    yield from facet_pages(catalog, facet_values)
+    yield from facet_pages(catalog, facet_values, showing)
     yield from boards.board_pages(catalog)
     yield updates_page(catalog, options)
     yield interact.footprints_page()  # 我的足迹: filled on the phone from localStorage
