@@ -14,11 +14,18 @@ import importlib.metadata
 import logging
 import shutil
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from mkdocs.commands.build import get_context
+from mkdocs.commands.build import (
+    _build_page,
+    _build_theme_template,
+    _populate_page,
+    get_context,
+)
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import File, Files
@@ -26,7 +33,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_build_date
 
-from second_classroom import chrome, diskerror, preview, sitemap
+from second_classroom import chrome, diskerror, incremental, preview, sitemap
 from second_classroom.build import (
     BuildOptions,
     OptionsError,
@@ -35,6 +42,9 @@ from second_classroom.build import (
     build_cache,
     input_fingerprint,
 )
+from second_classroom.export.batch import export_all
+from second_classroom.forked import ForkedJob
+from second_classroom.models import Record
 from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
 from second_classroom.render import Page
@@ -47,6 +57,7 @@ from second_classroom.security import (
 )
 
 log = logging.getLogger("mkdocs.hooks.second_classroom")
+_background = ThreadPoolExecutor(max_workers=1)  # a quick rebuild's downloads
 
 
 class _Run:
@@ -65,6 +76,7 @@ class _Run:
     fingerprint = ""  # of the build's inputs (second_classroom.buildcache)
     unchanged: Path | None = None  # throwaway site_dir of a build with nothing to do
     panel = ""  # the preview's list of data errors, put on every page
+    config: MkDocsConfig | None = None  # the preview's, for its quick rebuilds
 
 
 _run = _Run()
@@ -226,7 +238,7 @@ def _marked(page_html: str) -> str:
     return preview.with_panel(page_html, _run.panel) if _run.panel else page_html
 
 
-def _write_record_pages(config: MkDocsConfig) -> None:
+def _write_record_pages(config: MkDocsConfig, only: list[Record] | None = None) -> None:
     def shell(folder: str, described: bool) -> chrome.Chrome:
         meta = {"title": chrome.TITLE}
         if described:
@@ -241,7 +253,7 @@ def _write_record_pages(config: MkDocsConfig) -> None:
                                    page.html))
 
     try:
-        _build().write_record_pages(Path(config.site_dir), shell, whole)
+        _build().write_record_pages(Path(config.site_dir), shell, whole, only=only)
     except UnsafePageError as exc:
         raise _unsafe(exc.uri, exc.hashes) from None
 
@@ -334,6 +346,10 @@ def on_post_build(config: MkDocsConfig) -> None:
         raise PluginError(str(exc)) from None
     if preview.serving():  # a preview must never show a saved copy of a page
         preview.drop_service_worker(Path(config.site_dir))
+        if not _run.panel:  # the next save may need only a quick rebuild
+            _run.config = config
+            preview.remember(page for page in _run.pages.values() if page is not None)
+            preview.session.quick = _quick_rebuild
     if (stats := report.exports) is not None:
         log.info("提纲下载：%d 个文件（新生成 %d 个，清理 %d 个三十天未用的缓存），"
                  "用时 %.1f 秒", stats.files, stats.exported, stats.pruned, stats.seconds)
@@ -376,6 +392,74 @@ def on_shutdown() -> None:
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
-    """Rebuild the preview when a record changes."""
+    """Rebuild the preview when a record changes: only what the change touches when the
+    core can tell (second_classroom.incremental), else all of it."""
     server.watch(str(Path(config.config_file_path).parent / _build().options.data))
+    full = server.builder
+
+    def rebuild() -> None:
+        if not preview.quick_rebuild():
+            full()
+
+    server.builder = rebuild
     return server
+
+
+def _quick_rebuild() -> bool:
+    """Write what the saved records change into the preview's site, through the theme as
+    a full build would; return False if only a full build will do."""
+    config = _run.config
+    if config is None or not _spliced():
+        return False
+    start = time.perf_counter()
+    site_dir = Path(config.site_dir)
+    update = preview.quick_update(site_dir)
+    if update is None:
+        return False
+    before, _run.build = _build().records, update.build
+    for problem in update.warnings:
+        log.info(problem.format())
+    incremental.remove_records(site_dir, update.removed)
+    _write_record_pages(config, only=update.records)
+    files, nav = _run.files, _run.nav
+    assert files is not None and nav is not None
+    for uri in update.gone:
+        _run.pages.pop(uri, None)
+        if (gone := files.get_file_from_path(uri)) is not None:
+            files.remove(gone)
+            Path(gone.abs_dest_path).unlink(missing_ok=True)
+    for page in update.pages:
+        _run.pages[page.uri] = page
+        file = files.get_file_from_path(page.uri)
+        if file is None:
+            file = File.generated(config, page.uri, content=page.as_markdown())
+            files.append(file)
+            MkPage(None, file, config)
+        else:
+            file.content_string = page.as_markdown()
+        assert file.page is not None
+        _populate_page(file.page, config, files)
+        _build_page(file.page, config, files.documentation_pages(), nav, _run.env)
+    for asset in update.assets:
+        target = site_dir / asset.uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(asset.content, encoding="utf-8")
+    build = update.build
+    if build.render.pictures is not None:
+        build.render.pictures.write(site_dir, build.project / ".cache" / "images")
+    dates = build.page_dates()
+    if dates != (_run.dates, _run.data_date) or build.records.keys() != before.keys():
+        _run.dates, _run.data_date = dates
+        _build_theme_template("sitemap.xml", _run.env, files, config, nav)
+    # Written meanwhile by a forked copy of this process; the next rebuild waits for it.
+    data = ForkedJob(lambda: build.write_search_and_data(site_dir))
+    exports = None
+    if update.exports and build.options.downloads:  # seconds each: in the background too
+        exports = _background.submit(
+            export_all, build.catalog, site_dir, build.project / build.options.export_cache,
+            author=build.render.site_name, outline_ids=update.exports)
+    preview.quick_done(update, [data, exports])
+    log.info("快速更新：%d 条记录有改动，重写 %d 个记录页、%d 个列表页，用时 %.2f 秒",
+             len(update.changed), len(update.records), len(update.pages),
+             time.perf_counter() - start)
+    return True

@@ -7,6 +7,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from second_classroom.catalog import (
     NEARBY_COUNT,
@@ -286,3 +288,49 @@ def test_build_catalog_is_independent_of_file_order(tmp_path: Path) -> None:
     assert forward.backlinks == backward.backlinks
     assert forward.facets == backward.facets
     assert forward.nearby == backward.nearby
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_an_updated_catalog_is_the_one_built_afresh(catalog: Catalog, data: st.DataObject
+                                                    ) -> None:
+    """update_catalog (the preview's quick rebuild) gives what build_catalog gives for the
+    same records, whichever records were edited, moved, re-themed, added or removed."""
+    from dataclasses import replace
+
+    from second_classroom.catalog import update_catalog
+
+    old = catalog
+    records = list(old.records.values())
+    ids = sorted(old.records)
+    touched = data.draw(st.lists(st.sampled_from(ids), max_size=6, unique=True))
+    new = {r.id: r for r in records}
+    for rid in touched:
+        record = new[rid]
+        change = data.draw(st.sampled_from(["edit", "move", "theme", "remove", "copy"]))
+        values = dict(record.data)
+        if change == "remove":
+            del new[rid]
+            continue
+        if change == "move" and "location" in values:
+            shift = data.draw(st.floats(-3, 3))
+            values["location"] = {**values["location"],
+                                  "lat": values["location"]["lat"] + shift}
+        elif change == "theme" and values.get("themes"):
+            values["themes"] = list(reversed(old.vocab.terms("themes")))[:1]
+        elif change == "copy":
+            copy = replace(record, id=f"{rid}-copy", data=dict(values))
+            new[copy.id] = copy
+            continue
+        values["summary"] = "改过的摘要"
+        new[rid] = replace(record, data=values)
+    updated, changed = update_catalog(old, list(new.values()), old.vocab)
+    fresh = build_catalog(list(new.values()), old.vocab)
+    assert list(updated.records) == list(fresh.records)
+    assert updated.by_kind == fresh.by_kind
+    assert updated.backlinks == fresh.backlinks
+    assert updated.facets == fresh.facets
+    assert updated.nearby == fresh.nearby
+    assert changed == {i for i in old.records.keys() | new.keys()
+                       if old.records.get(i) is not new.get(i)}

@@ -16,9 +16,9 @@ import datetime as dt
 import difflib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from .forked import ForkedJob
 from .layout import DEFAULT_DATA
 from .models import Record
 from .offline import offline_page, write_service_worker
-from .opendata import DataStats, open_data_ahead
+from .opendata import DataStats, open_data_ahead, write_open_data
 from .output import (
     AtomicOutput,
     PageCompressor,
@@ -43,9 +43,17 @@ from .output import (
 )
 from .pictures import PictureSet
 from .problems import Problem
-from .render import Page, RenderOptions, qr, record_page, site_assets, site_pages
+from .render import (
+    Page,
+    RenderOptions,
+    listing_pages,
+    qr,
+    record_page,
+    site_assets,
+    site_pages,
+)
 from .render.provincegrid import CHARTS
-from .search import IndexResult, index_ahead
+from .search import IndexResult, index_ahead, write_index
 from .security import unlisted_inline_scripts
 
 
@@ -146,6 +154,9 @@ class SiteBuild:
     search_job: Future[IndexResult] | None = None
     data_job: Future[DataStats] | None = None
     prepared: ExportStats | None = None  # downloads exported into the cache at the start
+    # The engine's page around the placeholders, per (record folder, has a description):
+    # asked once per build, and kept by `updated` copies (the preview's quick rebuilds).
+    shells: dict[tuple[str, bool], Chrome] = field(default_factory=dict)
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -175,12 +186,34 @@ class SiteBuild:
             build.prepared = prepare(catalog, project / options.export_cache, site_name)
         return build
 
+    def updated(self, catalog: Catalog, warnings: list[Problem]) -> SiteBuild:
+        """Return this build for another version of its catalog (same vocabulary, options
+        and engine): the preview's quick rebuild. Downloads are not exported here."""
+        render = replace(self.render, downloads=download_links(catalog)
+                         if self.options.downloads else {})
+        return SiteBuild(self.project, self.options, catalog, render, warnings,
+                         {r.uri: r for r in catalog.records.values()}, shells=self.shells)
+
     # --- pages -------------------------------------------------------------------------
 
-    def listing_pages(self) -> Iterator[Page]:
-        """Yield every page but the records': home, listings, facet pages, updates, offline."""
-        yield from site_pages(self.catalog, self.render, records=False)
+    def listing_pages(self, facet_values: Collection[tuple[str, str]] | None = None,
+                      kinds: Collection[str] | None = None) -> Iterator[Page]:
+        """Yield every page but the records': home, listings, facet pages, updates,
+        offline (or, for a quick rebuild, only the listings of `kinds` and the facet pages
+        of the (slug, value) pairs in `facet_values`, with every other page)."""
+        if facet_values is None and kinds is None:
+            yield from site_pages(self.catalog, self.render, records=False)
+        else:
+            yield from listing_pages(self.catalog, self.render, facet_values, kinds)
         yield offline_page()  # shown by the service worker for pages not saved offline
+
+    def write_search_and_data(self, site_dir: Path) -> None:
+        """Write the search index and the open data into `site_dir`, here and now (the
+        preview's quick rebuild has a forked copy of its process do it)."""
+        if self.options.search:
+            write_index(self.catalog, site_dir)
+        if self.options.open_data:
+            write_open_data(self.catalog, site_dir, self.render.site_url, self.options.licence)
 
     def record_stub(self, uri: str) -> Page:
         """Return a record page without its HTML (title and description only)."""
@@ -200,8 +233,10 @@ class SiteBuild:
     def write_record_pages(self, site_dir: Path,
                            chrome: Callable[[str, bool], Chrome],
                            fallback: Callable[[Page], str], workers: int = 2,
-                           split_min: int = SPLIT_MIN) -> int:
-        """Write every record page into `site_dir` as `kind/id/index.html`; return how many.
+                           split_min: int = SPLIT_MIN,
+                           only: list[Record] | None = None) -> int:
+        """Write every record page (or those of `only`) into `site_dir` as
+        `kind/id/index.html`; return how many.
 
         `chrome(folder, described)` returns the engine's page for the placeholders of
         second_classroom.chrome (asked once per folder and for whether the record has a
@@ -211,8 +246,9 @@ class SiteBuild:
         copies) on the second core meanwhile. Raises UnsafePageError for a page with an
         inline script the policy would block.
         """
-        records = list(self.records.values())
-        shells: dict[tuple[str, bool], Chrome] = {}
+        records = list(self.records.values()) if only is None else only
+        count = len(records)
+        shells = self.shells
         for record in records:
             key = (record.kind, bool(record.description))
             if key not in shells:
@@ -238,7 +274,7 @@ class SiteBuild:
             page = self.record_page(uri)
             self._write_page(site_dir / page.url / "index.html", fallback(page),
                              self.compressor)
-        return len(self.records)
+        return count
 
     def _write_records(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
                        site_dir: Path, copies: PageCompressor | None | Precompressed

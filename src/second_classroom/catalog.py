@@ -67,27 +67,95 @@ def facet_values(record: Record) -> dict[str, list[str]]:
 def build_catalog(records: list[Record], vocab: Vocab, drafts: bool = False) -> Catalog:
     """Index published records (and drafts too, for the preview, with `drafts`): by kind,
     backlinks, facets and nearest sites."""
-    published = {r.id: r for r in sorted(records, key=lambda r: r.id) if drafts or not r.draft}
-    by_kind: dict[str, list[Record]] = {k: [] for k in KINDS}
-    backlinks: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    published = _published(records, drafts)
     facets: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for record in published.values():
-        by_kind[record.kind].append(record)
-        for ref in record.refs:
-            if ref.id in published:
-                backlinks[ref.id][record.kind].add(record.id)
         for name, values in facet_values(record).items():
             for value in values:
                 facets[name][value].append(record.id)
-    catalog = Catalog(
-        vocab=vocab,
-        records=published,
-        by_kind=by_kind,
-        backlinks={t: {k: sorted(v) for k, v in src.items()} for t, src in backlinks.items()},
-        facets={n: dict(v) for n, v in facets.items()},
-    )
+    catalog = Catalog(vocab=vocab, records=published, by_kind=_by_kind(published),
+                      backlinks=_backlinks(published),
+                      facets={n: dict(v) for n, v in facets.items()})
     catalog.nearby = nearest_sites([r for r in published.values() if "location" in r.data])
     return catalog
+
+
+def update_catalog(old: Catalog, records: list[Record], vocab: Vocab,
+                   drafts: bool = False) -> tuple[Catalog, set[str]]:
+    """Return the catalog of `records` (as `build_catalog` would) made from `old`, the
+    catalog of an earlier version of them with the same vocabulary, and the ids of the
+    records that differ (edited, added or removed). A record object that is in `old` is
+    taken as unchanged: facets and nearest sites are redone only around the others."""
+    published = _published(records, drafts)
+    changed = {i for i, r in published.items() if old.records.get(i) is not r}
+    changed |= old.records.keys() - published.keys()
+    facets = {name: dict(values) for name, values in old.facets.items()}
+    touched: set[tuple[str, str]] = set()
+    for rid in changed:
+        for version, add in ((old.records.get(rid), False), (published.get(rid), True)):
+            if version is None:
+                continue
+            for name, values in facet_values(version).items():
+                for value in values:
+                    ids = facets.setdefault(name, {}).setdefault(value, [])
+                    if (name, value) not in touched:  # copy before changing: old keeps its own
+                        ids = facets[name][value] = list(ids)
+                        touched.add((name, value))
+                    if add:
+                        ids.append(rid)
+                    elif rid in ids:
+                        ids.remove(rid)
+    for name, value in touched:
+        if ids := sorted(set(facets[name][value]) & published.keys()):
+            facets[name][value] = ids
+        else:
+            del facets[name][value]
+    catalog = Catalog(vocab=vocab, records=published, by_kind=_by_kind(published),
+                      backlinks=_backlinks(published),
+                      facets={n: v for n, v in facets.items() if v})
+    catalog.nearby = _nearby_updated(old, published, changed)
+    return catalog, changed
+
+
+def _published(records: list[Record], drafts: bool) -> dict[str, Record]:
+    return {r.id: r for r in sorted(records, key=lambda r: r.id) if drafts or not r.draft}
+
+
+def _by_kind(published: dict[str, Record]) -> dict[str, list[Record]]:
+    by_kind: dict[str, list[Record]] = {k: [] for k in KINDS}
+    for record in published.values():
+        by_kind[record.kind].append(record)
+    return by_kind
+
+
+def _backlinks(published: dict[str, Record]) -> dict[str, dict[str, list[str]]]:
+    backlinks: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for record in published.values():
+        for ref in record.refs:
+            if ref.id in published:
+                backlinks[ref.id][record.kind].add(record.id)
+    return {t: {k: sorted(v) for k, v in src.items()} for t, src in backlinks.items()}
+
+
+def _position(record: Record | None) -> tuple[float, float] | None:
+    location = record.data.get("location") if record is not None else None
+    return (location["lat"], location["lng"]) if location else None
+
+
+def _nearby_updated(old: Catalog, published: dict[str, Record],
+                    changed: set[str]) -> dict[str, list[tuple[str, float]]]:
+    """Return the nearest sites of `published`, redone only for the sites that a moved,
+    added or removed site can be near (within NEARBY_MAX_KM of where it was or is)."""
+    moved = [(_position(old.records.get(i)), _position(published.get(i))) for i in changed]
+    points = [p for pair in moved if pair[0] != pair[1] for p in pair if p is not None]
+    located = [r for r in published.values() if "location" in r.data]
+    redo = {r.id for r in located if r.id in changed or r.id not in old.nearby}
+    for record in located:
+        lat, lng = record.data["location"]["lat"], record.data["location"]["lng"]
+        if any(distance_km(lat, lng, plat, plng) <= NEARBY_MAX_KM for plat, plng in points):
+            redo.add(record.id)
+    fresh = nearest_sites(located, only=redo)
+    return {r.id: fresh[r.id] if r.id in redo else old.nearby[r.id] for r in located}
 
 
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -112,8 +180,10 @@ def _ring(row: int, col: int, k: int) -> Iterator[tuple[int, int]]:
 
 
 def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
-                  max_km: float = NEARBY_MAX_KM) -> dict[str, list[tuple[str, float]]]:
-    """Return, for each located site, up to `count` other sites within `max_km`, nearest first.
+                  max_km: float = NEARBY_MAX_KM,
+                  only: set[str] | None = None) -> dict[str, list[tuple[str, float]]]:
+    """Return, for each located site (or each of `only`), up to `count` other sites within
+    `max_km`, nearest first.
 
     Sites are bucketed in a grid; the search walks rings of cells outwards from a site and
     stops as soon as no unvisited cell can hold anything nearer than what it has found, so
@@ -127,6 +197,8 @@ def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
     reach_deg = max_km / _KM_PER_DEG
     result: dict[str, list[tuple[str, float]]] = {}
     for sid, lat, lng in located:
+        if only is not None and sid not in only:
+            continue
         row, col = math.floor(lat / _CELL_DEG), math.floor(lng / _CELL_DEG)
         # A ring of cells is at least this far away per step: east-west cells are narrowest
         # at the highest latitude an in-range site can have.

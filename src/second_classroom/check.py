@@ -35,6 +35,14 @@ from .sources import citations, host_of, mislabelled_publisher, source_type
 STALE_AFTER_DAYS = 730  # `verified` older than two years earns a warning
 
 
+@dataclass(frozen=True)
+class FileCheck:
+    """One record file's own findings: its record (if usable) and its problems."""
+
+    record: Record | None
+    problems: list[Problem]
+
+
 @dataclass
 class CheckResult(Findings):
     """All records that converted, the vocabularies, and every problem found."""
@@ -42,6 +50,7 @@ class CheckResult(Findings):
     records: list[Record] = field(default_factory=list)
     vocab: Vocab = field(default_factory=Vocab)
     problems: list[Problem] = field(default_factory=list)
+    by_file: dict[Path, FileCheck] = field(default_factory=dict)  # what each file gave
 
     @property
     def notes(self) -> list[Problem]:
@@ -215,12 +224,16 @@ def record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]]:
     problems: list[Problem] = stray_entries(root)
     for kind in KINDS:
         folder = root / kind
-        if not folder.is_dir():
+        try:  # scandir knows which entries are folders without a stat per file
+            with os.scandir(folder) as found_entries:
+                entries = sorted((e.name, e.is_dir()) for e in found_entries)
+        except (FileNotFoundError, NotADirectoryError):
             continue
-        for file in sorted(folder.iterdir()):
-            if file.name.startswith("."):
+        for name, is_dir in entries:
+            file = folder / name
+            if name.startswith("."):
                 continue
-            if file.is_dir():
+            if is_dir:
                 problems.append(Problem(display_path(file), 1, 1, "nested-folder",
                                         f"{kind}/ 下不能再建子目录，其中的文件不会被读取；"
                                         "请把记录文件直接放在 " + kind + "/ 中"))
@@ -457,8 +470,26 @@ def quote_problems(record: Record) -> list[Problem]:
     return found
 
 
-def check_tree(root: Path, today: dt.date | None = None) -> CheckResult:
-    """Check every record under `root` (the site_data folder) and return all findings."""
+def check_file(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record | None,
+                                                                         list[Problem]]:
+    """Read one record file and find the problems it has on its own (every check but
+    those that need the other records: `cross_check`)."""
+    record, problems = read_record(file, kind, vocab, root)
+    if record is not None:
+        problems += source_problems(record, vocab) + quote_problems(record) \
+            + place_problems(record, vocab)
+    return record, problems
+
+
+def check_tree(root: Path, today: dt.date | None = None,
+               unchanged: MappingOf[Path, FileCheck] | None = None) -> CheckResult:
+    """Check every record under `root` (the site_data folder) and return all findings.
+
+    `unchanged`: files known not to have changed since an earlier check of the same
+    vocabulary, with that check's findings (`CheckResult.by_file`), taken instead of
+    reading them again (the preview's rebuilds). References are checked afresh.
+    """
+    unchanged = unchanged or {}
     today = today or dt.date.today()
     result = CheckResult()
     if not root.is_dir():
@@ -474,12 +505,13 @@ def check_tree(root: Path, today: dt.date | None = None) -> CheckResult:
     gc.disable()
     try:
         for kind, file in files:
-            record, found = read_record(file, kind, result.vocab, root)
-            problems += found
-            if record is not None:
-                problems += source_problems(record, result.vocab) + quote_problems(record) \
-                    + place_problems(record, result.vocab)
-                result.records.append(record)
+            checked = unchanged.get(file)
+            if checked is None:
+                checked = FileCheck(*check_file(file, kind, result.vocab, root))
+            result.by_file[file] = checked
+            problems += checked.problems
+            if checked.record is not None:
+                result.records.append(checked.record)
         problems += cross_check(result.records, today)  # allocates per record too
     finally:
         if collecting:

@@ -4,10 +4,12 @@ result), or by a clean worker process given only what it needs (`ahead`)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
@@ -47,6 +49,16 @@ class ForkedJob(Generic[T]):
         os.close(write)
         self._read = read
         self._done = False
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (its work is no longer wanted) and reap it."""
+        if self._done:
+            return
+        self._done = True
+        os.close(self._read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._pid, signal.SIGKILL)
+        os.waitpid(self._pid, 0)
 
     def result(self) -> T:
         """Wait for the child; return its result or raise its exception."""

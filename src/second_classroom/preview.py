@@ -13,17 +13,26 @@ a saved copy of a page instead of the fresh one.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import html
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, Protocol
 
 from .build import BuildOptions, SiteBuild
 from .catalog import Catalog, build_catalog
 from .check import check_tree
+from .forked import ForkedJob
+from .incremental import Snapshot, Update, apply, plan_update, stamps
 from .models import Record, Vocab
 from .offline import SW_URI
 from .problems import Problem
+from .render import Page
+
+log = logging.getLogger("mkdocs.second_classroom.preview")
 
 PANEL_LIMIT = 50  # problems listed on a page; the rest are counted
 
@@ -45,11 +54,16 @@ def passing_catalog(records: Iterable[Record], problems: Iterable[Problem],
 
 
 class _Session:
-    """The command this process runs (`mkdocs serve`, `mkdocs build`…), as the engine said
-    at startup. Kept here because MkDocs loads the hook module afresh for every rebuild and
-    tells it the command only once."""
+    """What a preview process keeps from one rebuild to the next, here because MkDocs loads
+    the hook module afresh for every rebuild: the command this process runs (`mkdocs
+    serve`, `mkdocs build`…, told only once, at startup), the snapshot of the last build
+    that passed (for quick rebuilds), the engine's quick rebuild, and the search index and
+    open data a quick rebuild left writing."""
 
     command = ""
+    snapshot: Snapshot | None = None
+    quick: Callable[[], bool] | None = None  # the engine's: True if it could do without a full build
+    pending: list[Pending] = []
 
 
 session = _Session()
@@ -76,12 +90,17 @@ def preview_build(project: Path, options: BuildOptions, site_url: str = "",
     build of the records that pass. Never raises problems.DataError.
     """
     data = (project / options.data).resolve()
+    settle(wait=False)
+    session.snapshot = None
+    before = stamps(project / options.data)  # a save during the check is seen next time
     result = check_tree(project / options.data)
     if not result.errors:
         catalog = build_catalog(result.records, result.vocab, drafts=True)
         build = SiteBuild.from_catalog(project, options, catalog, result.warnings, site_url,
                                        site_name)
         _last_good[data] = build
+        session.snapshot = Snapshot(project / options.data, before, result, build,
+                                    dt.date.today())
         return build, [], False
     last = _last_good.get(data)
     if last is not None:
@@ -90,6 +109,62 @@ def preview_build(project: Path, options: BuildOptions, site_url: str = "",
     catalog = passing_catalog(result.records, result.problems, result.vocab)
     return SiteBuild.from_catalog(project, options, catalog, result.warnings, site_url,
                                   site_name), result.errors, False
+
+
+def remember(listing: Iterable[Page]) -> None:
+    """Keep the listing pages the last build wrote (the engine calls this once it wrote
+    them without a problems panel), so that a quick rebuild can tell what changed."""
+    if session.snapshot is not None:
+        session.snapshot.listing = {page.uri: page for page in listing}
+
+
+def quick_rebuild() -> bool:
+    """Let the engine's quick rebuild show the saved data; return False when a full build
+    is needed (no snapshot, or the rebuild found it cannot follow the change)."""
+    settle(wait=False)
+    if session.quick is None or session.snapshot is None:
+        return False
+    try:
+        return session.quick()
+    except Exception as exc:  # noqa: BLE001 - a full build is always right; say why
+        log.warning("快速更新失败（%s: %s），改为完整重建", type(exc).__name__, exc)
+        session.snapshot = None
+        return False
+
+
+def quick_update(site_dir: Path) -> Update | None:
+    """Return what to write into the preview's `site_dir` for the data as it is now, or
+    None when a full build is needed (see incremental.plan_update)."""
+    if session.snapshot is None:
+        return None
+    return plan_update(session.snapshot, site_dir)
+
+
+class Pending(Protocol):
+    """Work a quick rebuild left running: a future or a forked job."""
+
+    def result(self) -> Any:
+        """Wait for it; return its result or raise its exception."""
+
+
+def quick_done(update: Update, pending: Iterable[Pending | None]) -> None:
+    """Record that `update` was written; `pending` is what it left writing meanwhile."""
+    if session.snapshot is not None:
+        apply(session.snapshot, update)
+    session.pending = [job for job in pending if job is not None]
+
+
+def settle(wait: bool = True) -> None:
+    """Wait for the search index, open data and downloads a quick rebuild left writing (a
+    failure there shows in the next full build, which writes them again); or, not `wait`,
+    stop what can be stopped (a rebuild is about to write them afresh)."""
+    pending, session.pending = session.pending, []
+    for job in pending:
+        if not wait and isinstance(job, ForkedJob):
+            job.cancel()
+            continue
+        with contextlib.suppress(Exception):
+            job.result()
 
 
 def problems_panel(problems: list[Problem], stale: bool) -> str:

@@ -8,7 +8,7 @@ its template; this module asks no record which kind it is.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -34,7 +34,8 @@ from .today import today_assets, today_pages
 
 __all__ = ["PAGE_SIZE", "Asset", "Download", "Page", "RenderOptions", "card_note",
            "cn_number", "cndate", "facet_url", "home_page", "kind_pages", "facet_pages",
-           "page_address", "record_page", "region_text", "site_assets", "site_pages",
+           "page_address", "record_page", "listing_pages", "poster_asset",
+           "shared_assets", "facet_prefix", "region_text", "site_assets", "site_pages",
            "url_of"]
 
 PAGE_SIZE = 100  # records per listing page: keeps listing pages small on phones
@@ -219,14 +220,18 @@ def _paginated(uri_for: Callable[[int], str], url_for: Callable[[int], str], tit
         yield Page(uri_for(n), page_title, html, extra.get("intro", ""))
 
 
-def facet_pages(catalog: Catalog) -> Iterator[Page]:
-    """Yield the listing pages of every facet value, grouped by record kind."""
+def facet_pages(catalog: Catalog,
+                values: Collection[tuple[str, str]] | None = None) -> Iterator[Page]:
+    """Yield the listing pages of every facet value (or of those (slug, value) in
+    `values`), grouped by record kind."""
     for facet in FACETS:
         if not facet.pages:
             continue
         kinds = catalog.kinds_with_facet(facet.slug)
         order = {k: i for i, k in enumerate(kinds)}  # e.g. outlines first on audience pages
         for value, records in catalog.facet(facet.slug).items():
+            if values is not None and (facet.slug, value) not in values:
+                continue
             shown = sorted((r for r in records if r.kind in order),
                            key=lambda r: (order[r.kind], r.id))
             yield from _paginated(
@@ -257,13 +262,15 @@ def _province_regions(catalog: Catalog) -> list[tuple[str, list[tuple[str, str, 
     return [(r, ps) for r, ps in regions if ps]
 
 
-def kind_pages(catalog: Catalog, options: RenderOptions | None = None) -> Iterator[Page]:
-    """Yield the top listing of each kind (a kind may declare a landing page of its own)."""
+def kind_pages(catalog: Catalog, options: RenderOptions | None = None,
+               kinds: Collection[str] | None = None) -> Iterator[Page]:
+    """Yield the listings of each kind (or of `kinds`): its top listing (a kind may
+    declare a landing page of its own) and those by the fields it is listed by."""
     chart_kind = (options or RenderOptions()).province_chart
     for kind, spec in KINDS.items():
         records = catalog.by_kind[kind]
-        if spec.board:  # its top page is its board's (boards.board_pages)
-            continue
+        if spec.board or (kinds is not None and kind not in kinds):
+            continue  # a board's top page is its board's (boards.board_pages)
         if spec.landing:
             url = f"{kind}/"
             chart = province_chart(divisions(catalog), "../" * url.count("/"), chart_kind)
@@ -347,15 +354,7 @@ def site_pages(catalog: Catalog, options: RenderOptions,
     """Yield every generated page: home, listings, facet pages and (if `records`) records."""
     # Pages and posters with a QR code: let a second core encode them meanwhile.
     qr.encode_ahead([(page_address(options, r), _qr_title(r)) for r in _qr_records(catalog)])
-    yield home_page(catalog, options)
-    yield from kind_pages(catalog, options)
-    yield from facet_pages(catalog)
-    yield from boards.board_pages(catalog)
-    yield updates_page(catalog, options)
-    yield interact.footprints_page()  # 我的足迹: filled on the phone from localStorage
-    yield from today_pages(catalog)  # 党史上的今天: 366 day pages and the year
-    if options.open_data:
-        yield data_page(catalog, options)  # 数据下载: what /data/ holds (build.finish writes it)
+    yield from listing_pages(catalog, options)
     if not records:
         return
     for records_of_kind in catalog.by_kind.values():
@@ -363,17 +362,53 @@ def site_pages(catalog: Catalog, options: RenderOptions,
             yield record_page(catalog, record, options)
 
 
+def listing_pages(catalog: Catalog, options: RenderOptions,
+                  facet_values: Collection[tuple[str, str]] | None = None,
+                  kinds: Collection[str] | None = None) -> Iterator[Page]:
+    """Yield every page but the records': home, listings of kinds (all, or those of
+    `kinds`), facet pages (all, or those of the (slug, value) pairs in `facet_values`),
+    boards, updates, 党史上的今天, data."""
+    yield home_page(catalog, options)
+    yield from kind_pages(catalog, options, kinds)
+    yield from facet_pages(catalog, facet_values)
+    yield from boards.board_pages(catalog)
+    yield updates_page(catalog, options)
+    yield interact.footprints_page()  # 我的足迹: filled on the phone from localStorage
+    yield from today_pages(catalog)  # 党史上的今天: 366 day pages and the year
+    if options.open_data:
+        yield data_page(catalog, options)  # 数据下载: what /data/ holds (build.finish writes it)
+
+
+def facet_prefix(slug: str, value: str) -> str:
+    """Return the folder of a facet value's listing pages (their uris start with it)."""
+    return _facet_uri(slug, value, 1).removesuffix("index.md")
+
+
+def poster_asset(record: Record, options: RenderOptions) -> Asset:
+    """Return the A4 QR poster of a record's page."""
+    page_url = page_address(options, record)
+    html = environment().get_template("poster.html").render(
+        record=record, page_url=page_url, site_name=options.site_name,
+        qr=qr.qr_svg(page_url, title=_qr_title(record)))
+    return Asset(f"{record.url}poster.html", html)
+
+
 def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
     """Yield files written as they are: the A4 QR poster of every page with a QR code, and
     the Atom feed."""
-    template = environment().get_template("poster.html")
     for record in _qr_records(catalog):
-        page_url = page_address(options, record)
-        html = template.render(record=record, page_url=page_url, site_name=options.site_name,
-                               qr=qr.qr_svg(page_url, title=_qr_title(record)))
-        yield Asset(f"{record.url}poster.html", html)
+        yield poster_asset(record, options)
     qr.finish()  # posters are the last users of the codes
+    yield from shared_assets(catalog, options)
+
+
+def shared_assets(catalog: Catalog, options: RenderOptions,
+                  nearme: bool = True) -> Iterator[Asset]:
+    """Yield the files written as they are that draw on many records: the feed, near-me
+    files (unless not `nearme`: they list the records of nearme.located_kinds only), the
+    schedule's .ics, 党史上的今天's day files."""
     yield atom_feed(catalog, options)  # /feed.xml: the most recently verified records
-    yield from nearme_assets(catalog)  # nearme/: what 离我最近 reads on the phone
+    if nearme:
+        yield from nearme_assets(catalog)  # nearme/: what 离我最近 reads on the phone
     yield from boards.board_assets(catalog, options)  # the schedule's .ics feed
     yield from today_assets(catalog, options)  # today/days/*.json and anniversaries.ics

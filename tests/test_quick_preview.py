@@ -1,0 +1,168 @@
+"""The preview's quick rebuild (second_classroom.incremental and the hook's
+`_quick_rebuild`): after each save it writes only what the change touches, and the
+preview's site is then, file for file and byte for byte, what a full preview build of the
+same data writes. Builds run in this process the way `mkdocs serve` runs them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO, site_config
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+
+from second_classroom import preview
+from second_classroom.incremental import plan_update
+
+SERVE_URL = "http://127.0.0.1:8000/"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Path]:
+    """A project with a copy of the sample data, served (the preview session restored
+    afterwards: it is this process's)."""
+    shutil.copytree(REPO / "site_data", tmp_path / "site_data")
+    site_config(tmp_path, tmp_path / "site_data", downloads=False)
+    session = preview.session
+    saved = (session.command, session.snapshot, session.quick, session.pending)
+    yield tmp_path
+    preview.settle()
+    session.command, session.snapshot, session.quick, session.pending = saved
+
+
+_SERVE_BUILD = """
+import sys
+from pathlib import Path
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+project, site, url = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+site.mkdir(exist_ok=True)
+config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
+config.plugins.on_startup(command="serve", dirty=False)
+config.site_url = url
+build(config, serve_url=url, dirty=False)
+"""
+
+
+def _serve_build(project: Path, site: Path, elsewhere: bool = False) -> None:
+    """Build `project` into `site` as `mkdocs serve`'s builder does (into a folder it
+    made first): here, or `elsewhere` (another process, whose hook state is its own)."""
+    if elsewhere:
+        subprocess.run([sys.executable, "-c", _SERVE_BUILD, str(project), str(site),
+                        SERVE_URL], check=True, capture_output=True)
+        return
+    site.mkdir(exist_ok=True)
+    config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
+    config.plugins.on_startup(command="serve", dirty=False)
+    config.site_url = SERVE_URL
+    mkdocs_build(config, serve_url=SERVE_URL, dirty=False)
+
+
+def _tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _assert_same_as_full_build(project: Path, site: Path, name: str) -> None:
+    """The quick-rebuilt `site` equals a full preview build of the data, byte for byte."""
+    preview.settle()  # the search index and open data it left writing
+    full = project / f"full-{name}"
+    _serve_build(project, full, elsewhere=True)
+    quick, fresh = _tree(site), _tree(full)
+    assert sorted(quick.keys() - fresh.keys()) == [], f"{name}: left over"
+    assert sorted(fresh.keys() - quick.keys()) == [], f"{name}: missing"
+    differing = [path for path in quick if quick[path] != fresh[path]]
+    assert differing == [], f"{name}: differ"
+
+
+def _edit(file: Path, pattern: str, replacement: str) -> None:
+    text = file.read_text(encoding="utf-8")
+    changed, count = re.subn(pattern, replacement, text, count=1, flags=re.M)
+    assert count == 1, (file, pattern)
+    file.write_text(changed, encoding="utf-8")
+
+
+def test_quick_rebuilds_equal_full_builds(project: Path) -> None:
+    site = project / "site"
+    _serve_build(project, site)
+    data = project / "site_data"
+    assert preview.session.snapshot is not None and preview.session.quick is not None
+    records = len(preview.session.snapshot.build.records)
+    zunyi = data / "sites" / "zunyi-huiyi-huizhi.yml"
+    steps = [
+        # a title shown on the pages of the people, relics, readings and outlines it names
+        ("title", lambda: _edit(zunyi, r"^name: 遵义会议会址$", "name: 遵义会议会址（改）")),
+        # a facet value: the theme's pages gain it, another theme's pages lose it
+        ("theme", lambda: _edit(zunyi, r"^  - 长征$", "  - 改革开放")),
+        # a new site next to it: listings, nearby lists, the map files, the sitemap
+        ("add", lambda: (data / "sites" / "zunyi-ceshi-xinzhi.yml").write_text(
+            zunyi.read_text(encoding="utf-8").replace("name: 遵义会议会址（改）",
+                                                      "name: 遵义测试新址"),
+            encoding="utf-8")),
+        # a person's name: on sites, relics, quotes and outlines that name him
+        ("person", lambda: _edit(data / "people" / "zhu-de.yml", r"^name: 朱德$",
+                                 "name: 朱德同志")),
+        # the record added above goes again
+        ("delete", lambda: (data / "sites" / "zunyi-ceshi-xinzhi.yml").unlink()),
+        # an event: 党史上的今天's day page and file, the site's page
+        ("event", lambda: _edit(zunyi, r"开幕，1月17日结束$", "开幕（1月17日结束）")),
+        # a lecture: the schedule's pages and calendar, its outline's page
+        ("lecture", lambda: _edit(
+            data / "lectures" / "xuanjiang-20261203-zhenyi-cunsan.yml",
+            r"^venue: 村委会会议室$", "venue: 村委会二楼会议室")),
+        # a quotation's title: on its speaker's page
+        ("quote", lambda: _edit(data / "quotes" / "mao-baqi-huiyi-qiangganzi.yml",
+                                r"^title: 政权是由枪杆子中取得的$", "title: 枪杆子里面出政权")),
+        # a story: 经验做法's listing by category and unit
+        ("story", lambda: _edit(
+            data / "stories" / "longzhou-duoyangshi-ketang.yml",
+            r"^title: 龙州县", "title: 广西龙州县")),
+        # a 读书班 (its downloads are off here)
+        ("plan", lambda: _edit(
+            data / "studyplans" / "qingshaonian-hongse-jiyin-yanxueban.yml",
+            r"^title: ", "title: （改）")),
+    ]
+    for name, step in steps:
+        step()
+        update = plan_update(preview.session.snapshot, site)
+        assert update is not None, name
+        assert 0 < len(update.records) < records / 2, (name, len(update.records))
+        assert preview.quick_rebuild(), name
+        _assert_same_as_full_build(project, site, name)
+
+
+def test_what_a_quick_rebuild_cannot_follow_is_built_in_full(project: Path) -> None:
+    site = project / "site"
+    _serve_build(project, site)
+    snapshot = preview.session.snapshot
+    assert snapshot is not None
+    assert plan_update(snapshot, site) is None  # nothing saved: nothing to do quickly
+    data = project / "site_data"
+    vocab = data / "vocab.yml"
+    vocab.write_text(vocab.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert plan_update(snapshot, site) is None  # the vocabulary: everything may change
+    _serve_build(project, site)
+    snapshot = preview.session.snapshot
+    assert snapshot is not None
+    _edit(data / "people" / "zhu-de.yml", r"^name: 朱德$", "name：朱德")
+    assert plan_update(snapshot, site) is None  # an error: the full build shows it
+
+
+def test_a_quick_rebuild_that_fails_gives_way_to_a_full_build(
+        project: Path, caplog: pytest.LogCaptureFixture) -> None:
+    site = project / "site"
+    _serve_build(project, site)
+
+    def broken() -> bool:
+        raise KeyError("sites/x.md")
+
+    preview.session.quick = broken
+    assert preview.quick_rebuild() is False  # mkdocs serve then builds in full
+    assert "快速更新失败" in caplog.text and "改为完整重建" in caplog.text
+    assert preview.session.snapshot is None  # no quick rebuild from a state in doubt
