@@ -117,10 +117,12 @@ def _decoded(line: str, total: int) -> dict[int, int]:
     for group in line.split("\t"):
         if group[0] == "~":
             weights, packed = group[1:].split("#")
-            width = {1: 1, 2: 2, 3: 2}.get(len(weights), 4)
+            radix = len(weights) + 1
+            per = max(k for k in range(1, 9) if radix ** k <= 256)
             data = base64.b64decode(packed)
+            assert len(data) == -(-total // per)
             for n in range(total):
-                code = data[n * width >> 3] >> (n * width & 7) & (1 << width) - 1
+                code = data[n // per] // radix ** (n % per) % radix
                 if code:
                     found.setdefault(n, int(weights[code - 1]))
         elif group[1] == "#":
@@ -136,7 +138,8 @@ def _decoded(line: str, total: int) -> dict[int, int]:
     return found
 
 
-@pytest.mark.parametrize("weights", [[9], [9, 3], [9, 3, 1], [9, 8, 7, 6, 3, 1]])
+@pytest.mark.parametrize("weights", [[9], [9, 3], [9, 3, 1], [9, 6, 3, 1], [9, 7, 6, 3, 1],
+                                     [9, 8, 7, 6, 3, 1]])
 def test_a_common_term_can_carry_one_weight_code_per_record(weights: list[int]) -> None:
     total = 101
     groups = [(w, list(range(i, total, len(weights) + 1))) for i, w in enumerate(weights)]
@@ -266,6 +269,7 @@ def test_browser_decodes_what_python_encodes(browser: Any, site_url: str) -> Non
     lines.append("\t".join(lines[:2]))  # a term in names of some records, text of others
     lines.append(encode_weights([(9, cases[0]), (3, [i for i in cases[1] if i not in cases[0]]),
                                  (1, [i for i in cases[2] if i % 3])], 300))
+    lines.append(encode_weights([(8, cases[0]), (1, [i for i in cases[2] if i % 7 == 1])], 300))
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.goto(site_url)
@@ -277,6 +281,8 @@ def test_browser_decodes_what_python_encodes(browser: Any, site_url: str) -> Non
     assert dict(got[3]) == {**{i: 3 for i in cases[1]}, **{i: 9 for i in cases[0]}}
     assert dict(got[4]) == _decoded(lines[4], 300) and len(got[4]) == len(_decoded(lines[4], 300))
     assert dict(got[4])[0] == 9 and dict(got[4])[3] == 3 and dict(got[4])[1] == 1
+    assert dict(got[5]) == _decoded(lines[5], 300) and dict(got[5])[5] == 8  # 5 to a byte
+    assert len(got[5]) == len(cases[0]) + len([i for i in cases[2] if i % 7 == 1])
 
 
 def test_index_ahead_writes_the_same_index_in_a_worker(tmp_path: Path, catalog: Catalog,

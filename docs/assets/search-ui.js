@@ -283,15 +283,16 @@ export function decodePostings(line, total) {
   for (const group of line.split("\t")) {
     if (group[0] === "~") {
       // A common term: one code per record (search.py encode_weights), 0 = not held,
-      // i = the i-th weight listed before "#"; `width` bits each, low bits first.
+      // i = the i-th weight listed before "#"; `per` codes a byte, as base-`radix`
+      // digits, least significant first.
       const hash = group.indexOf("#");
       const weights = Array.from(group.slice(1, hash), Number);
-      const width = weights.length < 2 ? 1 : weights.length < 4 ? 2 : 4;
+      const radix = weights.length + 1;
+      let per = 1;
+      while (radix ** (per + 1) <= 256) per++;
       const bytes = atob(group.slice(hash + 1));
-      const mask = (1 << width) - 1;
       for (let n = 0; n < total; n++) {
-        const bit = n * width;
-        const code = (bytes.charCodeAt(bit >> 3) >> (bit & 7)) & mask;
+        const code = Math.floor(bytes.charCodeAt(Math.floor(n / per)) / radix ** (n % per)) % radix;
         if (code && !found.has(n)) found.set(n, weights[code - 1]);
       }
       continue;

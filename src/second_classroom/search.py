@@ -34,7 +34,8 @@ Layout under `<site>/searchindex/` (the format is read by search-ui.js; keep the
   long for a shard (`DENSE_BYTES`); the term on line j is alone in `<dir>/w<j>.txt`, so a
   query pays for its own terms and not for a shard's worth of others (at 100,000 records
   the common terms are 2 % of the terms and 93 % of the bytes). Their line may hold one
-  group `~<weights>#<codes>` instead (`encode_weights`: a code per record); dense.txt is
+  group `~<weights>#<codes>` instead (`encode_weights`: a code per record, several
+  to a byte); dense.txt is
   fetched with fold.txt;
 - `<dir>/d<i>.json`: record i for the result list: url, title, 栏目, excerpt text, and
   when it has them its aliases (`a`) and the pinyin of its name and aliases (`p`, one
@@ -228,26 +229,35 @@ def encode_ids(ids: Sequence[int], total: int) -> str:
     return "#" + packed if len(packed) < len(listed) else "." + listed
 
 
+def codes_per_byte(radix: int) -> int:
+    """Return how many codes of `radix` values one byte holds (radix ** k ≤ 256)."""
+    per = 1
+    while radix ** (per + 1) <= 256:
+        per += 1
+    return per
+
+
 def encode_weights(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> str:
     """Return a term's record lists, one per weight, as one group `~<weights>#<base64>`.
 
     `groups` are (weight, increasing record numbers), highest weight first, disjoint (a
-    record is listed once per term). Each record gets a code of `width` bits (1, 2 or 4:
-    enough for len(groups) + 1 values, none of them straddling a byte): 0 for none, i for
-    the i-th weight; record n's code starts at bit n * width, least significant bit first.
-    A common term held at three weights costs 2 bits a record instead of three bitsets.
+    record is listed once per term). Each record gets a code: 0 for none, i for the i-th
+    weight, so radix = len(groups) + 1 values; a byte holds `codes_per_byte(radix)` of
+    them, record n's in byte n // per as digit n % per of the byte in base radix (least
+    significant first). A common term held at two weights costs 1.6 bits a record
+    instead of two bitsets (5 codes in a byte), at three weights 2 bits instead of three.
     """
-    width = next(w for w in (1, 2, 4) if len(groups) < 1 << w)
-    per = 8 // width  # codes in a byte
+    radix = len(groups) + 1
+    per = codes_per_byte(radix)
     codes = bytearray(-(-total // per) * per)
     for code, (_, ids) in enumerate(groups, 1):
         for n in ids:
             codes[n] = code
-    # Byte j holds records j*per … j*per+per-1; every code is < 2**width, so shifting the
-    # i-th of them by i*width stays inside its byte: whole-number arithmetic packs them.
+    # Digit i of every byte at once: the i-th codes of all bytes as one whole number,
+    # times radix ** i. No byte carries over: every byte's digits sum below radix ** per.
     packed = 0
     for i in range(per):
-        packed |= int.from_bytes(codes[i::per], "little") << (i * width)
+        packed += int.from_bytes(codes[i::per], "little") * radix ** i
     data = packed.to_bytes(len(codes) // per, "little")
     weights = "".join(str(w) for w, _ in groups)
     return "~" + weights + "#" + base64.b64encode(data).decode("ascii")
