@@ -163,10 +163,10 @@ def bench(n: int, timeout: float, keep: Path | None) -> None:
                     page, base + f"{citing.parent.name}/{citing.stem}/", marker)
             follow("edit", checks, timeout)
 
-            added = data / "sites" / "site-bench-added.yml"
+            added = data / "sites" / "site-00000-bench.yml"  # sorts first: on page 1 of listings
             new = "编辑基准新增纪念馆"
             added.write_text(text.replace(name, f"name: {new}"), "utf-8")
-            added_url = base + "sites/site-bench-added/"
+            added_url = base + "sites/site-00000-bench/"
             follow("add", {"its page": shows(page, added_url, new),
                            "province facet page": shows(page, facet, new),
                            "search": search(new)}, timeout)

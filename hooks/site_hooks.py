@@ -44,6 +44,7 @@ from second_classroom.build import (
 )
 from second_classroom.export.batch import export_all
 from second_classroom.forked import ForkedJob
+from second_classroom.incremental import Stamp
 from second_classroom.models import Record
 from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
@@ -77,6 +78,7 @@ class _Run:
     unchanged: Path | None = None  # throwaway site_dir of a build with nothing to do
     panel = ""  # the preview's list of data errors, put on every page
     config: MkDocsConfig | None = None  # the preview's, for its quick rebuilds
+    inputs: dict[str, Stamp] = {}  # the engine's own inputs when the build began
 
 
 _run = _Run()
@@ -138,6 +140,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     serving = preview.serving()
     try:
         options = BuildOptions.from_mapping(config.extra.get("second_classroom"), where)
+        if serving:  # what a quick rebuild must find unchanged
+            _run.inputs = _engine_inputs(config, project / options.data)
         if _skip_unchanged(config, project, options):
             return config
         if serving:  # drafts shown; data errors listed on every page, never a dead server
@@ -405,11 +409,36 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     return server
 
 
+def _engine_inputs(config: MkDocsConfig, data: Path) -> dict[str, Stamp]:
+    """Return the stamps of what MkDocs reads besides the `data` folder: mkdocs.yml, the
+    docs and theme override folders, the watched paths and this hook."""
+    found: dict[str, Stamp] = {}
+    for path in {Path(config.config_file_path), Path(config.docs_dir), Path(__file__),
+                 *(Path(p) for p in config.watch),
+                 *([Path(config.theme.custom_dir)] if config.theme.custom_dir else [])}:
+        if path.is_dir():
+            found.update(incremental.stamps(path))
+        elif (st := _stat(path)) is not None:
+            found[str(path)] = st
+    data = data.absolute()
+    return {p: st for p, st in found.items() if data not in Path(p).absolute().parents}
+
+
+def _stat(path: Path) -> Stamp | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 def _quick_rebuild() -> bool:
     """Write what the saved records change into the preview's site, through the theme as
-    a full build would; return False if only a full build will do."""
+    a full build would; return False if only a full build will do (also when anything
+    but records was saved: configuration, docs, templates)."""
     config = _run.config
-    if config is None or not _spliced():
+    if config is None or not _spliced() or _engine_inputs(
+            config, _build().project / _build().options.data) != _run.inputs:
         return False
     start = time.perf_counter()
     site_dir = Path(config.site_dir)
@@ -440,6 +469,8 @@ def _quick_rebuild() -> bool:
         assert file.page is not None
         _populate_page(file.page, config, files)
         _build_page(file.page, config, files.documentation_pages(), nav, _run.env)
+    for stale in update.stale:
+        (site_dir / stale).unlink(missing_ok=True)
     for asset in update.assets:
         target = site_dir / asset.uri
         target.parent.mkdir(parents=True, exist_ok=True)

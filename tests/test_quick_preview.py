@@ -9,13 +9,16 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from conftest import REPO, site_config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
+from test_incremental import EDITS, write_synthetic
 
 from second_classroom import preview
 from second_classroom.incremental import plan_update
@@ -150,7 +153,16 @@ def test_what_a_quick_rebuild_cannot_follow_is_built_in_full(project: Path) -> N
     _serve_build(project, site)
     snapshot = preview.session.snapshot
     assert snapshot is not None
-    _edit(data / "people" / "zhu-de.yml", r"^name: 朱德$", "name：朱德")
+    # A record saved with the configuration: the configuration needs a full build.
+    _edit(data / "people" / "zhu-de.yml", r"^name: 朱德$", "name: 朱德同志")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "# 改动\n", encoding="utf-8")
+    assert plan_update(snapshot, site) is not None  # the data alone would do
+    assert preview.quick_rebuild() is False
+    _serve_build(project, site)
+    snapshot = preview.session.snapshot
+    assert snapshot is not None
+    _edit(data / "people" / "zhu-de.yml", r"^name: 朱德同志$", "name：朱德")
     assert plan_update(snapshot, site) is None  # an error: the full build shows it
 
 
@@ -166,3 +178,41 @@ def test_a_quick_rebuild_that_fails_gives_way_to_a_full_build(
     assert preview.quick_rebuild() is False  # mkdocs serve then builds in full
     assert "快速更新失败" in caplog.text and "改为完整重建" in caplog.text
     assert preview.session.snapshot is None  # no quick rebuild from a state in doubt
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("synthetic") / "site_data"
+    write_synthetic(data, 40, seed=3)
+    return data
+
+
+@settings(max_examples=4, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 99)), min_size=1,
+                      max_size=3))
+def test_quick_rebuilds_after_any_edits_equal_a_full_build(
+        synthetic: Path, tmp_path_factory: pytest.TempPathFactory,
+        steps: list[tuple[Callable[[Path, int], None], int]]) -> None:
+    """The editors' edits of tests/test_incremental.py, in any order: each is either
+    rebuilt quickly, giving the full build's site, or found to need a full build."""
+    project = tmp_path_factory.mktemp("quick")
+    data = project / "site_data"
+    shutil.copytree(synthetic, data)
+    site_config(project, data, downloads=False)
+    site = project / "site"
+    session = preview.session
+    saved = (session.command, session.snapshot, session.quick, session.pending)
+    try:
+        _serve_build(project, site)
+        for number, (edit, pick) in enumerate(steps):
+            edit(data, pick)
+            snapshot = session.snapshot
+            if snapshot is None or plan_update(snapshot, site) is None:
+                _serve_build(project, site)  # as mkdocs serve does then
+                continue
+            assert preview.quick_rebuild(), edit
+            _assert_same_as_full_build(project, site, f"{number}-{edit.__name__}")
+    finally:
+        preview.settle()
+        session.command, session.snapshot, session.quick, session.pending = saved

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import difflib
 import os
+import shutil
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future
@@ -28,7 +29,7 @@ from .chrome import Chrome, can_splice
 from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all, merged, prepare
 from .forked import ForkedJob
-from .layout import DEFAULT_DATA
+from .layout import DEFAULT_DATA, OPEN_DATA_DIR
 from .models import Record
 from .offline import offline_page, write_service_worker
 from .opendata import DataStats, open_data_ahead, write_open_data
@@ -208,12 +209,27 @@ class SiteBuild:
         yield offline_page()  # shown by the service worker for pages not saved offline
 
     def write_search_and_data(self, site_dir: Path) -> None:
-        """Write the search index and the open data into `site_dir`, here and now (the
-        preview's quick rebuild has a forked copy of its process do it)."""
+        """Rewrite the search index and the open data of `site_dir`, here and now (the
+        preview's quick rebuild has a forked copy of its process do it). Each folder is
+        written beside the old one and swapped in whole: no file of the old data stays."""
         if self.options.search:
             write_index(self.catalog, site_dir)
         if self.options.open_data:
-            write_open_data(self.catalog, site_dir, self.render.site_url, self.options.licence)
+            scratch = site_dir.parent / f".{site_dir.name}.data-{os.getpid()}"
+            shutil.rmtree(scratch, ignore_errors=True)
+            try:
+                write_open_data(self.catalog, scratch, self.render.site_url,
+                                self.options.licence)
+                for page in (site_dir / OPEN_DATA_DIR).rglob("*.html"):  # 数据下载 itself
+                    kept = scratch / page.relative_to(site_dir)
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(page, kept)
+                out = AtomicOutput(site_dir / OPEN_DATA_DIR)
+                out.begin().rmdir()
+                os.replace(scratch / OPEN_DATA_DIR, out.staging)
+                out.commit()
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
 
     def record_stub(self, uri: str) -> Page:
         """Return a record page without its HTML (title and description only)."""

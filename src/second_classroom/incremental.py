@@ -48,9 +48,10 @@ from .render.nearme import located_kinds
 Stamp = tuple[int, int, int]  # mtime (ns), size, inode: a save by rename changes the inode
 
 
-def stamps(root: Path) -> dict[Path, Stamp]:
-    """Return the stamp of every file under the data folder (hidden ones left out)."""
-    found: dict[Path, Stamp] = {}
+def stamps(root: Path) -> dict[str, Stamp]:
+    """Return the stamp of every file under a folder by its path (hidden ones left out;
+    paths as text: 10,000 Path objects would cost more than the scan)."""
+    found: dict[str, Stamp] = {}
     folders = [str(root)]
     while folders:
         try:
@@ -67,7 +68,7 @@ def stamps(root: Path) -> dict[Path, Stamp]:
                 st = entry.stat()
             except OSError:
                 continue
-            found[Path(entry.path)] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            found[entry.path] = (st.st_mtime_ns, st.st_size, st.st_ino)
     return found
 
 
@@ -76,7 +77,7 @@ class Snapshot:
     """What the preview's last build was made from, and the listing pages it wrote."""
 
     root: Path  # the data folder
-    stamps: dict[Path, Stamp]
+    stamps: dict[str, Stamp]
     check: CheckResult
     build: SiteBuild
     today: dt.date
@@ -89,7 +90,7 @@ class Update:
 
     build: SiteBuild
     check: CheckResult
-    stamps: dict[Path, Stamp]
+    stamps: dict[str, Stamp]
     changed: set[str]  # ids of records edited, added or removed
     records: list[Record]  # record pages to write
     removed: list[Record]  # records whose pages (and posters) go
@@ -97,6 +98,7 @@ class Update:
     gone: list[str]  # listing page uris no longer made
     assets: list[Asset]  # files written as they are, new or changed
     exports: list[str]  # ids of the records whose downloads to export again
+    stale: list[str]  # files no longer made (paths under the site)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -158,7 +160,7 @@ def plan_update(snapshot: Snapshot, site_dir: Path,
     today = today or dt.date.today()
     root = snapshot.root
     now = stamps(root)
-    edited = {p for p in now.keys() | snapshot.stamps.keys()
+    edited = {Path(p) for p in now.keys() | snapshot.stamps.keys()
               if now.get(p) != snapshot.stamps.get(p)}
     if today != snapshot.today or not edited or \
             not all(_record_file(p, root) for p in edited):
@@ -192,11 +194,25 @@ def plan_update(snapshot: Snapshot, site_dir: Path,
     assets = [poster_asset(catalog.records[i], build.render) for i in sorted(changed)
               if i in catalog.records and catalog.records[i].spec.qr]
     nearme = any(r is not None and r.kind in located_kinds() for r in versions)
-    assets += [a for a in shared_assets(catalog, build.render, nearme=nearme)
-               if _changed_on_disk(site_dir, a)]
+    shared = list(shared_assets(catalog, build.render, nearme=nearme))
+    assets += [a for a in shared if _changed_on_disk(site_dir, a)]
     exports = sorted(i for i in redo if catalog.records[i].kind in EXPORTS)
     return Update(build, check, now, changed, [catalog.records[i] for i in sorted(redo)],
-                  removed, pages, gone, assets, exports)
+                  removed, pages, gone, assets, exports, _stale(site_dir, shared))
+
+
+def _stale(site_dir: Path, shared: list[Asset]) -> list[str]:
+    """Return the files, in the folders of `shared`, of the kinds written there, that are
+    not among them any more (a province's near-me file after its last site went)."""
+    made = {a.uri for a in shared}
+    kinds: dict[str, set[str]] = {}  # folder -> suffixes of the assets written there
+    for uri in made:
+        if "/" in uri:
+            folder, name = uri.rsplit("/", 1)
+            kinds.setdefault(folder, set()).add(Path(name).suffix)
+    return sorted(f"{folder}/{p.name}" for folder, suffixes in kinds.items()
+                  if (site_dir / folder).is_dir() for p in (site_dir / folder).iterdir()
+                  if p.is_file() and p.suffix in suffixes and f"{folder}/{p.name}" not in made)
 
 
 def remove_records(site_dir: Path, records: list[Record]) -> None:

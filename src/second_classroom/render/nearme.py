@@ -76,9 +76,12 @@ def nearme_files(catalog: Catalog) -> dict[str, str]:
     located = located_kinds()
     base = f"{located[0]}/" if located else ""
     by_province: dict[str, list[Record]] = {p: [] for p in provinces}
+    kind_of: dict[str, str] = {}  # record id -> its 类型 (facet values are worked out once)
     for kind in located:
         for record in catalog.by_kind[kind]:
-            for province in record.spec.facet_values(record.data).get("province", []):
+            values = record.spec.facet_values(record.data)
+            kind_of[record.id] = values.get("kind", [""])[0]
+            for province in values.get("province", []):
                 by_province.setdefault(province, []).append(record)
 
     def city_of(record: Record) -> str:
@@ -100,7 +103,7 @@ def nearme_files(catalog: Catalog) -> dict[str, str]:
         rows = []
         box: list[int] | None = None
         for record in sorted(records, key=lambda r: (city_index.get(city_of(r), -1), r.url)):
-            kind = record.spec.facet_values(record.data).get("kind", [""])[0]
+            kind = kind_of[record.id]
             row: list[Any] = [ref(record), record.title, kind_index.get(kind, -1),
                               city_index.get(city_of(record), -1)]
             location = record.data.get("location")
