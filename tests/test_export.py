@@ -4,15 +4,22 @@ input gives the same bytes; unchanged outlines are not exported again."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
+import zlib
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 from conftest import REPO
+from fontTools.cffLib import CFFFontSet
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.ttLib import TTFont
 
 from second_classroom import cli
 from second_classroom.catalog import Catalog, load_catalog
@@ -155,6 +162,66 @@ def test_pdf_text_is_searchable_chinese_with_page_numbers(catalog: Catalog,
     for source in doc.sources:
         assert squash(source.title) in text, source.title
     assert "—1—" in text
+
+
+def embedded_cff_fonts(data: bytes) -> list[Any]:
+    """Return the CFF font programs embedded in a PDF (fpdf2 compresses every stream)."""
+    found = []
+    for match in re.finditer(rb"stream\r?\n", data):
+        end = data.find(b"endstream", match.end())
+        try:
+            raw = zlib.decompress(data[match.end():end])
+        except zlib.error:
+            continue
+        if raw[:2] == b"\x01\x00":  # CFF 1.0 header
+            cff = CFFFontSet()
+            cff.decompile(io.BytesIO(raw), None)
+            found.append(cff)
+    return found
+
+
+def test_pdf_fonts_are_flattened_subsets_drawing_the_noto_glyphs(catalog: Catalog) -> None:
+    data = export_outline(catalog, OUTLINE, "pdf", pack=True).data
+    sets = embedded_cff_fonts(data)
+    assert len(sets) == 3  # body, strong, heading
+    for face in fonts.cjk_faces().values():
+        full = TTFont(face.path, fontNumber=face.index, lazy=True)["CFF "].cff
+        full_top = full[full.keys()[0]]
+        ours = next(s for s in sets if s.keys()[0].endswith(full.keys()[0]))
+        top = ours[ours.keys()[0]]
+        assert hasattr(top, "ROS")  # still CID-keyed: the PDF maps codes to Noto's CIDs
+        assert 10 < len(top.charset) < 3000 < len(full_top.charset)  # a subset
+        assert len(ours.GlobalSubrs) == 0
+        assert not any(hasattr(fd.Private, "Subrs") for fd in top.FDArray)
+        for name in top.charset:  # each glyph draws exactly what the installed font draws
+            mine, theirs = RecordingPen(), RecordingPen()
+            top.CharStrings[name].draw(mine)
+            full_top.CharStrings[name].draw(theirs)
+            assert mine.value == theirs.value, (face, name)
+            assert top.CharStrings[name].width == full_top.CharStrings[name].width
+
+
+def test_pdf_bytes_do_not_depend_on_what_the_process_exported_before(
+        catalog: Catalog, tmp_path: Path) -> None:
+    """Faces are parsed and glyphs flattened once per process (export/pdffonts.py): a
+    document must come out the same in a fresh process and after other documents."""
+    other = next(o.id for o in catalog.by_kind["outlines"] if o.id != OUTLINE)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from second_classroom.catalog import load_catalog\n"
+        "from second_classroom.export import export_outline\n"
+        "catalog = load_catalog(Path(sys.argv[1]))[0]\n"
+        "for job in sys.argv[3:]:\n"
+        "    outline, _, pack = job.partition('+')\n"
+        "    data = export_outline(catalog, outline, 'pdf', pack=bool(pack)).data\n"
+        "Path(sys.argv[2]).write_bytes(data)\n")
+    alone, after = tmp_path / "alone.pdf", tmp_path / "after.pdf"
+    for out, jobs in ((alone, [OUTLINE]), (after, [f"{other}+pack", other, OUTLINE])):
+        subprocess.run([sys.executable, "-c", script, str(REPO / "site_data"), str(out),
+                        *jobs], check=True)
+    assert alone.read_bytes() == after.read_bytes()
+    assert alone.read_bytes() == export_outline(catalog, OUTLINE, "pdf").data
 
 
 # --- the lecturer pack ----------------------------------------------------------------

@@ -13,6 +13,7 @@ from second_classroom.cli import main
 from second_classroom.models import Vocab
 from second_classroom.sources import (
     host_of,
+    inferred_type,
     mislabelled_publisher,
     source_report,
     source_type,
@@ -38,6 +39,24 @@ LABELS = REPO / "tests" / "fixtures" / "check" / "source-labels"
 ])
 def test_source_type(source: dict[str, str], kind: str) -> None:
     assert source_type(source, VOCAB) == kind
+
+
+def test_inferred_type_takes_the_first_type_in_vocabulary_order() -> None:
+    # A host under domains of two types: the type listed first wins, whichever domain is
+    # the nearer parent (as scanning the lists in order found it).
+    vocab = Vocab(source_hosts={"官方": ["example.cn"], "转载": ["blog.example.cn"]})
+    assert inferred_type("https://a.blog.example.cn/x", vocab) == "官方"
+    vocab = Vocab(source_hosts={"转载": ["blog.example.cn"], "官方": ["example.cn"]})
+    assert inferred_type("https://a.blog.example.cn/x", vocab) == "转载"
+    assert inferred_type("https://example.cn/x", vocab) == "官方"
+
+
+def test_inferred_type_sees_a_changed_host_list() -> None:
+    vocab = Vocab(source_hosts={"官方": ["gov.cn"]})
+    assert inferred_type("https://www.moe.gov.cn/", vocab) == "官方"
+    vocab.source_hosts["官方"].remove("gov.cn")
+    vocab.source_hosts["媒体"] = ["moe.gov.cn"]
+    assert inferred_type("https://www.moe.gov.cn/", vocab) == "媒体"
 
 
 @pytest.mark.parametrize(("source", "named"), [

@@ -71,6 +71,13 @@ def by_severity(problems: Iterable[Problem]) -> list[Problem]:
 
 def display_path(file: Path) -> str:
     """Return the path as the editor would type it: relative to the working folder."""
+    if ".." not in file.parts:  # what relpath gives, without normalizing both paths again
+        if not file.is_absolute():
+            return file.as_posix()
+        cwd = os.getcwd()
+        text = file.as_posix()
+        if text.startswith(cwd + "/"):
+            return text[len(cwd) + 1:]
     try:
         rel = os.path.relpath(file)
     except ValueError:  # pragma: no cover - other drive on Windows

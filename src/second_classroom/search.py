@@ -54,9 +54,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import operator
 import re
 import time
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -128,7 +130,7 @@ def terms(text: str) -> set[str]:
         elif len(run) == 1:
             out.add(run)
         else:
-            out.update([run[i:i + 2] for i in range(len(run) - 1)])
+            out.update(map(operator.add, run, run[1:]))  # each character with the next
     return out
 
 
@@ -217,9 +219,14 @@ def _b36(n: int) -> str:
             return out
 
 
+_B36 = [_b36(n) for n in range(36 ** 2)]  # gaps are mostly small: looked up, not divided
+
+
 def encode_ids(ids: Sequence[int], total: int) -> str:
     """Return increasing record numbers as gaps in base 36, or as a bitset when shorter."""
-    listed = ",".join(_b36(i - prev) for prev, i in zip([0, *ids], ids, strict=False))
+    table, size = _B36, len(_B36)
+    listed = ",".join([table[gap] if gap < size else _b36(gap)
+                       for gap in map(operator.sub, ids, [0, *ids])])
     if len(listed) * 3 <= total // 2:  # a bitset's base64 is ~total/6 chars: skip trying
         return "." + listed
     bits = bytearray((total + 7) // 8)
@@ -263,6 +270,10 @@ def encode_weights(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> s
     return "~" + weights + "#" + base64.b64encode(data).decode("ascii")
 
 
+def _numbers() -> array[int]:
+    return array("I")
+
+
 def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, array[int]]]:
     """Return weight → term → record numbers (increasing) holding the term at that weight.
 
@@ -284,12 +295,9 @@ def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, array[int]]]:
         for weight in sorted(by_weight, reverse=True):
             fresh = by_weight[weight] - seen
             seen |= fresh
-            table = postings.setdefault(weight, {})
+            table = postings.setdefault(weight, defaultdict(_numbers))
             for term in fresh:
-                if term in table:
-                    table[term].append(number)
-                else:
-                    table[term] = array("I", (number,))
+                table[term].append(number)
     return postings
 
 
@@ -421,10 +429,13 @@ def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> Index
     out = AtomicOutput(site_dir / INDEX_DIR)
     staging = out.begin()
     try:
+        made: set[Path] = set()
         for name, data in files.items():
             path = staging / name
             with naming(path):
-                path.parent.mkdir(parents=True, exist_ok=True)
+                if path.parent not in made:  # one folder holds all but the manifest
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(path.parent)
                 path.write_bytes(data)
     except BaseException:
         out.discard()

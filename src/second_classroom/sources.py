@@ -30,12 +30,43 @@ def _on(host: str, domains: list[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
+# The host lists as a lookup table: domain -> (rank of its type in vocabulary order, type),
+# with the lists it was made from (a table is made again when they change).
+_TABLE: dict[int, tuple[list[tuple[str, list[str]]], dict[str, tuple[int, str]]]] = {}
+
+
+def _host_table(vocab: Vocab) -> dict[str, tuple[int, str]]:
+    items = list(vocab.source_hosts.items())
+    cached = _TABLE.get(id(vocab.source_hosts))
+    if cached is not None and cached[0] == items:
+        return cached[1]
+    table: dict[str, tuple[int, str]] = {}
+    for rank, (kind, hosts) in enumerate(items):
+        for domain in hosts:
+            table.setdefault(domain, (rank, kind))
+    _TABLE.clear()  # one vocabulary at a time
+    _TABLE[id(vocab.source_hosts)] = ([(k, list(v)) for k, v in items], table)
+    return table
+
+
 def inferred_type(url: str, vocab: Vocab) -> str:
-    """Return the source type the address's host is listed under, or ""."""
+    """Return the source type the address's host is listed under, or "".
+
+    The first type in vocabulary order with the host or one of its parent domains listed
+    (as `_on` would find them in turn): looked up per domain, not by scanning every list.
+    """
     host = host_of(url)
     if not host:
         return ""
-    return next((kind for kind, hosts in vocab.source_hosts.items() if _on(host, hosts)), "")
+    table = _host_table(vocab)
+    found = table.get(host)
+    start = host.find(".")
+    while start != -1:
+        hit = table.get(host[start + 1:])
+        if hit is not None and (found is None or hit[0] < found[0]):
+            found = hit
+        start = host.find(".", start + 1)
+    return found[1] if found else ""
 
 
 # A source without an address is a printed one: a publisher or journal names itself so.

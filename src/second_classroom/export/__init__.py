@@ -24,7 +24,7 @@ MEDIA_TYPES = {
 }
 # Bump when the output of any writer changes for the same document (also part of cache
 # keys, with a hash of this package's source, so a stale cache is never served).
-EXPORTER_VERSION = "1"
+EXPORTER_VERSION = "2"  # 2: PDF fonts desubroutinized (pdffonts.py)
 
 
 @dataclass

@@ -20,6 +20,7 @@ private copies (at 10,000 records, hundreds of MB per worker). A worker receives
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -172,6 +173,12 @@ class ExportStats:
 def _run(job: tuple[Document, str]) -> tuple[bytes, list[str]]:
     doc, fmt = job
     result = export_document(doc, fmt)
+    if multiprocessing.parent_process() is not None:
+        # An export worker holds little but its fonts, so a full collection is quick
+        # there, and it returns at once the tens of MB a PDF's fonts leave in reference
+        # cycles (fontTools' CFF objects), instead of letting the worker grow by them
+        # until the collector's rare full run.
+        gc.collect()
     return result.data, result.missing
 
 

@@ -18,6 +18,7 @@ from fpdf import FPDF
 
 from .document import Block, Document
 from .fonts import MISSING_MARK, Face, cjk_faces, coverage, fallback_faces
+from .pdffonts import add_face, release_faces
 
 PT = 25.4 / 72  # millimetres per point
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 26.0, 24.0, 28.0, 26.0
@@ -127,15 +128,16 @@ def to_pdf(doc: Document) -> PdfResult:
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
     for role, face in faces.items():
-        pdf.add_font(role, "", face.path, collection_font_number=face.index)
+        add_face(pdf, role, face)
     fallbacks = ["body"]
     for n, face in enumerate(extra):
-        pdf.add_font(f"fallback{n}", "", face.path, collection_font_number=face.index)
+        add_face(pdf, f"fallback{n}", face)
         fallbacks.append(f"fallback{n}")
     pdf.set_fallback_fonts(fallbacks, exact_match=False)
     for font in pdf.fonts.values():
         # Subsetting CFF fonts spends most of its time recomputing glyph bounding boxes
-        # for the font's bbox; the full font's bbox is still a correct bound for a subset.
+        # for the font's bbox; the full font's bbox is still a correct bound for a subset
+        # (pdffonts does the same for the faces it opens).
         ttfont = getattr(font, "ttfont", None)
         if ttfont is not None:
             ttfont.recalcBBoxes = False
@@ -262,7 +264,9 @@ def to_pdf(doc: Document) -> PdfResult:
             continue
         key = f"h{block.level}" if block.kind == "heading" else block.kind
         draw(block.full, _STYLES[key], block)
-    return PdfResult(bytes(pdf.output()), [f.name for f in extra], sorted(missing))
+    data = bytes(pdf.output())
+    release_faces(pdf)
+    return PdfResult(data, [f.name for f in extra], sorted(missing))
 
 
 def used_faces(doc: Document) -> list[Face]:

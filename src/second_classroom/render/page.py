@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -78,6 +79,7 @@ class RenderOptions:
     licence: str = ""  # the content licence of the data, as configured ("" = none stated)
 
 
+@lru_cache(maxsize=4096)  # a few values each, on thousands of pages
 def facet_url(facet: str, value: str, page: int = 1) -> str:
     """Return the URL of a facet value's listing page (page numbers from 1)."""
     base = f"{facet}/{quote(value)}/"

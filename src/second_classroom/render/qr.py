@@ -5,9 +5,15 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import re
 from concurrent.futures import Future, ProcessPoolExecutor
+from html import escape
+from itertools import chain, zip_longest
+from typing import Any
 
 import segno
+from segno import consts as segno_consts
+from segno import encoder
 
 # segno scores all eight mask patterns to pick the "best" one, which is ~85% of its time
 # (13 ms of 15 ms a code, measured). Every mask gives a valid code (ISO/IEC 18004); the
@@ -21,13 +27,129 @@ _pending: dict[tuple[str, str], tuple[Future[list[str]], int]] = {}
 _pool: ProcessPoolExecutor | None = None
 
 
-def _encode(url: str, title: str) -> str:
+_BORDER = 4
+_segno: Any = encoder  # segno's internals are untyped
+consts: Any = segno_consts
+
+
+def _encode_segno(url: str, title: str) -> str:
+    """Return the SVG as segno writes it: what `_encode` gives, byte for byte (the tests
+    compare them)."""
     out = io.BytesIO()
     segno.make_qr(url, error="m", mask=_MASK).save(
-        out, kind="svg", border=4, xmldecl=False, svgns=True, omitsize=True,
+        out, kind="svg", border=_BORDER, xmldecl=False, svgns=True, omitsize=True,
         title=title or None, svgclass="qr", lineclass=None, dark="#000", light="#fff",
     )
     return out.getvalue().decode("utf-8")
+
+
+# Placing the codewords and masking them took most of segno's time per code, module by
+# module in Python. Both depend on the data only bit for bit: with the mask fixed, a code is
+# the code of all-zero codewords of the same version with the modules of the 1 bits flipped.
+# So that code (its "blank") and the order the bits are placed in are made once per version,
+# by segno's own functions, and each code flips its bits in a copy.
+_BLANKS: dict[tuple[int, int, int], tuple[tuple[bytearray, ...], list[tuple[int, int]]]] = {}
+
+
+def _blank(version: int, error: int, bits: int) -> tuple[tuple[bytearray, ...],
+                                                        list[tuple[int, int]]]:
+    key = (version, error, bits)
+    if key in _BLANKS:
+        return _BLANKS[key]
+    size = _segno.calc_matrix_size(version)
+
+    def patterns() -> Any:
+        matrix = _segno.make_matrix(size, size)
+        _segno.add_finder_patterns(matrix, size, size)
+        _segno.add_alignment_patterns(matrix, size, size)
+        return matrix
+
+    # Where segno places bit k: label the bits (250 at a time: a module holds a byte).
+    places: list[tuple[int, int]] = []
+    for first in range(0, bits, 250):
+        matrix = patterns()
+        _segno.add_codewords(matrix, [3 + k - first if first <= k < first + 250 else 0
+                                      for k in range(bits)], version)
+        where = {row[j]: (i, j) for i, row in enumerate(matrix) for j in range(size)
+                 if row[j] >= 3}
+        places += [where[3 + k] for k in range(min(250, bits - first))]
+    matrix = patterns()
+    _segno.add_codewords(matrix, bytearray(bits), version)
+    _, matrix = _segno.find_and_apply_best_mask(matrix, size, size, _MASK)
+    _segno.add_format_info(matrix, version, error, _MASK)
+    _segno.add_version_info(matrix, version)
+    _BLANKS[key] = (tuple(matrix), places)
+    return _BLANKS[key]
+
+
+# make_final_message's remainder bits per version; the set bits of each byte, first = 0.
+_REMAINDER = {**dict.fromkeys((2, 3, 4, 5, 6), 7),
+              **dict.fromkeys((14, 15, 16, 17, 18, 19, 20, 28, 29, 30, 31, 32, 33, 34), 3),
+              **dict.fromkeys((21, 22, 23, 24, 25, 26, 27), 4)}
+_ONES = [tuple(k for k in range(8) if byte & (0x80 >> k)) for byte in range(256)]
+
+
+def _matrix(url: str) -> tuple[bytearray, ...]:
+    """Return the modules of segno.make_qr(url, error="m", mask=_MASK), row by row."""
+    error = _segno.normalize_errorlevel("m")
+    segments = _segno.prepare_data(url, None, None)
+    version = _segno.find_version(segments, error, eci=False, micro=False)
+    # segno.encoder._encode from here on (a QR code, no structured append, no ECI).
+    error = _segno.boost_error_level(version, error, segments, False, is_sa=False)
+    buff = _segno.Buffer()
+    ver_range = _segno.version_range(version)
+    for segment in segments:
+        _segno.write_segment(buff, segment, None, ver_range, False)
+    capacity = consts.SYMBOL_CAPACITY[version][error]
+    _segno.write_terminator(buff, capacity, None, len(buff))
+    _segno.write_padding_bits(buff, version, len(buff))
+    _segno.write_pad_codewords(buff, version, capacity, len(buff))
+    # segno.encoder.make_final_message, as codewords rather than one bit at a time: the
+    # data blocks interleaved, then the error correction blocks, then remainder bits (0).
+    data_blocks, error_blocks = _segno.make_blocks(consts.ECC[version][error], buff)
+    codewords = [c for blocks in (data_blocks, error_blocks)
+                 for c in chain.from_iterable(zip_longest(*blocks)) if c is not None]
+    bits = 8 * len(codewords) + _REMAINDER.get(version, 0)
+    blank, places = _blank(version, error, bits)
+    matrix = tuple(bytearray(row) for row in blank)
+    for index, codeword in enumerate(codewords):
+        for bit in _ONES[codeword]:
+            i, j = places[8 * index + bit]
+            matrix[i][j] ^= 1
+    return matrix
+
+
+_DARK_RUNS = re.compile(rb"[^\x00]+")
+
+
+def _svg(matrix: tuple[bytearray, ...], title: str) -> str:
+    """Return the SVG segno writes for `matrix` with `_encode_segno`'s options: a white
+    background path, then one path of the runs of dark modules, each move relative to
+    the end of the run before (segno.utils.matrix_to_lines)."""
+    width = len(matrix) + 2 * _BORDER
+    moves = []
+    px, py = 0, 0.0
+    y = _BORDER + 0.5
+    if not matrix[0][0]:  # matrix_to_lines yields an empty run before a light first module
+        moves.append(f"M{_BORDER} {y}h0")
+        px, py = _BORDER, y
+    for row in matrix:
+        for run in _DARK_RUNS.finditer(row):
+            x1, x2 = _BORDER + run.start(), _BORDER + run.end()
+            dy = y - py
+            moves.append(f"{'m' if moves else 'M'}{x1 - px} "
+                         f"{int(dy) if int(dy) == dy else dy}h{x2 - x1}")
+            px, py = x2, y
+        y += 1
+    paths = [f'<path fill="#fff" d="M0 0h{width}v{width}h-{width}z"/>',
+             f'<path stroke="#000" d="{"".join(moves)}"/>']
+    named = f"<title>{escape(title, quote=False)}</title>" if title else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {width}" '
+            f'class="qr">{named}{"".join(sorted(paths, key=len))}</svg>\n')
+
+
+def _encode(url: str, title: str) -> str:
+    return _svg(_matrix(url), title)
 
 
 def _encode_batch(items: list[tuple[str, str]]) -> list[str]:
