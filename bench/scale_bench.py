@@ -34,8 +34,18 @@ from second_classroom.catalog import load_catalog  # noqa: E402
 OUT = HERE / "out"
 
 
+def _what(url: str) -> str:
+    """Name the part of the search a fetched file is (for the byte breakdown)."""
+    name = url.rsplit("/", 1)[-1].split("?")[0]
+    for prefix, part in (("t", "shards"), ("w", "common terms"), ("d", "result files")):
+        if name[:1] == prefix and name[1:2].isdigit():
+            return part
+    return name
+
+
 def first_query_bytes(site: Path, data: Path) -> list[tuple[str, str, int, float]]:
-    """Return (type, query, bytes as served, ms to the first result) per query type."""
+    """Return (type, query, bytes as served, ms to the first result) per query type, and
+    print where each query's bytes went."""
     from conftest import CHROMIUM, CHROMIUM_ARGS, serve
     from playwright.sync_api import sync_playwright
 
@@ -53,6 +63,14 @@ def first_query_bytes(site: Path, data: Path) -> list[tuple[str, str, int, float
                                ".sc-search__input", ".sc-search__results li",
                                ".sc-search__status")
                 out.append((kind, query, visit.search.raw, visit.first_result_ms))
+                parts: dict[str, list[int]] = {}
+                for fetched, size in visit.search.files:
+                    parts.setdefault(_what(fetched), []).append(size)
+                print(f"    {kind}: gzip {visit.search.gzip / 1024:.0f} KB; " + "，".join(
+                    f"{part} {sum(sizes) / 1024:.1f} KB" + (f" ×{len(sizes)}" if len(sizes) > 1
+                                                           else "")
+                    for part, sizes in sorted(parts.items(), key=lambda p: -sum(p[1]))),
+                    flush=True)
             browser.close()
     finally:
         server.shutdown()
@@ -70,13 +88,14 @@ def bench(n: int, outlines: int, search_visit: bool) -> dict[str, object]:
         sizes = {p: p.stat().st_size for p in (work / "site").rglob("*") if p.is_file()}
         pages = {p: size for p, size in sizes.items() if p.suffix == ".html"}
         largest = max(pages, key=pages.__getitem__)
-        sitemap = (work / "site" / "sitemap.xml").read_text("utf-8").count("<loc>")
+        sitemaps = sorted((work / "site").glob("sitemap*.xml"))
+        sitemap = sum(p.read_text("utf-8").count("<url>") for p in sitemaps)
         figures: dict[str, object] = {
             "records": n, "seconds": cold.seconds, "pss_mb": cold.pss_mb,
             "rss_mb": cold.rss_mb, "files": len(sizes), "site_mb": sum(sizes.values()) / 1e6,
             "largest_page_kb": pages[largest] / 1024,
             "largest_page": largest.relative_to(work / "site").as_posix(),
-            "sitemap_urls": sitemap}
+            "sitemap_urls": sitemap, "sitemap_files": len(sitemaps)}
         if search_visit:
             queries = first_query_bytes(work / "site", config.parent / "site_data")
             for kind, query, raw, ms in queries:
@@ -105,7 +124,7 @@ def main() -> None:
         fq = r.get("first_query_kb_worst")
         print(f"| {n:,} | {seconds:.0f} | {seconds / n * 1000:.1f} | {r['pss_mb']:.0f} "
               f"| {r['rss_mb']:.0f} | {r['files']:,} | {r['largest_page_kb']:.0f} "
-              f"({r['largest_page']}) | {r['sitemap_urls']:,} | "
+              f"({r['largest_page']}) | {r['sitemap_urls']:,} in {r.get('sitemap_files', 1)} | "
               f"{'–' if fq is None else f'{fq:.0f}'} |")
     print(f"(first-query target < {FIRST_QUERY_TARGET // 1024} KB; 100,000 target: < 300 s, "
           "< 2048 MB PSS)")

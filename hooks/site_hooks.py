@@ -33,7 +33,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_build_date
 
-from second_classroom import chrome, diskerror, incremental, preview
+from second_classroom import chrome, diskerror, incremental, preview, sitemap
 from second_classroom.build import (
     BuildOptions,
     OptionsError,
@@ -325,9 +325,12 @@ def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
 
 def on_post_template(output: str, template_name: str, config: MkDocsConfig) -> str | None:
     """In a preview with data errors, the 404 page lists them too (a broken record's page
-    may be missing)."""
+    may be missing). A sitemap over the protocol's limits becomes an index of parts."""
     if _run.panel and template_name == "404.html":
         return preview.with_panel(output, _run.panel)
+    if template_name == "sitemap.xml" and not _run.unchanged:
+        return sitemap.write_split(output, config.site_url or "", Path(config.site_dir),
+                                   max_urls=_build().options.sitemap_urls)
     return None
 
 

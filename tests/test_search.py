@@ -18,6 +18,7 @@ from second_classroom.search import (
     build_index,
     characters,
     encode_ids,
+    encode_weights,
     name_weight,
     plain_text,
     search_doc,
@@ -38,10 +39,10 @@ def _doc(title: str, text: str = "", *, url: str = "x/", facets: dict[str, list[
 
 
 def _lines(files: dict[str, bytes]) -> dict[str, str]:
-    """Return term -> its postings, over every shard."""
+    """Return term -> its postings, over every shard and every common term's own file."""
     out = {}
     for name, data in files.items():
-        if name.rsplit("/", 1)[-1].startswith("t"):
+        if name.rsplit("/", 1)[-1].startswith(("t", "w")):
             for line in data.decode("utf-8").splitlines():
                 term, _, rest = line.partition("\t")
                 out[term] = rest
@@ -106,6 +107,67 @@ def test_every_term_is_in_the_shard_its_hash_names() -> None:
             k = int(name.rsplit("/t", 1)[1].removesuffix(".txt"))
             for line in data.decode("utf-8").splitlines():
                 assert shard_of(line.split("\t")[0], manifest["shards"]) == k
+
+
+def _decoded(line: str, total: int) -> dict[int, int]:
+    """Record number -> weight, from a term's line (as search-ui.js decodes it)."""
+    import base64
+
+    found: dict[int, int] = {}
+    for group in line.split("\t"):
+        if group[0] == "~":
+            weights, packed = group[1:].split("#")
+            radix = len(weights) + 1
+            per = max(k for k in range(1, 9) if radix ** k <= 256)
+            data = base64.b64decode(packed)
+            assert len(data) == -(-total // per)
+            for n in range(total):
+                code = data[n // per] // radix ** (n % per) % radix
+                if code:
+                    found.setdefault(n, int(weights[code - 1]))
+        elif group[1] == "#":
+            data = base64.b64decode(group[2:])
+            for n in range(total):
+                if data[n >> 3] >> (n & 7) & 1:
+                    found.setdefault(n, int(group[0]))
+        else:
+            n = 0
+            for gap in group[2:].split(","):
+                n += int(gap, 36)
+                found.setdefault(n, int(group[0]))
+    return found
+
+
+@pytest.mark.parametrize("weights", [[9], [9, 3], [9, 3, 1], [9, 6, 3, 1], [9, 7, 6, 3, 1],
+                                     [9, 8, 7, 6, 3, 1]])
+def test_a_common_term_can_carry_one_weight_code_per_record(weights: list[int]) -> None:
+    total = 101
+    groups = [(w, list(range(i, total, len(weights) + 1))) for i, w in enumerate(weights)]
+    code = encode_weights(groups, total)
+    assert code.startswith("~" + "".join(map(str, weights)) + "#")
+    assert _decoded(code, total) == {n: w for w, ids in groups for n in ids}
+
+
+def test_common_terms_get_files_of_their_own_and_shards_stay_small() -> None:
+    docs = [_doc(f"纪念馆{i}" if i % 3 else f"长征{i}", "长征精神、纪念" * (i % 2) + f"第{i}号")
+            for i in range(600)]
+    plain = build_index(docs, dense_bytes=10**9)
+    split = build_index(docs, dense_bytes=100)
+    assert json.loads(plain["manifest.json"])["dense"] == 0
+    manifest = json.loads(split["manifest.json"])
+    folder = manifest["dir"]
+    dense = split[f"{folder}/dense.txt"].decode("utf-8").splitlines()
+    assert manifest["dense"] == len(dense) and {"纪念", "长征"} <= set(dense)
+    for j, term in enumerate(dense):  # alone in its file, named by its line in dense.txt
+        assert split[f"{folder}/w{j}.txt"].decode("utf-8").split("\t")[0] == term
+    shards = [d for n, d in split.items() if n.rsplit("/", 1)[-1].startswith("t")]
+    assert all(term.encode("utf-8") not in shard for shard in shards for term in dense)
+    # Every term means the same records at the same weights either way.
+    before, after = _lines(plain), _lines(split)
+    assert before.keys() == after.keys()
+    assert all(_decoded(before[t], 600) == _decoded(after[t], 600) for t in before)
+    assert any(after[t].startswith("~") for t in dense)  # 纪念馆 in names, 纪念 in text…
+    assert max(len(after[t]) for t in dense) < max(len(before[t]) for t in dense)
 
 
 def test_facet_columns_follow_vocabulary_order() -> None:
@@ -205,6 +267,9 @@ def test_browser_decodes_what_python_encodes(browser: Any, site_url: str) -> Non
     cases = [[0, 5, 77], list(range(0, 300, 3)), list(range(290))]
     lines = [f"{w}{encode_ids(ids, 300)}" for w, ids in zip((9, 3, 1), cases, strict=True)]
     lines.append("\t".join(lines[:2]))  # a term in names of some records, text of others
+    lines.append(encode_weights([(9, cases[0]), (3, [i for i in cases[1] if i not in cases[0]]),
+                                 (1, [i for i in cases[2] if i % 3])], 300))
+    lines.append(encode_weights([(8, cases[0]), (1, [i for i in cases[2] if i % 7 == 1])], 300))
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.goto(site_url)
@@ -214,6 +279,10 @@ def test_browser_decodes_what_python_encodes(browser: Any, site_url: str) -> Non
     assert got[1] == [[i, 3] for i in cases[1]]
     assert got[2] == [[i, 1] for i in cases[2]]
     assert dict(got[3]) == {**{i: 3 for i in cases[1]}, **{i: 9 for i in cases[0]}}
+    assert dict(got[4]) == _decoded(lines[4], 300) and len(got[4]) == len(_decoded(lines[4], 300))
+    assert dict(got[4])[0] == 9 and dict(got[4])[3] == 3 and dict(got[4])[1] == 1
+    assert dict(got[5]) == _decoded(lines[5], 300) and dict(got[5])[5] == 8  # 5 to a byte
+    assert len(got[5]) == len(cases[0]) + len([i for i in cases[2] if i % 7 == 1])
 
 
 def test_index_ahead_writes_the_same_index_in_a_worker(tmp_path: Path, catalog: Catalog,

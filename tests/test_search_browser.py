@@ -271,3 +271,54 @@ def test_search_survives_a_rebuild_while_the_page_is_open(tmp_path: Path, browse
         context.close()
     finally:
         server.shutdown()
+
+
+SEARCH_ALL = """async ([root, queries]) => {
+  const ui = await import(root + "assets/search-ui.js");
+  const out = [];
+  for (const q of queries) {
+    const found = await ui.search(root, q);
+    const rest = await found.more();
+    out.push({total: found.total, partial: found.partial, suggestion: found.suggestion,
+              urls: [...found.items, ...rest].map((i) => i.url)});
+  }
+  return out;
+}"""
+
+
+def test_common_terms_in_files_of_their_own_find_the_same(tmp_path: Path, browser: Any,
+                                                          built_site: Path,
+                                                          catalog: Catalog) -> None:
+    """Every term written as a common term (dense.txt, w<j>.txt, weight codes): each query
+    type gives the same results, in the same order, as the sample's own index."""
+    import json
+    import shutil
+
+    from conftest import serve
+
+    from second_classroom.search import build_index, facet_order, search_docs
+
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    files = build_index(search_docs(catalog), facet_order(catalog), dense_bytes=0)
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["shards"] == 1 and manifest["dense"] > 1000
+    for name, data in files.items():
+        (site / "searchindex" / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / "searchindex" / name).write_bytes(data)
+    queries = [c["q"] for c in CASES] + ["纪念馆", "zunyi", "zyhy", "遵義會議", "井岗山",
+                                         "毛泽东故居纪念馆", "党", "1935", "韦拨群"]
+    results = []
+    for root in (built_site, site):
+        server, url = serve(root)
+        try:
+            context = browser.new_context(viewport=PHONE, locale="zh-CN")
+            page = context.new_page()
+            page.goto(url)
+            got = page.evaluate(SEARCH_ALL, [url, queries])
+            context.close()
+        finally:
+            server.shutdown()
+        results.append([{**r, "urls": [u.removeprefix(url) for u in r["urls"]]} for r in got])
+    assert sum(r["total"] for r in results[0]) > 200
+    assert results[1] == results[0]

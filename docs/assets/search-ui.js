@@ -246,14 +246,33 @@ export function soundTable(idx) {
   return fetched(idx.base + "sound.txt", async (r) => parseFold(await r.text()));
 }
 
+/** Load dense.txt, once per index: common terms, each in a file of its own (w<line>.txt). */
+function denseTerms(idx) {
+  if (!idx.dense) return Promise.resolve(new Map());
+  return fetched(idx.base + "dense.txt", async (r) => new Map(
+    (await r.text()).split("\n").filter(Boolean).map((term, j) => [term, j])));
+}
+
+/** The file holding `term`'s line: its own for a common term, else its shard. */
+async function termFile(idx, term) {
+  const dense = await denseTerms(idx);
+  return dense.has(term) ? lines(`${idx.base}w${dense.get(term)}.txt`)
+    : shard(idx, shardOf(term, idx.shards));
+}
+
 function shard(idx, k) {
-  return fetched(`${idx.base}t${k}.txt`, async (r) => {
-    const lines = new Map();
+  return lines(`${idx.base}t${k}.txt`);
+}
+
+/** Load a file of term lines: Map term -> its record lists. */
+function lines(url) {
+  return fetched(url, async (r) => {
+    const byTerm = new Map();
     for (const line of (await r.text()).split("\n")) {
       const tab = line.indexOf("\t");
-      if (tab > 0) lines.set(line.slice(0, tab), line.slice(tab + 1));
+      if (tab > 0) byTerm.set(line.slice(0, tab), line.slice(tab + 1));
     }
-    return lines;
+    return byTerm;
   });
 }
 
@@ -262,6 +281,22 @@ export function decodePostings(line, total) {
   const found = new Map();
   if (!line) return found;
   for (const group of line.split("\t")) {
+    if (group[0] === "~") {
+      // A common term: one code per record (search.py encode_weights), 0 = not held,
+      // i = the i-th weight listed before "#"; `per` codes a byte, as base-`radix`
+      // digits, least significant first.
+      const hash = group.indexOf("#");
+      const weights = Array.from(group.slice(1, hash), Number);
+      const radix = weights.length + 1;
+      let per = 1;
+      while (radix ** (per + 1) <= 256) per++;
+      const bytes = atob(group.slice(hash + 1));
+      for (let n = 0; n < total; n++) {
+        const code = Math.floor(bytes.charCodeAt(Math.floor(n / per)) / radix ** (n % per)) % radix;
+        if (code && !found.has(n)) found.set(n, weights[code - 1]);
+      }
+      continue;
+    }
     const weight = Number(group[0]);
     const body = group.slice(2);
     if (group[1] === "#") {
@@ -459,7 +494,7 @@ export async function search(root, query, filters = {}) {
 /** Fetch the postings of groups of alternative terms: one Map record -> weight per group. */
 async function postings(idx, groups) {
   const all = [...new Set(groups.flat())];
-  const shards = await Promise.all(all.map((t) => shard(idx, shardOf(t, idx.shards))));
+  const shards = await Promise.all(all.map((t) => termFile(idx, t)));
   const byTerm = new Map(all.map((t, i) => [t, decodePostings(shards[i].get(t), idx.docs)]));
   return groups.map((alternatives) => {
     if (alternatives.length === 1) return byTerm.get(alternatives[0]);
@@ -577,6 +612,7 @@ async function searchIn(idx, root, query, filters) {
   const chosen = Object.fromEntries(Object.entries(filters).filter(([, v]) => v.length));
   const filtering = Object.keys(chosen).length > 0;
   if (filtering || facetsWanted) await loadFilters(root);
+  denseTerms(idx); // fetched alongside fold.txt: which terms have files of their own
   const table = await foldTable(idx);
   const folded = foldChinese(query, table);
   const terms = queryTerms(folded);

@@ -93,6 +93,7 @@ class BuildOptions:
     province_chart: str = "grid"  # 红色地标 page: "grid" (province tiles) or "bars"
     open_data: bool = True  # write /data/ (JSON, CSV, GeoJSON, schemas) and 数据下载
     licence: str = ""  # content licence stated on 数据下载, e.g. "CC BY 4.0"; "" = none
+    sitemap_urls: int = 50_000  # more pages: sitemap.xml indexes sitemap-1.xml, …
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None, where: str) -> BuildOptions:
@@ -114,8 +115,11 @@ class BuildOptions:
             expected = type(getattr(defaults, key))
             if not isinstance(value, expected) or (expected is not bool
                                                    and isinstance(value, bool)):
-                kind = "true 或 false" if expected is bool else "文字"
+                kind = "true 或 false" if expected is bool else \
+                    "正整数" if expected is int else "文字"
                 raise OptionsError(f"{where}.{key} 应为{kind}，实际是“{value}”")
+            if expected is int and value < 1:
+                raise OptionsError(f"{where}.{key} 应为正整数，实际是“{value}”")
             if key in CHOICES and value not in CHOICES[key]:
                 raise OptionsError(f"{where}.{key} 只能是 {' 或 '.join(CHOICES[key])}，"
                                    f"实际是“{value}”")

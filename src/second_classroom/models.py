@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import sys
 from collections.abc import Callable, Iterator
 from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field, replace
@@ -46,7 +47,7 @@ QUOTE_KIND = "quotes"  # the kind `[[quote:ID]]` in any text refers to
 DESCRIPTION_CHARS = 120  # a page description cut from Markdown: what search engines show
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RefUse:
     """A reference from one record to another, with where it was written."""
 
@@ -443,7 +444,7 @@ class Ref(FieldType):
             ctx.report(scalar.mark, "bad-id",
                        f"字段 {where} 应为记录编号（小写字母、数字和连字符），实际是“{text}”")
             return MISSING
-        ctx.refs.append(RefUse(self.kind, text, where, scalar.mark))
+        ctx.refs.append(RefUse(self.kind, text, sys.intern(where), scalar.mark))
         return text
 
     def json_schema(self) -> dict[str, Any]:
@@ -475,7 +476,7 @@ class Term(FieldType):
                        f"字段 {where} 的值“{text}”不在词表 vocab.yml 的 {self.vocabulary} 中"
                        + _did_you_mean(text, allowed))
             return MISSING
-        return text
+        return sys.intern(text)  # one string per term however many records use it
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "x-vocabulary": self.vocabulary}
@@ -596,7 +597,7 @@ class ListOf(FieldType):
             if value is MISSING:
                 continue
             if isinstance(value, str):  # where each listed text was written (check.py)
-                ctx.marks[f"{where}[{i + 1}]"] = child.mark
+                ctx.marks[sys.intern(f"{where}[{i + 1}]")] = child.mark  # shared paths
             if self.unique and isinstance(value, str):
                 if value in seen:
                     ctx.report(child.mark, "duplicate-item", f"字段 {where} 中“{value}”重复出现")
@@ -672,8 +673,8 @@ class Struct(FieldType):
                 continue  # the key is written: not reported as missing below
             value = spec.type.convert(child, ctx, full)
             if value is not MISSING:
-                values[name] = value
-                ctx.marks[full] = child.mark
+                values[spec.name] = value  # the declared name: one string for all records
+                ctx.marks[sys.intern(full)] = child.mark  # records share field paths
         written = {k.split("：")[0] for k in node_keys(node)}  # a slip is reported already
         for spec in self.fields:
             if spec.required and spec.name not in values and spec.name not in written:

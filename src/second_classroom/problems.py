@@ -29,9 +29,9 @@ class Problem:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mark:
-    """A 1-based position in a source file."""
+    """A 1-based position in a source file (immutable, so loading shares equal ones)."""
 
     line: int
     column: int

@@ -24,12 +24,19 @@ role, 1 for every other text field and vocabulary term. Facets (栏目 省份 �
 are columns of value numbers per record, fetched only when the visitor opens 筛选.
 
 Layout under `<site>/searchindex/` (the format is read by search-ui.js; keep them in step):
-- `manifest.json`: {"version", "docs", "shards", "dir", "lists"}; short-lived, fetched
-  first; `lists` names the listing pages offered when nothing is found;
+- `manifest.json`: {"version", "docs", "shards", "dense", "dir", "lists"}; short-lived,
+  fetched first; `lists` names the listing pages offered when nothing is found;
 - `<dir>/t<k>.txt`: shard k of the terms. A line is `term`, then tab-separated groups
   `<weight>.<ids>` (ids in base 36, each after the first as a gap from the previous) or
   `<weight>#<bitset>` (base64, bit i = record i; used when shorter, i.e. common terms);
   a term's shard is its hash (see `shard_of`) modulo the shard count;
+- `<dir>/dense.txt` (when "dense" > 0): the common terms, one a line, whose lines are too
+  long for a shard (`DENSE_BYTES`); the term on line j is alone in `<dir>/w<j>.txt`, so a
+  query pays for its own terms and not for a shard's worth of others (at 100,000 records
+  the common terms are 2 % of the terms and 93 % of the bytes). Their line may hold one
+  group `~<weights>#<codes>` instead (`encode_weights`: a code per record, several
+  to a byte); dense.txt is
+  fetched with fold.txt;
 - `<dir>/d<i>.json`: record i for the result list: url, title, 栏目, excerpt text, and
   when it has them its aliases (`a`) and the pinyin of its name and aliases (`p`, one
   spelling per name, runs separated by `/`: `zun yi hui yi hui zhi`);
@@ -50,8 +57,9 @@ import json
 import operator
 import re
 import time
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +74,7 @@ from .models import FACETS, KINDS, Markdown, Record, Struct, Term, Text, field_v
 from .output import AtomicOutput
 from .spelling import fold_file, name_terms, reading_runs, sound_file, spelled
 
-VERSION = 2
+VERSION = 3  # 3: dense.txt and w<j>.txt
 NAME_WEIGHTS = range(6, 10)  # 9 for the shortest names, 6 for long ones
 LEAD_WEIGHT = 3  # the fields a kind declares as its summary (RecordKind.search_lead)
 TEXT_WEIGHT = 1
@@ -74,6 +82,7 @@ SKIPPED_FIELDS = ("sources", "images")  # citations and photo credits are not co
 ALIASES_FIELD = "aliases"  # indexed at name weight, like the name
 EXCERPT_CHARS = 1200  # of a record's text kept for result excerpts
 SHARD_BYTES = 16_384  # aim for shards about this size (before gzip)
+DENSE_BYTES = 2048  # a term whose line is longer gets a file of its own (see build_index)
 AHEAD_MIN = 2000  # records; below this a worker process costs more than it saves
 KIND_FILTER = "栏目"  # the filter by kind of record; the others are declared facets
 # Filters as the search UI names them -> the facet slug their values come from.
@@ -213,7 +222,7 @@ def _b36(n: int) -> str:
 _B36 = [_b36(n) for n in range(36 ** 2)]  # gaps are mostly small: looked up, not divided
 
 
-def encode_ids(ids: list[int], total: int) -> str:
+def encode_ids(ids: Sequence[int], total: int) -> str:
     """Return increasing record numbers as gaps in base 36, or as a bitset when shorter."""
     table, size = _B36, len(_B36)
     listed = ",".join([table[gap] if gap < size else _b36(gap)
@@ -227,12 +236,52 @@ def encode_ids(ids: list[int], total: int) -> str:
     return "#" + packed if len(packed) < len(listed) else "." + listed
 
 
-def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, list[int]]]:
+def codes_per_byte(radix: int) -> int:
+    """Return how many codes of `radix` values one byte holds (radix ** k ≤ 256)."""
+    per = 1
+    while radix ** (per + 1) <= 256:
+        per += 1
+    return per
+
+
+def encode_weights(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> str:
+    """Return a term's record lists, one per weight, as one group `~<weights>#<base64>`.
+
+    `groups` are (weight, increasing record numbers), highest weight first, disjoint (a
+    record is listed once per term). Each record gets a code: 0 for none, i for the i-th
+    weight, so radix = len(groups) + 1 values; a byte holds `codes_per_byte(radix)` of
+    them, record n's in byte n // per as digit n % per of the byte in base radix (least
+    significant first). A common term held at two weights costs 1.6 bits a record
+    instead of two bitsets (5 codes in a byte), at three weights 2 bits instead of three.
+    """
+    radix = len(groups) + 1
+    per = codes_per_byte(radix)
+    codes = bytearray(-(-total // per) * per)
+    for code, (_, ids) in enumerate(groups, 1):
+        for n in ids:
+            codes[n] = code
+    # Digit i of every byte at once: the i-th codes of all bytes as one whole number,
+    # times radix ** i. No byte carries over: every byte's digits sum below radix ** per.
+    packed = 0
+    for i in range(per):
+        packed += int.from_bytes(codes[i::per], "little") * radix ** i
+    data = packed.to_bytes(len(codes) // per, "little")
+    weights = "".join(str(w) for w, _ in groups)
+    return "~" + weights + "#" + base64.b64encode(data).decode("ascii")
+
+
+def _numbers() -> array[int]:
+    return array("I")
+
+
+def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, array[int]]]:
     """Return weight → term → record numbers (increasing) holding the term at that weight.
 
-    A record is listed once per term, under the highest weight it has the term at.
+    A record is listed once per term, under the highest weight it has the term at. The
+    numbers are arrays of 4-byte integers, not lists (8-byte pointers): at 100,000 records
+    there are ~31 million of them.
     """
-    postings: dict[int, dict[str, list[int]]] = {}
+    postings: dict[int, dict[str, array[int]]] = {}
     for number, doc in enumerate(docs):
         by_weight: dict[int, set[str]] = {}
         for weight, text in doc.fields:
@@ -246,7 +295,7 @@ def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, list[int]]]:
         for weight in sorted(by_weight, reverse=True):
             fresh = by_weight[weight] - seen
             seen |= fresh
-            table = postings.setdefault(weight, defaultdict(list))
+            table = postings.setdefault(weight, defaultdict(_numbers))
             for term in fresh:
                 table[term].append(number)
     return postings
@@ -268,18 +317,29 @@ def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
     return {"facets": list(FILTERS), "values": values, "columns": columns}
 
 
-def build_index(docs: list[SearchDoc], order: Iterable[str] = ()) -> dict[str, bytes]:
+def build_index(docs: list[SearchDoc], order: Iterable[str] = (),
+                dense_bytes: int = DENSE_BYTES) -> dict[str, bytes]:
     """Return the index files (path under searchindex/ → bytes) for `docs`.
 
     `order` lists facet values in the order the filters should show them (vocabularies).
     The same docs always give the same bytes.
     """
     total = len(docs)
-    groups: dict[str, list[str]] = {}
+    lists: dict[str, list[tuple[int, array[int]]]] = {}
     for weight, table in sorted(_postings(docs).items(), reverse=True):
         for term, ids in table.items():
-            groups.setdefault(term, []).append(f"{weight}{encode_ids(ids, total)}")
-    lines = [(term, term + "\t" + "\t".join(groups[term])) for term in sorted(groups)]
+            lists.setdefault(term, []).append((weight, ids))
+    lines: list[tuple[str, str]] = []
+    dense: list[str] = []
+    for term in sorted(lists):
+        line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in lists[term])
+        if len(line) <= dense_bytes:
+            lines.append((term, line))
+            continue
+        # A common term: its own file, so that a query pays for its own terms only and
+        # not for those a shard shares with it; one weight code per record when shorter.
+        packed = term + "\t" + encode_weights(lists[term], total)
+        dense.append(packed if len(packed) < len(line) else line)
     size = sum(len(line.encode("utf-8")) + 1 for _, line in lines)
     shards = 1
     while size / shards > SHARD_BYTES and shards < 4096:
@@ -288,6 +348,11 @@ def build_index(docs: list[SearchDoc], order: Iterable[str] = ()) -> dict[str, b
     for term, line in lines:
         texts[shard_of(term, shards)].append(line)
     files = {f"t{k}.txt": ("\n".join(t) + "\n").encode("utf-8") for k, t in enumerate(texts)}
+    if dense:
+        files["dense.txt"] = ("\n".join(line.split("\t", 1)[0] for line in dense)
+                              + "\n").encode("utf-8")
+        files.update({f"w{j}.txt": (line + "\n").encode("utf-8")
+                      for j, line in enumerate(dense)})
     contextual: dict[str, set[str]] = {}
     for number, doc in enumerate(docs):
         entry: dict[str, Any] = {"u": doc.url, "t": doc.title, "k": doc.kind, "x": doc.excerpt}
@@ -303,7 +368,7 @@ def build_index(docs: list[SearchDoc], order: Iterable[str] = ()) -> dict[str, b
         if any(spellings):
             entry["p"] = spellings
         files[f"d{number}.json"] = _json(entry)
-    index_chars = {ch for term in groups for ch in term if _IDEOGRAPH.match(ch)}
+    index_chars = {ch for term in lists for ch in term if _IDEOGRAPH.match(ch)}
     files["fold.txt"] = fold_file(index_chars)
     files["sound.txt"] = sound_file(index_chars, contextual)
     files["facets.json"] = _json(_facet_file(docs, {v: i for i, v in enumerate(order)}))
@@ -312,10 +377,10 @@ def build_index(docs: list[SearchDoc], order: Iterable[str] = ()) -> dict[str, b
         digest.update(name.encode() + b"\0" + files[name])
     folder = digest.hexdigest()[:12]
     out = {f"{folder}/{name}": data for name, data in files.items()}
-    lists = [[k.label, f"{k.name}/"] for k in KINDS.values()
-             if any(d.kind == k.label for d in docs)]
+    listings = [[k.label, f"{k.name}/"] for k in KINDS.values()
+                if any(d.kind == k.label for d in docs)]
     out["manifest.json"] = _json({"version": VERSION, "docs": total, "shards": shards,
-                                  "dir": folder, "lists": lists})
+                                  "dense": len(dense), "dir": folder, "lists": listings})
     return out
 
 
@@ -378,7 +443,7 @@ def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> Index
     out.commit()
     manifest = json.loads(files["manifest.json"])
     term_count = sum(data.count(b"\n") for name, data in files.items()
-                     if name.rsplit("/", 1)[-1].startswith("t"))
+                     if name.rsplit("/", 1)[-1].startswith(("t", "w")))
     return IndexResult(records=len(docs), terms=term_count, shards=manifest["shards"],
                        bytes=sum(len(d) for d in files.values()),
                        seconds=time.perf_counter() - start, folder=out.target)
@@ -391,7 +456,19 @@ def index_ahead(catalog: Catalog, site_dir: Path) -> Future[IndexResult]:
     on the second core meanwhile. Small sites, or one core, are indexed right here. Wait
     for the result before touching `site_dir` again (publishing or discarding it).
     """
-    docs = search_docs(catalog)
-    return ahead(write_docs, docs, facet_order(catalog), Path(site_dir),
-                 inline=len(docs) < AHEAD_MIN)
+    if len(catalog.records) < AHEAD_MIN:
+        return ahead(write_docs, search_docs(catalog), facet_order(catalog), Path(site_dir),
+                     inline=True)
+    # The worker is handed each record's values and makes the search documents itself:
+    # this process neither spends the time nor holds them while the pages render (at
+    # 100,000 records they are ~0.4 GB, kept by the pool until the index is written).
+    records = [(r.kind, r.id, r.data) for k in KINDS for r in catalog.by_kind[k]]
+    return ahead(_write_from, records, facet_order(catalog), Path(site_dir), inline=False)
+
+
+def _write_from(records: list[tuple[str, str, dict[str, Any]]], order: list[str],
+                site_dir: Path) -> IndexResult:
+    """Write the index of records handed over as (kind, id, data) (a worker's job)."""
+    docs = [search_doc(Record(kind, record_id, "", data)) for kind, record_id, data in records]
+    return write_docs(docs, order, site_dir)
 
