@@ -142,6 +142,8 @@ def test_preview_reloads_shows_errors_and_recovers(project: Path, server: str,
         assert "site_data/sites/hongqiqu-jinianguan.yml:1:5:" in panel
         assert "全角冒号" in panel
         assert page.locator("#sc-preview-errors img").count() == 0
+        # The page shown is the last that passed: with the edit (made by a quick rebuild).
+        assert "预览自动刷新甲乙" in page.inner_text("article")
         page.screenshot(path=str(artifacts / "preview-error-panel.png"), full_page=True)
         status, body = _get(server, timeout=10)  # another page, still served, also marked
         assert status == 200 and "sc-preview-errors" in body

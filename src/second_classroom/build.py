@@ -268,6 +268,8 @@ class SiteBuild:
         """
         records = list(self.records.values()) if only is None else only
         count = len(records)
+        if only is None:  # a whole build asks the engine afresh (the preview's panel may
+            self.shells = {}  # have come or gone); a quick rebuild reuses its shells
         shells = self.shells
         for record in records:
             key = (record.kind, bool(record.description))

@@ -151,6 +151,7 @@ def quick_done(update: Update, pending: Iterable[Pending | None]) -> None:
     """Record that `update` was written; `pending` is what it left writing meanwhile."""
     if session.snapshot is not None:
         apply(session.snapshot, update)
+        _last_good[session.snapshot.root.resolve()] = update.build  # shown if data breaks
     session.pending = [job for job in pending if job is not None]
 
 
