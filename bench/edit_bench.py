@@ -157,11 +157,11 @@ def bench(n: int, timeout: float, keep: Path | None) -> None:
             marker = "编辑基准改名纪念馆"
             record.write_text(text.replace(name, f"name: {marker}"), "utf-8")
             checks = {"its page": shows(page, url, marker),
-                      "province facet page": shows(page, facet, marker),
-                      "search": search(marker)}
+                      "province facet page": shows(page, facet, marker)}
             if citing is not None:
                 checks["a page citing it"] = shows(
                     page, base + f"{citing.parent.name}/{citing.stem}/", marker)
+            checks["search"] = search(marker)  # last: written after the pages
             follow("edit", checks, timeout)
 
             added = data / "sites" / "site-00000-bench.yml"  # sorts first: on page 1 of listings
