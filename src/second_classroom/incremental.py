@@ -10,8 +10,10 @@ which pages show them:
 - record pages: the changed records', those of records they name or that name them (before
   and after the change: their related lists show titles), those whose nearest sites or
   downloads changed;
-- listing pages: every listing but the facet pages is made again (cheap) and kept only if
-  it differs; facet pages only for the facet values the changed records had or have;
+- listing pages: the home page, boards, updates, 党史上的今天 and the data page are made
+  again; the listings of the changed records' kinds (and of kinds that count a facet value
+  a record joined or left); of a facet value a record joined or left, all its pages, of
+  one it stayed in, the page that lists it. Each is written only if it differs;
 - posters of the changed records, and the files shared by many records (feed, near-me,
   calendars, 党史上的今天) when they differ from what is on disk.
 
