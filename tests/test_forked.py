@@ -39,3 +39,34 @@ def test_a_cancelled_job_stops_at_once_and_leaves_no_process(tmp_path: Path) -> 
         os.waitpid(pid, os.WNOHANG)  # already reaped: no zombie left
     assert not marker.exists()
     job.cancel()  # twice is harmless
+
+
+_PARENT_GONE = """
+import os, time
+from second_classroom.forked import ForkedJob
+
+def work():
+    time.sleep(0.5)  # the parent has closed its end by then: the result cannot go back
+    return "x" * 1_000_000
+
+for attempt in range(1):  # like a server's loop, which logs an error and goes on
+    try:
+        job = ForkedJob(work)
+        os.close(job._read)
+    except Exception:
+        pass
+    print("went on", flush=True)
+"""
+
+
+def test_a_child_whose_parent_is_gone_ends_and_never_runs_the_parents_code() -> None:
+    """A forked child that cannot hand its result back ends there: before, the broken
+    pipe's exception carried it back into the parent's code, and under `mkdocs serve`
+    (whose loop catches errors) the server went on running twice."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _PARENT_GONE], capture_output=True,
+                          text=True, timeout=60)
+    # The output pipe closes only when the child has ended too.
+    assert done.stdout.count("went on") == 1, done.stdout

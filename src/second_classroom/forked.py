@@ -35,17 +35,22 @@ class ForkedJob(Generic[T]):
         if self._pid != 0:
             gc.unfreeze()
         if self._pid == 0:  # pragma: no cover - runs in the child (coverage does not see it)
-            os.close(read)
+            # Whatever happens (the parent gone, the pipe broken), the child ends here: an
+            # exception must never carry it back into the parent's code, where it would
+            # go on as a second copy of the program (a second `mkdocs serve`).
             try:
-                payload = pickle.dumps((True, work()))
-            except BaseException as exc:  # noqa: BLE001 - handed to the parent
+                os.close(read)
                 try:
-                    payload = pickle.dumps((False, exc))
-                except Exception:  # noqa: BLE001 - an exception that cannot be pickled
-                    payload = pickle.dumps((False, RuntimeError(repr(exc))))
-            with os.fdopen(write, "wb") as out:
-                out.write(payload)
-            os._exit(0)
+                    payload = pickle.dumps((True, work()))
+                except BaseException as exc:  # noqa: BLE001 - handed to the parent
+                    try:
+                        payload = pickle.dumps((False, exc))
+                    except Exception:  # noqa: BLE001 - an exception that cannot be pickled
+                        payload = pickle.dumps((False, RuntimeError(repr(exc))))
+                with os.fdopen(write, "wb") as out:
+                    out.write(payload)
+            finally:
+                os._exit(0)
         os.close(write)
         self._read = read
         self._done = False
