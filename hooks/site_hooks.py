@@ -15,7 +15,6 @@ import logging
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -42,8 +41,6 @@ from second_classroom.build import (
     build_cache,
     input_fingerprint,
 )
-from second_classroom.export.batch import export_all
-from second_classroom.forked import ForkedJob
 from second_classroom.incremental import Stamp
 from second_classroom.models import Record
 from second_classroom.output import WarningCounter
@@ -58,7 +55,6 @@ from second_classroom.security import (
 )
 
 log = logging.getLogger("mkdocs.hooks.second_classroom")
-_background = ThreadPoolExecutor(max_workers=1)  # a quick rebuild's downloads
 
 
 class _Run:
@@ -418,18 +414,10 @@ def _engine_inputs(config: MkDocsConfig, data: Path) -> dict[str, Stamp]:
                  *([Path(config.theme.custom_dir)] if config.theme.custom_dir else [])}:
         if path.is_dir():
             found.update(incremental.stamps(path))
-        elif (st := _stat(path)) is not None:
+        elif (st := incremental.stamp(path)) is not None:
             found[str(path)] = st
     data = data.absolute()
     return {p: st for p, st in found.items() if data not in Path(p).absolute().parents}
-
-
-def _stat(path: Path) -> Stamp | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def _quick_rebuild() -> bool:
@@ -469,27 +457,12 @@ def _quick_rebuild() -> bool:
         assert file.page is not None
         _populate_page(file.page, config, files)
         _build_page(file.page, config, files.documentation_pages(), nav, _run.env)
-    for stale in update.stale:
-        (site_dir / stale).unlink(missing_ok=True)
-    for asset in update.assets:
-        target = site_dir / asset.uri
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(asset.content, encoding="utf-8")
-    build = update.build
-    if build.render.pictures is not None:
-        build.render.pictures.write(site_dir, build.project / ".cache" / "images")
-    dates = build.page_dates()
-    if dates != (_run.dates, _run.data_date) or build.records.keys() != before.keys():
+    dates = update.build.page_dates()
+    if dates != (_run.dates, _run.data_date) or update.build.records.keys() != before.keys():
         _run.dates, _run.data_date = dates
         _build_theme_template("sitemap.xml", _run.env, files, config, nav)
-    # Written meanwhile by a forked copy of this process; the next rebuild waits for it.
-    data = ForkedJob(lambda: build.write_search_and_data(site_dir))
-    exports = None
-    if update.exports and build.options.downloads:  # seconds each: in the background too
-        exports = _background.submit(
-            export_all, build.catalog, site_dir, build.project / build.options.export_cache,
-            author=build.render.site_name, outline_ids=update.exports)
-    preview.quick_done(update, [data, exports])
+    # Search index, open data, downloads: written meanwhile; the next save stops them.
+    preview.quick_done(update, incremental.write_rest(update, site_dir))
     log.info("快速更新：%d 条记录有改动，重写 %d 个记录页、%d 个列表页，用时 %.2f 秒",
              len(update.changed), len(update.records), len(update.pages),
              time.perf_counter() - start)

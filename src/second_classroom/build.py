@@ -45,6 +45,7 @@ from .output import (
 from .pictures import PictureSet
 from .problems import Problem
 from .render import (
+    Asset,
     Page,
     RenderOptions,
     listing_pages,
@@ -385,11 +386,7 @@ class SiteBuild:
         Raises search.SearchIndexError if the index could not be written.
         """
         report = BuildReport()
-        for asset in site_assets(self.catalog, self.render):
-            target = site_dir / asset.uri
-            with naming(target):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(asset.content, encoding="utf-8")
+        write_assets(site_dir, site_assets(self.catalog, self.render))
         if (data_job := self.data_job) is not None:  # /data/, written on the second core
             self.data_job = None
             start = time.perf_counter()
@@ -440,6 +437,16 @@ class SiteBuild:
         if (output := self.output) is not None:
             self.output = None
             output.discard()
+
+
+def write_assets(site_dir: Path, assets: Iterable[Asset]) -> None:
+    """Write files that go out as they are (posters, feed, near-me, calendars) under
+    `site_dir`; a full disk names the file."""
+    for asset in assets:
+        target = site_dir / asset.uri
+        with naming(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(asset.content, encoding="utf-8")
 
 
 BUILD_CACHE = ".cache/build"  # the fingerprints of the last builds, under the project

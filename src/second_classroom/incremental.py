@@ -18,7 +18,7 @@ which pages show them:
   calendars, 党史上的今天) when they differ from what is on disk.
 
 The downloads of the outlines and 读书班 among those pages are exported again (they take
-seconds: the engine does it in the background, with the search index and the open data).
+seconds: `write_rest` starts them in the background, with the search index and the open data).
 
 Whatever the plan cannot follow falls back to a full build (None): vocabulary or media
 changed, a new day, data errors (the full build shows them on every page), or the data's
@@ -33,13 +33,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
-from .build import SiteBuild
+from .build import SiteBuild, write_assets
 from .catalog import Catalog, facet_values, update_catalog
 from .check import CheckResult, check_tree
-from .export.batch import EXPORTS
+from .export.batch import EXPORTS, export_all
+from .forked import ForkedJob
 from .models import FACETS, KINDS, Record
 from .opendata import record_data_uri
 from .output import data_date
@@ -48,6 +51,15 @@ from .render import Asset, Page, facet_prefix, poster_asset, shared_assets
 from .render.nearme import located_kinds
 
 Stamp = tuple[int, int, int]  # mtime (ns), size, inode: a save by rename changes the inode
+
+
+def stamp(path: Path) -> Stamp | None:
+    """Return the stamp of one file, or None if it is not there."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def stamps(root: Path) -> dict[str, Stamp]:
@@ -231,6 +243,37 @@ def remove_records(site_dir: Path, records: list[Record]) -> None:
     for record in records:
         shutil.rmtree(site_dir / record.url, ignore_errors=True)
         (site_dir / record_data_uri(record.kind, record.id)).unlink(missing_ok=True)
+
+
+_exporter = ThreadPoolExecutor(max_workers=1)  # a quick rebuild's downloads, one at a time
+
+
+def write_rest(update: Update, site_dir: Path) -> list[Pending]:
+    """Write what an update holds besides the pages the engine wraps in its theme: drop
+    stale files, write posters and shared files and the records' photos; then start the
+    search index and open data (a forked copy of this process writes them) and the
+    downloads (a thread waits for their export workers). Call it once the pages are
+    written: the open data folder keeps the 数据下载 page found in it. Returns what it
+    left running."""
+    for stale in update.stale:
+        (site_dir / stale).unlink(missing_ok=True)
+    write_assets(site_dir, update.assets)
+    build = update.build
+    if build.render.pictures is not None:
+        build.render.pictures.write(site_dir, build.project / ".cache" / "images")
+    running: list[Pending] = [ForkedJob(lambda: build.write_search_and_data(site_dir))]
+    if update.exports and build.options.downloads:  # seconds each
+        running.append(_exporter.submit(
+            export_all, build.catalog, site_dir, build.project / build.options.export_cache,
+            author=build.render.site_name, outline_ids=update.exports))
+    return running
+
+
+class Pending(Protocol):
+    """Work a quick rebuild left running: a future or a forked job."""
+
+    def result(self) -> Any:
+        """Wait for it; return its result or raise its exception."""
 
 
 def apply(snapshot: Snapshot, update: Update) -> None:

@@ -20,13 +20,12 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol
 
 from .build import BuildOptions, SiteBuild
 from .catalog import Catalog, build_catalog
 from .check import check_tree
 from .forked import ForkedJob
-from .incremental import Snapshot, Update, apply, plan_update, stamps
+from .incremental import Pending, Snapshot, Update, apply, plan_update, stamps
 from .models import Record, Vocab
 from .offline import SW_URI
 from .problems import Problem
@@ -140,19 +139,12 @@ def quick_update(site_dir: Path) -> Update | None:
     return plan_update(session.snapshot, site_dir)
 
 
-class Pending(Protocol):
-    """Work a quick rebuild left running: a future or a forked job."""
-
-    def result(self) -> Any:
-        """Wait for it; return its result or raise its exception."""
-
-
-def quick_done(update: Update, pending: Iterable[Pending | None]) -> None:
+def quick_done(update: Update, pending: list[Pending]) -> None:
     """Record that `update` was written; `pending` is what it left writing meanwhile."""
     if session.snapshot is not None:
         apply(session.snapshot, update)
         _last_good[session.snapshot.root.resolve()] = update.build  # shown if data breaks
-    session.pending = [job for job in pending if job is not None]
+    session.pending = pending
 
 
 def settle(wait: bool = True) -> None:
