@@ -11,6 +11,7 @@ from conftest import PHONE
 
 from second_classroom.catalog import Catalog
 from second_classroom.cli import main
+from second_classroom.models import KINDS
 from second_classroom.search import (
     INDEX_DIR,
     SearchDoc,
@@ -308,3 +309,114 @@ def test_built_site_leaves_out_material_s_own_search_engine(built_site: Path) ->
     leftovers = [p.relative_to(js).as_posix() for p in js.rglob("*")
                  if p.is_file() and ("lunr" in p.parts or p.name.startswith("search."))]
     assert leftovers == []
+
+
+# --- the preview's index, kept from one save to the next ----------------------------------
+
+def _sample_records() -> tuple[list[Any], Any]:
+    from second_classroom.catalog import load_catalog
+    catalog, _ = load_catalog(Path(__file__).resolve().parent.parent / "site_data")
+    return list(catalog.records.values()), catalog.vocab
+
+
+_SAMPLE: list[tuple[list[Any], Any]] = []
+
+
+def _edit_step(records: list[Any], op: str, pick: int) -> list[Any]:
+    """Return `records` after one editor's save: a new name, summary, theme, a record added
+    (a copy under a new id, sorting anywhere) or one removed."""
+    import dataclasses
+    sites = [r for r in records if r.kind == "sites"]
+    record = sites[pick % len(sites)]
+    if op == "remove":
+        return [r for r in records if r is not record]
+    data = dict(record.data)
+    if op == "add":
+        copy = dataclasses.replace(record, id=f"{record.id[:pick % 5]}0-copy{pick}",
+                                   data={**data, "name": f"新增测试纪念馆{pick}"})
+        return [*records, copy]
+    if op == "name":
+        data["name"] = f"改名测试纪念馆{pick}"
+    elif op == "summary":
+        data["summary"] = f"遵义会议 纪念馆 长征 第{pick}次修改，繁體字"
+    elif op == "theme":
+        data["themes"] = list(reversed(data.get("themes", [])))[:1]
+    return [dataclasses.replace(record, data=data) if r is record else r for r in records]
+
+
+@pytest.mark.parametrize("dense_bytes", [60, 2048])
+def test_an_index_state_follows_saves_byte_for_byte(dense_bytes: int) -> None:
+    """After any sequence of edits, adds and removals, the state's files equal a fresh
+    build_index of the same records (with many common terms at a small dense_bytes)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from second_classroom.catalog import build_catalog
+    from second_classroom.search import IndexState, facet_order, search_docs
+
+    if not _SAMPLE:
+        _SAMPLE.append(_sample_records())
+    start, vocab = _SAMPLE[0]
+
+    @settings(max_examples=4, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(["name", "summary", "theme", "add", "remove"]),
+                              st.integers(0, 999)), min_size=1, max_size=4))
+    def run(steps: list[tuple[str, int]]) -> None:
+        catalog = build_catalog(start, vocab, drafts=True)
+        state = IndexState(facet_order(catalog), dense_bytes=dense_bytes)
+        state.update(catalog)
+        records = start
+        for op, pick in steps:
+            records = _edit_step(records, op, pick)
+            catalog = build_catalog(records, vocab, drafts=True)
+            state.update(catalog)
+            fresh = build_index(search_docs(catalog), facet_order(catalog), dense_bytes)
+            assert state.files() == fresh, (op, pick)
+    run()
+
+
+def test_an_updated_index_links_the_files_the_old_one_has(tmp_path: Path) -> None:
+    """Writing an updated state links every file the index on disk has (by content: a
+    record added first moves every result file's number) and writes only new ones."""
+    from second_classroom.catalog import build_catalog
+    from second_classroom.search import IndexState
+
+    if not _SAMPLE:
+        _SAMPLE.append(_sample_records())
+    records, vocab = _SAMPLE[0]
+    state = IndexState.of(build_catalog(records, vocab, drafts=True))
+    state.write(tmp_path)
+    folder = tmp_path / INDEX_DIR / json.loads(
+        (tmp_path / INDEX_DIR / "manifest.json").read_bytes())["dir"]
+    before = {p.read_bytes(): p.stat().st_ino for p in folder.iterdir()}
+    for op in ("add", "name"):
+        records = _edit_step(records, op, 0)
+        catalog = build_catalog(records, vocab, drafts=True)
+        changed = next(r for r in records if r not in _SAMPLE[0][0] and r.kind == "sites"
+                       and (op == "add") == ("copy" in r.id))
+        number = [r.id for k in KINDS for r in catalog.by_kind[k]].index(changed.id)
+        state.update(catalog)
+        state.write(tmp_path)
+        assert _tree(tmp_path) == _written(catalog, tmp_path / op)
+        folder = tmp_path / INDEX_DIR / json.loads(
+            (tmp_path / INDEX_DIR / "manifest.json").read_bytes())["dir"]
+        after = {p.name: (p.read_bytes(), p.stat().st_ino) for p in folder.iterdir()}
+        linked = {name for name, (data, ino) in after.items() if before.get(data) == ino}
+        written = set(after) - linked
+        assert "d1.json" in linked or op != "add"  # the old d0.json, one number on
+        # Of the result files only the new or edited record's is written.
+        assert {n for n in written if n.startswith("d") and n != "dense.txt"} == \
+            {f"d{number}.json"}
+        assert len(linked) > len(written)
+        before = {data: ino for data, ino in after.values()}
+
+
+def _written(catalog: Catalog, site: Path) -> dict[str, bytes]:
+    site.mkdir()
+    write_index(catalog, site)
+    return _tree(site)
+
+
+def _tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes()
+            for p in sorted((site / INDEX_DIR).rglob("*")) if p.is_file()}

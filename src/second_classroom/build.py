@@ -55,7 +55,7 @@ from .render import (
     site_pages,
 )
 from .render.provincegrid import CHARTS
-from .search import IndexResult, index_ahead, write_index
+from .search import IndexResult, IndexState, index_ahead, write_index
 from .security import unlisted_inline_scripts
 
 
@@ -213,12 +213,18 @@ class SiteBuild:
                                      showing)
         yield offline_page()  # shown by the service worker for pages not saved offline
 
-    def write_search_and_data(self, site_dir: Path) -> None:
+    def write_search_and_data(self, site_dir: Path, index: IndexState | None = None) -> None:
         """Rewrite the search index and the open data of `site_dir`, here and now (the
         preview's quick rebuild has a forked copy of its process do it). Each folder is
-        written beside the old one and swapped in whole: no file of the old data stays."""
+        written beside the old one and swapped in whole: no file of the old data stays.
+        With `index` (the state of an earlier version's index), the index is updated
+        from it and the files it already has are linked, not written."""
         if self.options.search:
-            write_index(self.catalog, site_dir)
+            if index is not None:
+                index.update(self.catalog)
+                index.write(site_dir)
+            else:
+                write_index(self.catalog, site_dir)
         if self.options.open_data:
             scratch = site_dir.parent / f".{site_dir.name}.data-{os.getpid()}"
             shutil.rmtree(scratch, ignore_errors=True)

@@ -49,6 +49,7 @@ from .output import data_date
 from .problems import Problem
 from .render import Asset, Page, facet_prefix, poster_asset, shared_assets
 from .render.nearme import located_kinds
+from .search import LiveIndex
 
 Stamp = tuple[int, int, int]  # mtime (ns), size, inode: a save by rename changes the inode
 
@@ -96,6 +97,7 @@ class Snapshot:
     build: SiteBuild
     today: dt.date
     listing: dict[str, Page] = field(default_factory=dict)  # uri -> page as written
+    search: LiveIndex | None = None  # the search index's state, kept from save to save
 
 
 @dataclass
@@ -113,6 +115,7 @@ class Update:
     assets: list[Asset]  # files written as they are, new or changed
     exports: list[str]  # ids of the records whose downloads to export again
     stale: list[str]  # files no longer made (paths under the site)
+    search: LiveIndex | None = None  # the snapshot's search index state
 
     @property
     def warnings(self) -> list[Problem]:
@@ -220,7 +223,8 @@ def plan_update(snapshot: Snapshot, site_dir: Path,
     assets += [a for a in shared if _changed_on_disk(site_dir, a)]
     exports = sorted(i for i in redo if catalog.records[i].kind in EXPORTS)
     return Update(build, check, now, changed, [catalog.records[i] for i in sorted(redo)],
-                  removed, pages, gone, assets, exports, _stale(site_dir, shared))
+                  removed, pages, gone, assets, exports, _stale(site_dir, shared),
+                  snapshot.search)
 
 
 def _stale(site_dir: Path, shared: list[Asset]) -> list[str]:
@@ -261,7 +265,12 @@ def write_rest(update: Update, site_dir: Path) -> list[Pending]:
     build = update.build
     if build.render.pictures is not None:
         build.render.pictures.write(site_dir, build.project / ".cache" / "images")
-    running: list[Pending] = [ForkedJob(lambda: build.write_search_and_data(site_dir))]
+    # The index is updated from the state of the last one, in the child (which has the
+    # state as it is now) and, for the next save, here in a thread (after the fork).
+    index = update.search.ready() if update.search is not None else None
+    running: list[Pending] = [ForkedJob(lambda: build.write_search_and_data(site_dir, index))]
+    if update.search is not None:
+        update.search.follow(build.catalog)
     if update.exports and build.options.downloads:  # seconds each
         running.append(_exporter.submit(
             export_all, build.catalog, site_dir, build.project / build.options.export_cache,

@@ -30,6 +30,7 @@ from .models import Record, Vocab
 from .offline import SW_URI
 from .problems import Problem
 from .render import Page
+from .search import LiveIndex
 
 log = logging.getLogger("mkdocs.second_classroom.preview")
 
@@ -115,6 +116,9 @@ def remember(listing: Iterable[Page]) -> None:
     them without a problems panel), so that a quick rebuild can tell what changed."""
     if session.snapshot is not None:
         session.snapshot.listing = {page.uri: page for page in listing}
+        build = session.snapshot.build
+        if build.options.search:  # made in the background while the editor reads
+            session.snapshot.search = LiveIndex(build.catalog)
 
 
 def quick_rebuild() -> bool:

@@ -52,13 +52,19 @@ Nothing here knows about MkDocs; `classroom search-index SITE` writes the same i
 from __future__ import annotations
 
 import base64
+import bisect
+import contextlib
 import hashlib
+import itertools
 import json
 import operator
+import os
 import re
+import sys
+import threading
 import time
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -219,21 +225,42 @@ def _b36(n: int) -> str:
             return out
 
 
-_B36 = [_b36(n) for n in range(36 ** 2)]  # gaps are mostly small: looked up, not divided
+_B36 = [_b36(n) for n in range(36 ** 2)]
 
 
 def encode_ids(ids: Sequence[int], total: int) -> str:
     """Return increasing record numbers as gaps in base 36, or as a bitset when shorter."""
-    table, size = _B36, len(_B36)
-    listed = ",".join([table[gap] if gap < size else _b36(gap)
-                       for gap in map(operator.sub, ids, [0, *ids])])
+    gaps = list(map(operator.sub, ids, itertools.chain((0,), ids)))
+    if gaps and max(gaps) < len(_B36):  # gaps are mostly small: looked up, not divided
+        listed = ",".join(map(_B36.__getitem__, gaps))
+    else:
+        listed = ",".join(map(_b36, gaps))
     if len(listed) * 3 <= total // 2:  # a bitset's base64 is ~total/6 chars: skip trying
         return "." + listed
-    bits = bytearray((total + 7) // 8)
-    for i in ids:
-        bits[i >> 3] |= 1 << (i & 7)
-    packed = base64.b64encode(bytes(bits)).decode("ascii")
+    packed = base64.b64encode(bitset(ids, total)).decode("ascii")
     return "#" + packed if len(packed) < len(listed) else "." + listed
+
+
+def bitset(ids: Iterable[int], total: int) -> bytes:
+    """Return record numbers as a bitset of (total + 7) // 8 bytes: bit i & 7 of byte
+    i >> 3 is record i."""
+    return pack_codes(((1, ids),), total, 2)
+
+
+def pack_codes(groups: Iterable[tuple[int, Iterable[int]]], total: int, radix: int) -> bytes:
+    """Return a code per record packed `codes_per_byte(radix)` to a byte: record n's code
+    (`code` for the records of each (code, records) of `groups`, else 0) in byte n // per
+    as digit n % per of the byte in base `radix` (least significant first)."""
+    per = codes_per_byte(radix)
+    codes = bytearray(-(-total // per) * per)
+    for code, ids in groups:
+        deque(map(codes.__setitem__, ids, itertools.repeat(code)), maxlen=0)
+    # Digit i of every byte at once: the i-th codes of all bytes as one whole number,
+    # times radix ** i. No byte carries over: every byte's digits sum below radix ** per.
+    packed = 0
+    for i in range(per):
+        packed += int.from_bytes(codes[i::per], "little") * radix ** i
+    return packed.to_bytes(len(codes) // per, "little")
 
 
 def codes_per_byte(radix: int) -> int:
@@ -254,24 +281,34 @@ def encode_weights(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> s
     significant first). A common term held at two weights costs 1.6 bits a record
     instead of two bitsets (5 codes in a byte), at three weights 2 bits instead of three.
     """
-    radix = len(groups) + 1
-    per = codes_per_byte(radix)
-    codes = bytearray(-(-total // per) * per)
-    for code, (_, ids) in enumerate(groups, 1):
-        for n in ids:
-            codes[n] = code
-    # Digit i of every byte at once: the i-th codes of all bytes as one whole number,
-    # times radix ** i. No byte carries over: every byte's digits sum below radix ** per.
-    packed = 0
-    for i in range(per):
-        packed += int.from_bytes(codes[i::per], "little") * radix ** i
-    data = packed.to_bytes(len(codes) // per, "little")
+    data = pack_codes(((code, ids) for code, (_, ids) in enumerate(groups, 1)), total,
+                      len(groups) + 1)
     weights = "".join(str(w) for w, _ in groups)
     return "~" + weights + "#" + base64.b64encode(data).decode("ascii")
 
 
 def _numbers() -> array[int]:
     return array("I")
+
+
+def _term_groups(doc: SearchDoc) -> list[tuple[int, set[str]]]:
+    """Return (weight, terms) of `doc`, highest weight first, each term under the highest
+    weight the record has it at (a record is listed once per term)."""
+    by_weight: dict[int, set[str]] = {}
+    for weight, text in doc.fields:
+        found = terms(text)
+        if weight >= LEAD_WEIGHT:  # one-character queries look in names and summaries
+            found |= characters(text)
+        if weight >= NAME_WEIGHTS.start:  # names and aliases: pinyin and initials
+            found |= name_terms([[s for _, s in run] for run in reading_runs(text)])
+        by_weight.setdefault(weight, set()).update(found)
+    groups: list[tuple[int, set[str]]] = []
+    seen: set[str] = set()
+    for weight in sorted(by_weight, reverse=True):
+        fresh = by_weight[weight] - seen
+        seen |= fresh
+        groups.append((weight, fresh))
+    return groups
 
 
 def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, array[int]]]:
@@ -283,22 +320,41 @@ def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, array[int]]]:
     """
     postings: dict[int, dict[str, array[int]]] = {}
     for number, doc in enumerate(docs):
-        by_weight: dict[int, set[str]] = {}
-        for weight, text in doc.fields:
-            found = terms(text)
-            if weight >= LEAD_WEIGHT:  # one-character queries look in names and summaries
-                found |= characters(text)
-            if weight >= NAME_WEIGHTS.start:  # names and aliases: pinyin and initials
-                found |= name_terms([[s for _, s in run] for run in reading_runs(text)])
-            by_weight.setdefault(weight, set()).update(found)
-        seen: set[str] = set()
-        for weight in sorted(by_weight, reverse=True):
-            fresh = by_weight[weight] - seen
-            seen |= fresh
+        for weight, fresh in _term_groups(doc):
             table = postings.setdefault(weight, defaultdict(_numbers))
             for term in fresh:
                 table[term].append(number)
     return postings
+
+
+def _entry(doc: SearchDoc) -> tuple[bytes, set[tuple[str, str]]]:
+    """Return record `doc`'s result file (d<i>.json) and the (character, syllable)
+    readings its names give (for sound.txt)."""
+    entry: dict[str, Any] = {"u": doc.url, "t": doc.title, "k": doc.kind, "x": doc.excerpt}
+    spellings = []
+    found: set[tuple[str, str]] = set()
+    for name in (doc.title, *doc.aliases):
+        runs = reading_runs(name)
+        for run in runs:
+            found.update(run)
+        spellings.append(spelled([[s for _, s in run] for run in runs]))
+    if doc.aliases:
+        entry["a"] = doc.aliases
+    if any(spellings):
+        entry["p"] = spellings
+    return _json(entry), found
+
+
+def _line(term: str, groups: Sequence[tuple[int, Sequence[int]]], total: int,
+          dense_bytes: int) -> tuple[str, bool]:
+    """Return a term's line and whether it is a common term (a file of its own)."""
+    line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in groups)
+    if len(line) <= dense_bytes:
+        return line, False
+    # A common term: its own file, so that a query pays for its own terms only and not
+    # for those a shard shares with it; one weight code per record when shorter.
+    packed = term + "\t" + encode_weights(groups, total)
+    return (packed if len(packed) < len(line) else line), True
 
 
 def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
@@ -317,6 +373,10 @@ def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
     return {"facets": list(FILTERS), "values": values, "columns": columns}
 
 
+def _ideographs(term: str) -> Iterator[str]:
+    return (ch for ch in term if _IDEOGRAPH.match(ch))
+
+
 def build_index(docs: list[SearchDoc], order: Iterable[str] = (),
                 dense_bytes: int = DENSE_BYTES) -> dict[str, bytes]:
     """Return the index files (path under searchindex/ → bytes) for `docs`.
@@ -329,23 +389,43 @@ def build_index(docs: list[SearchDoc], order: Iterable[str] = (),
     for weight, table in sorted(_postings(docs).items(), reverse=True):
         for term, ids in table.items():
             lists.setdefault(term, []).append((weight, ids))
-    lines: list[tuple[str, str]] = []
+    lines = {term: _line(term, lists[term], total, dense_bytes) for term in lists}
+    contextual: dict[str, set[str]] = {}
+    entries = []
+    for doc in docs:
+        entry, found = _entry(doc)
+        entries.append(entry)
+        for char, syllable in found:
+            contextual.setdefault(char, set()).add(syllable)
+    index_chars = {ch for term in lists for ch in _ideographs(term)}
+    facets = _json(_facet_file(docs, {v: i for i, v in enumerate(order)}))
+    return _assemble(lines, entries, fold_file(index_chars),
+                     sound_file(index_chars, contextual), facets, _listings(docs))
+
+
+def _listings(docs: Iterable[SearchDoc]) -> list[list[str]]:
+    kinds = {d.kind for d in docs}
+    return [[k.label, f"{k.name}/"] for k in KINDS.values() if k.label in kinds]
+
+
+def _assemble(lines: dict[str, tuple[str, bool]], entries: Sequence[bytes], fold: bytes,
+              sound: bytes, facets: bytes, listings: list[list[str]]) -> dict[str, bytes]:
+    """Return the index files from each term's line (see `_line`), the records' result
+    files in record order and the other files' bytes."""
+    shard_lines: list[tuple[str, str]] = []
     dense: list[str] = []
-    for term in sorted(lists):
-        line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in lists[term])
-        if len(line) <= dense_bytes:
-            lines.append((term, line))
-            continue
-        # A common term: its own file, so that a query pays for its own terms only and
-        # not for those a shard shares with it; one weight code per record when shorter.
-        packed = term + "\t" + encode_weights(lists[term], total)
-        dense.append(packed if len(packed) < len(line) else line)
-    size = sum(len(line.encode("utf-8")) + 1 for _, line in lines)
+    for term in sorted(lines):
+        line, common = lines[term]
+        if common:
+            dense.append(line)
+        else:
+            shard_lines.append((term, line))
+    size = sum(len(line.encode("utf-8")) + 1 for _, line in shard_lines)
     shards = 1
     while size / shards > SHARD_BYTES and shards < 4096:
         shards *= 2
     texts: list[list[str]] = [[] for _ in range(shards)]
-    for term, line in lines:
+    for term, line in shard_lines:
         texts[shard_of(term, shards)].append(line)
     files = {f"t{k}.txt": ("\n".join(t) + "\n").encode("utf-8") for k, t in enumerate(texts)}
     if dense:
@@ -353,35 +433,268 @@ def build_index(docs: list[SearchDoc], order: Iterable[str] = (),
                               + "\n").encode("utf-8")
         files.update({f"w{j}.txt": (line + "\n").encode("utf-8")
                       for j, line in enumerate(dense)})
-    contextual: dict[str, set[str]] = {}
-    for number, doc in enumerate(docs):
-        entry: dict[str, Any] = {"u": doc.url, "t": doc.title, "k": doc.kind, "x": doc.excerpt}
-        spellings = []
-        for name in (doc.title, *doc.aliases):
-            runs = reading_runs(name)
-            for run in runs:
-                for char, syllable in run:
-                    contextual.setdefault(char, set()).add(syllable)
-            spellings.append(spelled([[s for _, s in run] for run in runs]))
-        if doc.aliases:
-            entry["a"] = doc.aliases
-        if any(spellings):
-            entry["p"] = spellings
-        files[f"d{number}.json"] = _json(entry)
-    index_chars = {ch for term in lists for ch in term if _IDEOGRAPH.match(ch)}
-    files["fold.txt"] = fold_file(index_chars)
-    files["sound.txt"] = sound_file(index_chars, contextual)
-    files["facets.json"] = _json(_facet_file(docs, {v: i for i, v in enumerate(order)}))
+    files.update((f"d{number}.json", entry) for number, entry in enumerate(entries))
+    files["fold.txt"] = fold
+    files["sound.txt"] = sound
+    files["facets.json"] = facets
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name])
     folder = digest.hexdigest()[:12]
     out = {f"{folder}/{name}": data for name, data in files.items()}
-    listings = [[k.label, f"{k.name}/"] for k in KINDS.values()
-                if any(d.kind == k.label for d in docs)]
-    out["manifest.json"] = _json({"version": VERSION, "docs": total, "shards": shards,
+    out["manifest.json"] = _json({"version": VERSION, "docs": len(entries), "shards": shards,
                                   "dense": len(dense), "dir": folder, "lists": listings})
     return out
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the index holds of one record: its terms per weight (each under the highest
+    weight the record has it at), its result file, the readings its names give and its
+    facets. Computed once per record object by an `IndexState`."""
+
+    groups: tuple[tuple[int, tuple[str, ...]], ...]  # highest weight first
+    entry: bytes  # d<i>.json
+    readings: frozenset[tuple[str, str]]  # (character, syllable), for sound.txt
+    chars: frozenset[str]  # the ideographs of its terms, for fold.txt and sound.txt
+    kind: str
+    facets: dict[str, list[str]]
+
+
+def analyse(doc: SearchDoc) -> Analysis:
+    """Return what the index holds of `doc` (see `Analysis`)."""
+    groups = tuple((w, tuple(map(sys.intern, found))) for w, found in _term_groups(doc))
+    # The ideographs of its terms are those of its texts: pairs cover every character of
+    # a run, a run of one is its character, and words hold none.
+    chars = frozenset(_IDEOGRAPH.findall("\n".join(text for _, text in doc.fields)))
+    entry, readings = _entry(doc)
+    return Analysis(groups, entry, frozenset(readings), chars, doc.kind, doc.facets)
+
+
+class IndexState:
+    """The search index of the preview's catalog, kept from one save to the next.
+
+    A full build writes the index from scratch (`build_index`). The preview's quick
+    rebuild instead updates this state: a record object it has seen (unchanged records
+    are the same objects after `catalog.update_catalog`) keeps its analysis; an edited
+    record's numbers move in the postings of its old and new terms only, and only those
+    terms' lines are encoded again. When records are added or removed (numbers shift and
+    the record count changes every line's encoding), the postings and lines are made
+    again from the kept analyses. `files()` gives the same bytes as `build_index` for the
+    same records; `write()` writes them, linking the files the index on disk already has.
+    """
+
+    KEPT_VERSIONS = 3  # folders whose files are remembered for linking
+
+    def __init__(self, order: Iterable[str] = (), dense_bytes: int = DENSE_BYTES) -> None:
+        self.order = {v: i for i, v in enumerate(order)}
+        self.dense_bytes = dense_bytes
+        self.records: list[Record] = []
+        self.analyses: list[Analysis] = []
+        self.postings: dict[str, dict[int, array[int]]] = {}
+        self.lines: dict[str, tuple[str, bool]] = {}
+        self.versions: dict[str, dict[str, bytes]] = {}  # folder -> its files
+        self._chars: Counter[str] = Counter()  # ideograph -> records holding it
+        self._readings: Counter[tuple[str, str]] = Counter()  # (character, syllable) -> records
+        self._shared: tuple[Any, ...] = ()  # (chars, readings, fold.txt, sound.txt)
+        self._facets: tuple[list[dict[str, list[str]]], bytes] | None = None
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> IndexState:
+        """Return the state of `catalog`'s index."""
+        state = cls(facet_order(catalog))
+        state.update(catalog)
+        return state
+
+    def update(self, catalog: Catalog) -> None:
+        """Make the state that of `catalog` (same vocabulary as before)."""
+        records = [r for k in KINDS for r in catalog.by_kind[k]]
+        known = {id(r): (n, a) for n, (r, a) in
+                 enumerate(zip(self.records, self.analyses, strict=True))}
+        if not known:
+            self.records = records
+            self.analyses = [analyse(search_doc(r)) for r in records]
+            self._rebuild()
+            return
+        kept = {id(r) for r in records}
+        # Old numbers of the records that went (deleted, or replaced by an edit) first.
+        dirty: set[str] = set()
+        for number, (record, analysis) in enumerate(zip(self.records, self.analyses,
+                                                        strict=True)):
+            if id(record) not in kept:
+                self._count(analysis, -1)
+                for weight, found in analysis.groups:
+                    for term in found:
+                        ids = self.postings[term][weight]
+                        del ids[bisect.bisect_left(ids, number)]
+                        dirty.add(term)
+        # Then the kept records' new numbers (records keep their order: kind, id).
+        renumber = [0] * len(self.records)
+        moved = len(records) != len(self.records)
+        for number, record in enumerate(records):
+            if (was := known.get(id(record))) is not None:
+                renumber[was[0]] = number
+                moved = moved or was[0] != number
+        if moved:
+            for held in self.postings.values():
+                for weight, ids in held.items():
+                    held[weight] = array("I", map(renumber.__getitem__, ids))
+        # Then the new records (added, or the new version of an edited one).
+        analyses = []
+        for number, record in enumerate(records):
+            if (was := known.get(id(record))) is not None:
+                analyses.append(was[1])
+                continue
+            analysis = analyse(search_doc(record))
+            analyses.append(analysis)
+            self._count(analysis, 1)
+            for weight, found in analysis.groups:
+                for term in found:
+                    ids = self.postings.setdefault(term, {}).setdefault(weight, _numbers())
+                    ids.insert(bisect.bisect_left(ids, number), number)
+                    dirty.add(term)
+        self.records, self.analyses = records, analyses
+        for term in dirty:
+            held = {w: ids for w, ids in self.postings[term].items() if ids}
+            if held:
+                self.postings[term] = held
+            else:
+                del self.postings[term]
+                del self.lines[term]
+        # Numbers moved or the count changed (every bitset's length): every line is new.
+        total = len(records)
+        for term in self.postings if moved else dirty & self.postings.keys():
+            self.lines[term] = _line(term, sorted(self.postings[term].items(), reverse=True),
+                                     total, self.dense_bytes)
+
+    def _count(self, analysis: Analysis, step: int) -> None:
+        """Count `analysis`'s characters and readings in (step 1) or out (step -1)."""
+        _step(self._chars, analysis.chars, step)
+        _step(self._readings, analysis.readings, step)
+
+    def _rebuild(self) -> None:
+        postings: dict[str, dict[int, array[int]]] = defaultdict(dict)
+        for number, analysis in enumerate(self.analyses):
+            for weight, found in analysis.groups:
+                for term in found:
+                    held = postings[term]
+                    if weight in held:
+                        held[weight].append(number)
+                    else:
+                        held[weight] = array("I", (number,))
+        self.postings = dict(postings)
+        total = len(self.analyses)
+        self.lines = {term: _line(term, sorted(held.items(), reverse=True), total,
+                                  self.dense_bytes) for term, held in self.postings.items()}
+        self._chars = Counter(ch for a in self.analyses for ch in a.chars)
+        self._readings = Counter(pair for a in self.analyses for pair in a.readings)
+
+    def files(self) -> dict[str, bytes]:
+        """Return the index files (as `build_index` gives them) and remember them."""
+        chars = set(self._chars)
+        if not self._shared or self._shared[:2] != (chars, self._readings.keys()):
+            contextual: dict[str, set[str]] = {}
+            for char, syllable in self._readings:
+                contextual.setdefault(char, set()).add(syllable)
+            self._shared = (chars, set(self._readings), fold_file(chars),
+                            sound_file(chars, contextual))
+        facets = [a.facets for a in self.analyses]
+        if self._facets is None or self._facets[0] != facets:
+            self._facets = facets, _json(_facet_file(
+                [SearchDoc("", "", a.kind, [], "", a.facets) for a in self.analyses],
+                self.order))
+        kinds = {a.kind for a in self.analyses}
+        listings = [[k.label, f"{k.name}/"] for k in KINDS.values() if k.label in kinds]
+        files = _assemble(self.lines, [a.entry for a in self.analyses], self._shared[2],
+                          self._shared[3], self._facets[1], listings)
+        folder = json.loads(files["manifest.json"])["dir"]
+        self.versions.pop(folder, None)
+        self.versions[folder] = files
+        while len(self.versions) > self.KEPT_VERSIONS:
+            del self.versions[next(iter(self.versions))]
+        return files
+
+    def write(self, site_dir: Path) -> None:
+        """Write the state's index into `<site_dir>/searchindex/`, beside the old one and
+        swapped in whole; files the index on disk already has (by content: result files
+        move numbers when records are added or removed) are linked, not written."""
+        files = self.files()
+        old_dir = ""
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            old_dir = json.loads((site_dir / INDEX_DIR / "manifest.json").read_bytes())["dir"]
+        old = {data: name for name, data in self.versions.get(old_dir, {}).items()
+               if name != "manifest.json"} if old_dir else {}
+        out = AtomicOutput(site_dir / INDEX_DIR)
+        staging = out.begin()
+        folder = next(iter(files)).split("/", 1)[0]
+        try:
+            with naming(staging / folder):
+                (staging / folder).mkdir()
+            source = os.open(out.target, os.O_RDONLY) if old else -1
+            target = os.open(staging, os.O_RDONLY)
+            try:
+                for name, data in files.items():
+                    with naming(staging / name):
+                        if (was := old.get(data)) is not None:
+                            with contextlib.suppress(OSError):
+                                os.link(was, name, src_dir_fd=source, dst_dir_fd=target)
+                                continue
+                        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666,
+                                     dir_fd=target)
+                        with open(fd, "wb") as stream:
+                            stream.write(data)
+            finally:
+                os.close(target)
+                if source >= 0:
+                    os.close(source)
+        except BaseException:
+            out.discard()
+            raise
+        out.commit()
+
+
+def _step(counts: Counter[Any], keys: Iterable[Any], step: int) -> None:
+    for key in keys:
+        counts[key] += step
+        if not counts[key]:
+            del counts[key]
+
+
+class LiveIndex:
+    """An `IndexState` brought up to date in a background thread: the preview's. After a
+    full build it is made from the catalog while the editor reads; after each quick
+    rebuild (whose forked child writes the index from the state as it was, updated there)
+    it follows the new catalog, so the next save finds it ready."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._state: IndexState | None = IndexState(facet_order(catalog))
+        self._thread: threading.Thread | None = None
+        self.follow(catalog)
+
+    def follow(self, catalog: Catalog) -> None:
+        """Start bringing the state to `catalog` (after any update still running)."""
+        state = self.ready()
+        if state is None:
+            return
+
+        def run() -> None:
+            try:
+                state.update(catalog)
+                state.files()
+            except Exception:  # noqa: BLE001 - a full rewrite is always right
+                self._state = None
+                raise
+
+        self._thread = threading.Thread(target=run, name="search-index", daemon=True)
+        self._thread.start()
+
+    def ready(self) -> IndexState | None:
+        """Wait for the update running, if any; return the state, or None if an update
+        failed (the index is then written from scratch)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        return self._state
 
 
 def _json(value: Any) -> bytes:
