@@ -39,14 +39,20 @@ def _doc(title: str, text: str = "", *, url: str = "x/", facets: dict[str, list[
     return SearchDoc(url, title, "红色地标", fields, text, facets or {"栏目": ["红色地标"]})
 
 
-def _lines(files: dict[str, bytes]) -> dict[str, str]:
-    """Return term -> its postings, over every shard and every common term's own file."""
-    out = {}
+def _lines(files: dict[str, bytes]) -> dict[str, str | bytes]:
+    """Return term -> its postings (a shard line's groups, or the bytes of a common term's
+    own file), over every shard and every common term's own file."""
+    out: dict[str, str | bytes] = {}
+    dense: list[str] = []
     for name, data in files.items():
-        if name.rsplit("/", 1)[-1].startswith(("t", "w")):
+        if name.rsplit("/", 1)[-1].startswith("t"):
             for line in data.decode("utf-8").splitlines():
                 term, _, rest = line.partition("\t")
                 out[term] = rest
+        elif name.endswith("/dense.txt"):
+            dense = data.decode("utf-8").splitlines()
+    folder = json.loads(files["manifest.json"])["dir"]
+    out.update((term, files[f"{folder}/w{j}.bin"]) for j, term in enumerate(dense))
     return out
 
 
@@ -110,10 +116,62 @@ def test_every_term_is_in_the_shard_its_hash_names() -> None:
                 assert shard_of(line.split("\t")[0], manifest["shards"]) == k
 
 
-def _decoded(line: str, total: int) -> dict[int, int]:
+def _decoded_binary(data: bytes, total: int) -> dict[int, int]:
+    """Record number -> weight, from a common term's own file (w<j>.bin)."""
+    found: dict[int, int] = {}
+    p = 0
+
+    def varint() -> int:
+        nonlocal p
+        value = shift = 0
+        while True:
+            byte = data[p]
+            p += 1
+            value |= (byte & 127) << shift
+            shift += 7
+            if byte < 128:
+                return value
+
+    while p < len(data):
+        kind = data[p]
+        if kind == 2:
+            weights = list(data[p + 2:p + 2 + data[p + 1]])
+            p += 2 + len(weights)
+            size = varint()
+            radix = len(weights) + 1
+            per = max(k for k in range(1, 9) if radix ** k <= 256)
+            assert size == -(-total // per)
+            for n in range(total):
+                code = data[p + n // per] // radix ** (n % per) % radix
+                if code:
+                    found.setdefault(n, weights[code - 1])
+            p += size
+            continue
+        assert kind in (0, 1), kind
+        weight = data[p + 1]
+        p += 2
+        size = varint()
+        end = p + size
+        if kind == 1:
+            assert size == (total + 7) // 8
+            for n in range(total):
+                if data[p + (n >> 3)] >> (n & 7) & 1:
+                    found.setdefault(n, weight)
+            p = end
+        else:
+            n = 0
+            while p < end:
+                n += varint()
+                found.setdefault(n, weight)
+    return found
+
+
+def _decoded(line: str | bytes, total: int) -> dict[int, int]:
     """Record number -> weight, from a term's line (as search-ui.js decodes it)."""
     import base64
 
+    if isinstance(line, bytes):
+        return _decoded_binary(line, total)
     found: dict[int, int] = {}
     for group in line.split("\t"):
         if group[0] == "~":
@@ -149,6 +207,28 @@ def test_a_common_term_can_carry_one_weight_code_per_record(weights: list[int]) 
     assert _decoded(code, total) == {n: w for w, ids in groups for n in ids}
 
 
+BINARY_CASES = [
+    (8, [(9, [0, 7])]),  # gaps
+    (100_003, [(1, [5, 20_000, 100_002])]),  # gaps of three LEB128 bytes
+    (301, [(3, list(range(0, 301, 2)))]),  # a bitset
+    (301, [(9, [3, 8]), (1, list(range(1, 301, 3)))]),  # gaps and a bitset, or codes
+    (1003, [(9, list(range(0, 1003, 5))), (3, list(range(1, 1003, 5))),
+            (1, list(range(2, 1003, 5)))]),  # weight codes, 4 to a byte
+    (50, [(9, [1]), (8, [2]), (7, [3]), (6, [4]), (3, [5]), (1, list(range(6, 50)))]),
+]
+
+
+@pytest.mark.parametrize(("total", "groups"), BINARY_CASES)
+def test_a_common_terms_file_is_binary_and_holds_its_records(
+        total: int, groups: list[tuple[int, list[int]]]) -> None:
+    from second_classroom.search import encode_binary
+
+    data = encode_binary(groups, total)
+    assert _decoded_binary(data, total) == {n: w for w, ids in groups for n in ids}
+    text = "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in groups)
+    assert len(data) < len(text)  # no base64, no gap text
+
+
 def test_common_terms_get_files_of_their_own_and_shards_stay_small() -> None:
     docs = [_doc(f"纪念馆{i}" if i % 3 else f"长征{i}", "长征精神、纪念" * (i % 2) + f"第{i}号")
             for i in range(600)]
@@ -159,15 +239,16 @@ def test_common_terms_get_files_of_their_own_and_shards_stay_small() -> None:
     folder = manifest["dir"]
     dense = split[f"{folder}/dense.txt"].decode("utf-8").splitlines()
     assert manifest["dense"] == len(dense) and {"纪念", "长征"} <= set(dense)
-    for j, term in enumerate(dense):  # alone in its file, named by its line in dense.txt
-        assert split[f"{folder}/w{j}.txt"].decode("utf-8").split("\t")[0] == term
+    assert len([n for n in split if n.startswith(f"{folder}/w")]) == len(dense)
     shards = [d for n, d in split.items() if n.rsplit("/", 1)[-1].startswith("t")]
     assert all(term.encode("utf-8") not in shard for shard in shards for term in dense)
     # Every term means the same records at the same weights either way.
     before, after = _lines(plain), _lines(split)
     assert before.keys() == after.keys()
     assert all(_decoded(before[t], 600) == _decoded(after[t], 600) for t in before)
-    assert any(after[t].startswith("~") for t in dense)  # 纪念馆 in names, 纪念 in text…
+    assert all(isinstance(after[t], bytes) for t in dense)
+    # Bitsets and weight codes (纪念馆 in names, 纪念 in text…) both occur.
+    assert {after[t][0] for t in dense} == {1, 2}  # type: ignore[index]
     assert max(len(after[t]) for t in dense) < max(len(before[t]) for t in dense)
 
 
@@ -284,6 +365,30 @@ def test_browser_decodes_what_python_encodes(browser: Any, site_url: str) -> Non
     assert dict(got[4])[0] == 9 and dict(got[4])[3] == 3 and dict(got[4])[1] == 1
     assert dict(got[5]) == _decoded(lines[5], 300) and dict(got[5])[5] == 8  # 5 to a byte
     assert len(got[5]) == len(cases[0]) + len([i for i in cases[2] if i % 7 == 1])
+
+
+DECODE_BINARY = """async ([root, files, totals]) => {
+  const ui = await import(root + "assets/search-ui.js");
+  return files.map((f, i) => [...ui.decodePostings(Uint8Array.from(f), totals[i])]);
+}"""
+
+
+def test_browser_decodes_common_terms_files_as_python_encodes(browser: Any,
+                                                              site_url: str) -> None:
+    """search-ui.js reads every kind of group of a w<j>.bin file (gaps, bitsets, weight
+    codes) as the records and weights the postings hold."""
+    from second_classroom.search import encode_binary
+
+    files = [list(encode_binary(groups, total)) for total, groups in BINARY_CASES]
+    assert {f[0] for f in files} == {0, 1, 2}
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(site_url)
+    got = page.evaluate(DECODE_BINARY, [site_url, files, [t for t, _ in BINARY_CASES]])
+    context.close()
+    for (_, groups), decoded in zip(BINARY_CASES, got, strict=True):
+        assert dict(decoded) == {n: w for w, ids in groups for n in ids}
+        assert len(decoded) == sum(len(ids) for _, ids in groups)
 
 
 def test_index_ahead_writes_the_same_index_in_a_worker(tmp_path: Path, catalog: Catalog,

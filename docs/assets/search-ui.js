@@ -253,11 +253,12 @@ function denseTerms(idx) {
     (await r.text()).split("\n").filter(Boolean).map((term, j) => [term, j])));
 }
 
-/** The file holding `term`'s line: its own for a common term, else its shard. */
+/** The file holding `term`'s line: its own for a common term (binary), else its shard. */
 async function termFile(idx, term) {
   const dense = await denseTerms(idx);
-  return dense.has(term) ? lines(`${idx.base}w${dense.get(term)}.txt`)
-    : shard(idx, shardOf(term, idx.shards));
+  if (!dense.has(term)) return shard(idx, shardOf(term, idx.shards));
+  return fetched(`${idx.base}w${dense.get(term)}.bin`,
+    async (r) => new Map([[term, new Uint8Array(await r.arrayBuffer())]]));
 }
 
 function shard(idx, k) {
@@ -276,38 +277,95 @@ function lines(url) {
   });
 }
 
-/** Decode a term's record lists: Map record number -> weight. */
+/** Base64 text as bytes. */
+function unbase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+/** Add the records of a bitset (bit n & 7 of byte n >> 3 is record n) at `weight`. */
+function addBits(found, bytes, weight, total) {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    for (let bit = 0; byte && bit < 8; bit++) {
+      const n = i * 8 + bit;
+      if (byte & (1 << bit) && n < total && !found.has(n)) found.set(n, weight);
+    }
+  }
+}
+
+/**
+ * Add the records of weight codes (search.py pack_codes): one code per record, 0 = not
+ * held, i = the i-th of `weights`; `per` codes a byte, as base-`radix` digits, least
+ * significant first.
+ */
+function addCodes(found, bytes, weights, total) {
+  const radix = weights.length + 1;
+  let per = 1;
+  while (radix ** (per + 1) <= 256) per++;
+  for (let n = 0; n < total; n++) {
+    const code = Math.floor(bytes[Math.floor(n / per)] / radix ** (n % per)) % radix;
+    if (code && !found.has(n)) found.set(n, weights[code - 1]);
+  }
+}
+
+/** Decode a common term's own file (search.py encode_binary) into `found`. */
+function decodeBinary(bytes, total, found) {
+  let p = 0;
+  const varint = () => { // LEB128
+    let value = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const byte = bytes[p++];
+      value += (byte & 127) * shift;
+      if (byte < 128) return value;
+    }
+  };
+  while (p < bytes.length) {
+    const kind = bytes[p++];
+    if (kind === 2) { // weight codes
+      const count = bytes[p++];
+      const weights = Array.from(bytes.subarray(p, p + count));
+      p += count;
+      const size = varint();
+      addCodes(found, bytes.subarray(p, p + size), weights, total);
+      p += size;
+      continue;
+    }
+    const weight = bytes[p++];
+    const size = varint();
+    const end = p + size;
+    if (kind === 1) {
+      addBits(found, bytes.subarray(p, end), weight, total);
+      p = end;
+    } else { // gaps
+      let n = 0;
+      while (p < end) {
+        n += varint();
+        if (!found.has(n)) found.set(n, weight);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Decode a term's record lists: Map record number -> weight. `line` is a shard line's
+ * groups (text), or the bytes of a common term's own file.
+ */
 export function decodePostings(line, total) {
   const found = new Map();
   if (!line) return found;
+  if (line instanceof Uint8Array) return decodeBinary(line, total, found);
   for (const group of line.split("\t")) {
-    if (group[0] === "~") {
-      // A common term: one code per record (search.py encode_weights), 0 = not held,
-      // i = the i-th weight listed before "#"; `per` codes a byte, as base-`radix`
-      // digits, least significant first.
+    if (group[0] === "~") { // weight codes in base64 (search.py encode_weights)
       const hash = group.indexOf("#");
-      const weights = Array.from(group.slice(1, hash), Number);
-      const radix = weights.length + 1;
-      let per = 1;
-      while (radix ** (per + 1) <= 256) per++;
-      const bytes = atob(group.slice(hash + 1));
-      for (let n = 0; n < total; n++) {
-        const code = Math.floor(bytes.charCodeAt(Math.floor(n / per)) / radix ** (n % per)) % radix;
-        if (code && !found.has(n)) found.set(n, weights[code - 1]);
-      }
+      addCodes(found, unbase64(group.slice(hash + 1)), Array.from(group.slice(1, hash), Number),
+        total);
       continue;
     }
     const weight = Number(group[0]);
     const body = group.slice(2);
     if (group[1] === "#") {
-      const bytes = atob(body);
-      for (let i = 0; i < bytes.length; i++) {
-        const byte = bytes.charCodeAt(i);
-        for (let bit = 0; byte && bit < 8; bit++) {
-          const n = i * 8 + bit;
-          if (byte & (1 << bit) && n < total && !found.has(n)) found.set(n, weight);
-        }
-      }
+      addBits(found, unbase64(body), weight, total);
     } else {
       let n = 0;
       for (const gap of body.split(",")) {

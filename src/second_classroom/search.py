@@ -31,12 +31,11 @@ Layout under `<site>/searchindex/` (the format is read by search-ui.js; keep the
   `<weight>#<bitset>` (base64, bit i = record i; used when shorter, i.e. common terms);
   a term's shard is its hash (see `shard_of`) modulo the shard count;
 - `<dir>/dense.txt` (when "dense" > 0): the common terms, one a line, whose lines are too
-  long for a shard (`DENSE_BYTES`); the term on line j is alone in `<dir>/w<j>.txt`, so a
+  long for a shard (`DENSE_BYTES`); the term on line j is alone in `<dir>/w<j>.bin`, so a
   query pays for its own terms and not for a shard's worth of others (at 100,000 records
-  the common terms are 2 % of the terms and 93 % of the bytes). Their line may hold one
-  group `~<weights>#<codes>` instead (`encode_weights`: a code per record, several
-  to a byte); dense.txt is
-  fetched with fold.txt;
+  the common terms are 2 % of the terms and 93 % of the bytes). That file is binary
+  (`encode_binary`: gaps in LEB128, raw bitsets, or a weight code per record several to
+  a byte), a quarter smaller than base64 and gap text; dense.txt is fetched with fold.txt;
 - `<dir>/d<i>.json`: record i for the result list: url, title, 栏目, excerpt text, and
   when it has them its aliases (`a`) and the pinyin of its name and aliases (`p`, one
   spelling per name, runs separated by `/`: `zun yi hui yi hui zhi`);
@@ -80,7 +79,7 @@ from .models import FACETS, KINDS, Markdown, Record, Struct, Term, Text, field_v
 from .output import AtomicOutput
 from .spelling import fold_file, name_terms, reading_runs, sound_file, spelled
 
-VERSION = 3  # 3: dense.txt and w<j>.txt
+VERSION = 4  # 3: dense.txt and w<j>.txt; 4: w<j>.bin, binary
 NAME_WEIGHTS = range(6, 10)  # 9 for the shortest names, 6 for long ones
 LEAD_WEIGHT = 3  # the fields a kind declares as its summary (RecordKind.search_lead)
 TEXT_WEIGHT = 1
@@ -346,15 +345,67 @@ def _entry(doc: SearchDoc) -> tuple[bytes, set[tuple[str, str]]]:
 
 
 def _line(term: str, groups: Sequence[tuple[int, Sequence[int]]], total: int,
-          dense_bytes: int) -> tuple[str, bool]:
-    """Return a term's line and whether it is a common term (a file of its own)."""
+          dense_bytes: int) -> tuple[str, bytes | None]:
+    """Return a term's line for a shard, or, for a common term (its line longer than
+    `dense_bytes`), the term and the bytes of its own file (`encode_binary`)."""
     line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in groups)
     if len(line) <= dense_bytes:
-        return line, False
+        return line, None
     # A common term: its own file, so that a query pays for its own terms only and not
-    # for those a shard shares with it; one weight code per record when shorter.
-    packed = term + "\t" + encode_weights(groups, total)
-    return (packed if len(packed) < len(line) else line), True
+    # for those a shard shares with it.
+    return term, encode_binary(groups, total)
+
+
+_GAPS, _BITS, _CODES = 0, 1, 2  # the kinds of group in a common term's file
+
+
+def _varint(n: int) -> bytes:
+    """Return `n` in LEB128: seven bits a byte, least significant first, the high bit set
+    on every byte but the last."""
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+_VARINTS = [_varint(n) for n in range(1 << 14)]  # gaps are mostly small: looked up
+
+
+def _gaps(ids: Sequence[int]) -> bytes:
+    gaps = list(map(operator.sub, ids, itertools.chain((0,), ids)))
+    if gaps and max(gaps) < len(_VARINTS):
+        return b"".join(map(_VARINTS.__getitem__, gaps))
+    return b"".join(map(_varint, gaps))
+
+
+def encode_binary(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> bytes:
+    """Return a common term's file (w<j>.bin): its record lists, binary.
+
+    `groups` are (weight, increasing record numbers), highest weight first, disjoint. The
+    file is either one group per weight, each `0 <weight> <length> <gaps>` (the numbers
+    as gaps from the previous one, the first from 0, each in LEB128) or `1 <weight>
+    <length> <bitset>` (bit n & 7 of byte n >> 3 is record n), whichever is shorter; or,
+    when shorter, one group `2 <count> <weights…> <length> <codes>` (a code per record,
+    packed as `encode_weights` packs them). Lengths are LEB128 byte counts, weights and
+    counts one byte each.
+    """
+    listed = bytearray()
+    for weight, ids in groups:
+        gaps = _gaps(ids)
+        if len(gaps) > (total + 7) // 8:
+            bits = bitset(ids, total)
+            listed += bytes((_BITS, weight)) + _varint(len(bits)) + bits
+        else:
+            listed += bytes((_GAPS, weight)) + _varint(len(gaps)) + gaps
+    if len(groups) < 2:
+        return bytes(listed)
+    codes = pack_codes(((code, ids) for code, (_, ids) in enumerate(groups, 1)), total,
+                       len(groups) + 1)
+    packed = (bytes((_CODES, len(groups), *(w for w, _ in groups))) + _varint(len(codes))
+              + codes)
+    return packed if len(packed) < len(listed) else bytes(listed)
 
 
 def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
@@ -408,16 +459,17 @@ def _listings(docs: Iterable[SearchDoc]) -> list[list[str]]:
     return [[k.label, f"{k.name}/"] for k in KINDS.values() if k.label in kinds]
 
 
-def _assemble(lines: dict[str, tuple[str, bool]], entries: Sequence[bytes], fold: bytes,
-              sound: bytes, facets: bytes, listings: list[list[str]]) -> dict[str, bytes]:
-    """Return the index files from each term's line (see `_line`), the records' result
-    files in record order and the other files' bytes."""
+def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[bytes],
+              fold: bytes, sound: bytes, facets: bytes, listings: list[list[str]]
+              ) -> dict[str, bytes]:
+    """Return the index files from each term's line or file (see `_line`), the records'
+    result files in record order and the other files' bytes."""
     shard_lines: list[tuple[str, str]] = []
-    dense: list[str] = []
+    dense: list[tuple[str, bytes]] = []
     for term in sorted(lines):
-        line, common = lines[term]
-        if common:
-            dense.append(line)
+        line, own = lines[term]
+        if own is not None:
+            dense.append((term, own))
         else:
             shard_lines.append((term, line))
     size = sum(len(line.encode("utf-8")) + 1 for _, line in shard_lines)
@@ -429,10 +481,8 @@ def _assemble(lines: dict[str, tuple[str, bool]], entries: Sequence[bytes], fold
         texts[shard_of(term, shards)].append(line)
     files = {f"t{k}.txt": ("\n".join(t) + "\n").encode("utf-8") for k, t in enumerate(texts)}
     if dense:
-        files["dense.txt"] = ("\n".join(line.split("\t", 1)[0] for line in dense)
-                              + "\n").encode("utf-8")
-        files.update({f"w{j}.txt": (line + "\n").encode("utf-8")
-                      for j, line in enumerate(dense)})
+        files["dense.txt"] = ("\n".join(term for term, _ in dense) + "\n").encode("utf-8")
+        files.update({f"w{j}.bin": own for j, (_, own) in enumerate(dense)})
     files.update((f"d{number}.json", entry) for number, entry in enumerate(entries))
     files["fold.txt"] = fold
     files["sound.txt"] = sound
@@ -492,7 +542,7 @@ class IndexState:
         self.records: list[Record] = []
         self.analyses: list[Analysis] = []
         self.postings: dict[str, dict[int, array[int]]] = {}
-        self.lines: dict[str, tuple[str, bool]] = {}
+        self.lines: dict[str, tuple[str, bytes | None]] = {}
         self.versions: dict[str, dict[str, bytes]] = {}  # folder -> its files
         self._chars: Counter[str] = Counter()  # ideograph -> records holding it
         self._readings: Counter[tuple[str, str]] = Counter()  # (character, syllable) -> records
@@ -755,8 +805,8 @@ def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> Index
         raise
     out.commit()
     manifest = json.loads(files["manifest.json"])
-    term_count = sum(data.count(b"\n") for name, data in files.items()
-                     if name.rsplit("/", 1)[-1].startswith(("t", "w")))
+    term_count = manifest["dense"] + sum(data.count(b"\n") for name, data in files.items()
+                                         if name.rsplit("/", 1)[-1].startswith("t"))
     return IndexResult(records=len(docs), terms=term_count, shards=manifest["shards"],
                        bytes=sum(len(d) for d in files.values()),
                        seconds=time.perf_counter() - start, folder=out.target)
