@@ -11,6 +11,13 @@ visitor: the bytes fetched from opening search to the first result (the worst of
 query types is the figure; target under 300 KB as served).
 
 Targets at 100,000: under 5 minutes, under 2 GB PSS, first query under 300 KB.
+
+    python bench/scale_bench.py --n 100000 --index-only
+
+measures the first query alone, much cheaper than a 100,000-record site build: the sample
+site is built, its search index replaced by that of the N synthetic records (written by
+`second_classroom.search.write_index` in this process, timed), and the same visits are
+made from one of the sample's pages.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from search_bench import FIRST_QUERY_TARGET, _visit, typed_queries  # noqa: E402
@@ -43,14 +51,16 @@ def _what(url: str) -> str:
     return name
 
 
-def first_query_bytes(site: Path, data: Path) -> list[tuple[str, str, int, float]]:
+def first_query_bytes(site: Path, data: Path, start_page: str = ""
+                      ) -> list[tuple[str, str, int, float]]:
     """Return (type, query, bytes as served, ms to the first result) per query type, and
-    print where each query's bytes went."""
+    print where each query's bytes went. Visits start at `start_page` (default: the
+    first site of `data`)."""
     from conftest import CHROMIUM, CHROMIUM_ARGS, serve
     from playwright.sync_api import sync_playwright
 
     catalog, _ = load_catalog(data)
-    start_page = catalog.by_kind["sites"][0].url
+    start_page = start_page or catalog.by_kind["sites"][0].url
     typed = typed_queries(catalog)
     del catalog
     server, url = serve(site)
@@ -108,12 +118,51 @@ def bench(n: int, outlines: int, search_visit: bool) -> dict[str, object]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def index_only(n: int, outlines: int) -> dict[str, object]:
+    """Measure the first query's bytes with the index of `n` synthetic records put into
+    the sample site (see the module docstring)."""
+    import time
+
+    from second_classroom.search import write_index
+
+    work = Path(tempfile.mkdtemp(prefix=f"scale-index-{n}-"))
+    try:
+        data = work / "site_data"
+        write_synthetic(data, n, seed=1, outlines=outlines)
+        config = fresh_project(work, REPO / "site_data", search=True)
+        print(f"\n== {n:,} records, index only (in the sample site) ==", flush=True)
+        build("sample site", config, work / "site")
+        start_page = "sites/zunyi-huiyi-huizhi/"
+        catalog, _ = load_catalog(data)
+        began = time.perf_counter()
+        result = write_index(catalog, work / "site")
+        print(f"  index of {n:,} records: {result.seconds:.0f} s (with the catalog's "
+              f"{time.perf_counter() - began - result.seconds:.0f} s of documents), "
+              f"{result.bytes / 1e6:.0f} MB, {result.shards} shards", flush=True)
+        del catalog
+        queries = first_query_bytes(work / "site", data, start_page)
+        for kind, query, raw, ms in queries:
+            print(f"  search “{query}” ({kind}): {raw / 1024:.0f} KB, first result after "
+                  f"{ms:.0f} ms", flush=True)
+        worst = max(q[2] for q in queries) / 1024
+        print(f"  worst first query: {worst:.0f} KB (target < {FIRST_QUERY_TARGET // 1024})")
+        return {"records": n, "first_query_kb_worst": worst}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="records (repeatable)")
     parser.add_argument("--outlines", type=int, default=SAMPLE_OUTLINES)
     parser.add_argument("--no-search-visit", action="store_true")
+    parser.add_argument("--index-only", action="store_true",
+                        help="the first query only: N records' index in the sample site")
     args = parser.parse_args()
+    if args.index_only:
+        for n in args.n or [1000]:
+            index_only(n, args.outlines)
+        return
     rows = [bench(n, args.outlines, not args.no_search_visit) for n in args.n or [1000]]
     print("\n| records | cold build (s) | s per 1,000 | peak PSS (MB) | peak summed RSS (MB) "
           "| files | largest page (KB) | sitemap URLs | first query, worst (KB) |")

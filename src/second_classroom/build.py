@@ -154,6 +154,8 @@ class SiteBuild:
     output: AtomicOutput | None = None
     compressor: PageCompressor | None = None
     search_job: Future[IndexResult] | None = None
+    keep_search: bool = False  # keep the search index's state (the preview's)
+    search_state: IndexState | None = None  # the index's, kept when keep_search
     data_job: Future[DataStats] | None = None
     prepared: ExportStats | None = None  # downloads exported into the cache at the start
     # The engine's page around the placeholders, per (record folder, has a description):
@@ -375,7 +377,7 @@ class SiteBuild:
         """Start writing the search index and the open data into `site_dir` (on the
         second core if large)."""
         if self.options.search:
-            self.search_job = index_ahead(self.catalog, site_dir)
+            self.search_job = index_ahead(self.catalog, site_dir, self.keep_search)
         if self.options.open_data:
             self.data_job = open_data_ahead(self.catalog, site_dir, self.render.site_url,
                                             self.options.licence)
@@ -405,6 +407,7 @@ class SiteBuild:
         if (job := self.search_job) is not None:
             self.search_job = None
             report.search = job.result()
+            self.search_state = report.search.state
         if self.render.pictures is not None:  # resized copies only; originals stay out
             report.pictures = self.render.pictures.write(site_dir,
                                                          self.project / ".cache" / "images")

@@ -98,6 +98,7 @@ def preview_build(project: Path, options: BuildOptions, site_url: str = "",
         catalog = build_catalog(result.records, result.vocab, drafts=True)
         build = SiteBuild.from_catalog(project, options, catalog, result.warnings, site_url,
                                        site_name)
+        build.keep_search = True  # its quick rebuilds update the index from it
         _last_good[data] = build
         session.snapshot = Snapshot(project / options.data, before, result, build,
                                     dt.date.today())
@@ -117,8 +118,8 @@ def remember(listing: Iterable[Page]) -> None:
     if session.snapshot is not None:
         session.snapshot.listing = {page.uri: page for page in listing}
         build = session.snapshot.build
-        if build.options.search:  # made in the background while the editor reads
-            session.snapshot.search = LiveIndex(build.catalog)
+        if build.options.search:
+            session.snapshot.search = LiveIndex(build.catalog, build.search_state)
 
 
 def quick_rebuild() -> bool:

@@ -556,6 +556,23 @@ class IndexState:
         state.update(catalog)
         return state
 
+    @classmethod
+    def of_docs(cls, docs: list[SearchDoc], order: Iterable[str]) -> IndexState:
+        """Return the state of the index of `docs`, not yet tied to record objects (a
+        worker's: see `adopt`)."""
+        state = cls(order)
+        state.analyses = [analyse(d) for d in docs]
+        state._rebuild()
+        return state
+
+    def adopt(self, catalog: Catalog) -> None:
+        """Tie a state made elsewhere (`of_docs`, from the same records' values) to
+        `catalog`'s record objects."""
+        records = [r for k in KINDS for r in catalog.by_kind[k]]
+        if len(records) != len(self.analyses):
+            raise ValueError("the index state is of other records")
+        self.records = records
+
     def update(self, catalog: Catalog) -> None:
         """Make the state that of `catalog` (same vocabulary as before)."""
         records = [r for k in KINDS for r in catalog.by_kind[k]]
@@ -716,9 +733,15 @@ class LiveIndex:
     rebuild (whose forked child writes the index from the state as it was, updated there)
     it follows the new catalog, so the next save finds it ready."""
 
-    def __init__(self, catalog: Catalog) -> None:
-        self._state: IndexState | None = IndexState(facet_order(catalog))
+    def __init__(self, catalog: Catalog, state: IndexState | None = None) -> None:
+        """Keep the index of `catalog`: `state` if the build made it (`index_ahead`'s,
+        with keep_state), else one made here in the background."""
         self._thread: threading.Thread | None = None
+        if state is not None:
+            state.adopt(catalog)
+            self._state: IndexState | None = state
+            return
+        self._state = IndexState(facet_order(catalog))
         self.follow(catalog)
 
     def follow(self, catalog: Catalog) -> None:
@@ -761,6 +784,7 @@ class IndexResult:
     bytes: int
     seconds: float
     folder: Path
+    state: IndexState | None = None  # when asked for (the preview keeps it)
 
 
 def facet_order(catalog: Catalog) -> list[str]:
@@ -781,14 +805,17 @@ def write_index(catalog: Catalog, site_dir: Path) -> IndexResult:
     return write_docs(search_docs(catalog), facet_order(catalog), Path(site_dir))
 
 
-def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> IndexResult:
-    """Write the index of `docs` into `<site_dir>/searchindex/` (see `write_index`)."""
+def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path,
+               keep_state: bool = False) -> IndexResult:
+    """Write the index of `docs` into `<site_dir>/searchindex/` (see `write_index`); with
+    `keep_state`, the result carries the index's `IndexState` (the preview's)."""
     start = time.perf_counter()
     if not site_dir.is_dir():
         raise SearchIndexError(f"{site_dir}: 站点目录不存在，无法建立搜索索引")
     if not docs:
         raise SearchIndexError(f"{site_dir}: 没有可检索的记录（全部是草稿或数据目录为空）")
-    files = build_index(docs, order)
+    state = IndexState.of_docs(docs, order) if keep_state else None
+    files = state.files() if state is not None else build_index(docs, order)
     out = AtomicOutput(site_dir / INDEX_DIR)
     staging = out.begin()
     try:
@@ -809,11 +836,13 @@ def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path) -> Index
                                          if name.rsplit("/", 1)[-1].startswith("t"))
     return IndexResult(records=len(docs), terms=term_count, shards=manifest["shards"],
                        bytes=sum(len(d) for d in files.values()),
-                       seconds=time.perf_counter() - start, folder=out.target)
+                       seconds=time.perf_counter() - start, folder=out.target, state=state)
 
 
-def index_ahead(catalog: Catalog, site_dir: Path) -> Future[IndexResult]:
-    """Start writing the index of `catalog` into `site_dir`; return the pending result.
+def index_ahead(catalog: Catalog, site_dir: Path,
+                keep_state: bool = False) -> Future[IndexResult]:
+    """Start writing the index of `catalog` into `site_dir`; return the pending result
+    (with `keep_state`, carrying the index's state: see `IndexState.adopt`).
 
     Page rendering is single-threaded: on a large site a worker process writes the index
     on the second core meanwhile. Small sites, or one core, are indexed right here. Wait
@@ -821,17 +850,17 @@ def index_ahead(catalog: Catalog, site_dir: Path) -> Future[IndexResult]:
     """
     if len(catalog.records) < AHEAD_MIN:
         return ahead(write_docs, search_docs(catalog), facet_order(catalog), Path(site_dir),
-                     inline=True)
+                     keep_state, inline=True)
     # The worker is handed each record's values and makes the search documents itself:
     # this process neither spends the time nor holds them while the pages render (at
     # 100,000 records they are ~0.4 GB, kept by the pool until the index is written).
     records = [(r.kind, r.id, r.data) for k in KINDS for r in catalog.by_kind[k]]
-    return ahead(_write_from, records, facet_order(catalog), Path(site_dir), inline=False)
+    return ahead(_write_from, records, facet_order(catalog), Path(site_dir), keep_state,
+                 inline=False)
 
 
 def _write_from(records: list[tuple[str, str, dict[str, Any]]], order: list[str],
-                site_dir: Path) -> IndexResult:
+                site_dir: Path, keep_state: bool = False) -> IndexResult:
     """Write the index of records handed over as (kind, id, data) (a worker's job)."""
     docs = [search_doc(Record(kind, record_id, "", data)) for kind, record_id, data in records]
-    return write_docs(docs, order, site_dir)
-
+    return write_docs(docs, order, site_dir, keep_state)
