@@ -19,7 +19,6 @@ from second_classroom.search import (
     build_index,
     characters,
     encode_ids,
-    encode_weights,
     name_weight,
     plain_text,
     search_doc,
@@ -174,17 +173,7 @@ def _decoded(line: str | bytes, total: int) -> dict[int, int]:
         return _decoded_binary(line, total)
     found: dict[int, int] = {}
     for group in line.split("\t"):
-        if group[0] == "~":
-            weights, packed = group[1:].split("#")
-            radix = len(weights) + 1
-            per = max(k for k in range(1, 9) if radix ** k <= 256)
-            data = base64.b64decode(packed)
-            assert len(data) == -(-total // per)
-            for n in range(total):
-                code = data[n // per] // radix ** (n % per) % radix
-                if code:
-                    found.setdefault(n, int(weights[code - 1]))
-        elif group[1] == "#":
+        if group[1] == "#":
             data = base64.b64decode(group[2:])
             for n in range(total):
                 if data[n >> 3] >> (n & 7) & 1:
@@ -200,11 +189,14 @@ def _decoded(line: str | bytes, total: int) -> dict[int, int]:
 @pytest.mark.parametrize("weights", [[9], [9, 3], [9, 3, 1], [9, 6, 3, 1], [9, 7, 6, 3, 1],
                                      [9, 8, 7, 6, 3, 1]])
 def test_a_common_term_can_carry_one_weight_code_per_record(weights: list[int]) -> None:
+    from second_classroom.search import encode_binary
+
     total = 101
     groups = [(w, list(range(i, total, len(weights) + 1))) for i, w in enumerate(weights)]
-    code = encode_weights(groups, total)
-    assert code.startswith("~" + "".join(map(str, weights)) + "#")
-    assert _decoded(code, total) == {n: w for w, ids in groups for n in ids}
+    data = encode_binary(groups, total)
+    if len(weights) > 1:  # shorter than a bitset or gaps per weight
+        assert data[:2 + len(weights)] == bytes([2, len(weights), *weights])
+    assert _decoded(data, total) == {n: w for w, ids in groups for n in ids}
 
 
 BINARY_CASES = [
@@ -214,6 +206,7 @@ BINARY_CASES = [
     (301, [(9, [3, 8]), (1, list(range(1, 301, 3)))]),  # gaps and a bitset, or codes
     (1003, [(9, list(range(0, 1003, 5))), (3, list(range(1, 1003, 5))),
             (1, list(range(2, 1003, 5)))]),  # weight codes, 4 to a byte
+    (300, [(8, list(range(0, 300, 2))), (1, list(range(1, 300, 4)))]),  # 5 to a byte
     (50, [(9, [1]), (8, [2]), (7, [3]), (6, [4]), (3, [5]), (1, list(range(6, 50)))]),
 ]
 
@@ -349,9 +342,6 @@ def test_browser_decodes_what_python_encodes(browser: Any, site_url: str) -> Non
     cases = [[0, 5, 77], list(range(0, 300, 3)), list(range(290))]
     lines = [f"{w}{encode_ids(ids, 300)}" for w, ids in zip((9, 3, 1), cases, strict=True)]
     lines.append("\t".join(lines[:2]))  # a term in names of some records, text of others
-    lines.append(encode_weights([(9, cases[0]), (3, [i for i in cases[1] if i not in cases[0]]),
-                                 (1, [i for i in cases[2] if i % 3])], 300))
-    lines.append(encode_weights([(8, cases[0]), (1, [i for i in cases[2] if i % 7 == 1])], 300))
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.goto(site_url)
@@ -361,10 +351,6 @@ def test_browser_decodes_what_python_encodes(browser: Any, site_url: str) -> Non
     assert got[1] == [[i, 3] for i in cases[1]]
     assert got[2] == [[i, 1] for i in cases[2]]
     assert dict(got[3]) == {**{i: 3 for i in cases[1]}, **{i: 9 for i in cases[0]}}
-    assert dict(got[4]) == _decoded(lines[4], 300) and len(got[4]) == len(_decoded(lines[4], 300))
-    assert dict(got[4])[0] == 9 and dict(got[4])[3] == 3 and dict(got[4])[1] == 1
-    assert dict(got[5]) == _decoded(lines[5], 300) and dict(got[5])[5] == 8  # 5 to a byte
-    assert len(got[5]) == len(cases[0]) + len([i for i in cases[2] if i % 7 == 1])
 
 
 DECODE_BINARY = """async ([root, files, totals]) => {

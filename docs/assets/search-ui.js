@@ -356,12 +356,6 @@ export function decodePostings(line, total) {
   if (!line) return found;
   if (line instanceof Uint8Array) return decodeBinary(line, total, found);
   for (const group of line.split("\t")) {
-    if (group[0] === "~") { // weight codes in base64 (search.py encode_weights)
-      const hash = group.indexOf("#");
-      addCodes(found, unbase64(group.slice(hash + 1)), Array.from(group.slice(1, hash), Number),
-        total);
-      continue;
-    }
     const weight = Number(group[0]);
     const body = group.slice(2);
     if (group[1] === "#") {

@@ -221,12 +221,19 @@ class SiteBuild:
         written beside the old one and swapped in whole: no file of the old data stays.
         With `index` (the state of an earlier version's index), the index is updated
         from it and the files it already has are linked, not written."""
+        self.write_search(site_dir, index)
+        self.write_data(site_dir)
+
+    def write_search(self, site_dir: Path, index: IndexState | None = None) -> None:
+        """Rewrite the search index of `site_dir` (see `write_search_and_data`)."""
         if self.options.search:
             if index is not None:
-                index.update(self.catalog)
-                index.write(site_dir)
+                index.rewrite(self.catalog, site_dir)
             else:
                 write_index(self.catalog, site_dir)
+
+    def write_data(self, site_dir: Path) -> None:
+        """Rewrite the open data of `site_dir` (see `write_search_and_data`)."""
         if self.options.open_data:
             scratch = site_dir.parent / f".{site_dir.name}.data-{os.getpid()}"
             shutil.rmtree(scratch, ignore_errors=True)

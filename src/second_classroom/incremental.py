@@ -116,6 +116,7 @@ class Update:
     exports: list[str]  # ids of the records whose downloads to export again
     stale: list[str]  # files no longer made (paths under the site)
     search: LiveIndex | None = None  # the snapshot's search index state
+    search_job: ForkedJob[None] | None = None  # writing the index (start_search)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -252,6 +253,19 @@ def remove_records(site_dir: Path, records: list[Record]) -> None:
 _exporter = ThreadPoolExecutor(max_workers=1)  # a quick rebuild's downloads, one at a time
 
 
+def start_search(update: Update, site_dir: Path) -> None:
+    """Start writing the search index of an update now, before its pages are written: a
+    forked copy of this process updates the index's state (kept by the snapshot) and
+    writes it, on the second core while the pages are made. `write_rest` then leaves it
+    running with the rest. Without a state (search off, or an update of the state
+    failed) the index is left to `write_rest`."""
+    index = update.search.ready() if update.search is not None else None
+    if index is None or not update.build.options.search:
+        return
+    build = update.build
+    update.search_job = ForkedJob(lambda: build.write_search(site_dir, index))
+
+
 def write_rest(update: Update, site_dir: Path) -> list[Pending]:
     """Write what an update holds besides the pages the engine wraps in its theme: drop
     stale files, write posters and shared files and the records' photos; then start the
@@ -265,11 +279,14 @@ def write_rest(update: Update, site_dir: Path) -> list[Pending]:
     build = update.build
     if build.render.pictures is not None:
         build.render.pictures.write(site_dir, build.project / ".cache" / "images")
-    # The index is updated from the state of the last one, in the child (which has the
-    # state as it is now) and, for the next save, here in a thread (after the fork).
-    index = update.search.ready() if update.search is not None else None
-    running: list[Pending] = [ForkedJob(lambda: build.write_search_and_data(site_dir, index))]
-    if update.search is not None:
+    if (early := update.search_job) is not None:  # started by start_search
+        running: list[Pending] = [early, ForkedJob(lambda: build.write_data(site_dir))]
+    else:
+        # The index is updated from the state of the last one, in the child (which has
+        # the state as it is now).
+        index = update.search.ready() if update.search is not None else None
+        running = [ForkedJob(lambda: build.write_search_and_data(site_dir, index))]
+    if update.search is not None:  # for the next save: here, in a thread, after the fork
         update.search.follow(build.catalog)
     if update.exports and build.options.downloads:  # seconds each
         running.append(_exporter.submit(

@@ -25,7 +25,15 @@ from .build import BuildOptions, SiteBuild
 from .catalog import Catalog, build_catalog
 from .check import check_tree
 from .forked import ForkedJob
-from .incremental import Pending, Snapshot, Update, apply, plan_update, stamps
+from .incremental import (
+    Pending,
+    Snapshot,
+    Update,
+    apply,
+    plan_update,
+    stamps,
+    start_search,
+)
 from .models import Record, Vocab
 from .offline import SW_URI
 from .problems import Problem
@@ -133,6 +141,7 @@ def quick_rebuild() -> bool:
     except Exception as exc:  # noqa: BLE001 - a full build is always right; say why
         log.warning("快速更新失败（%s: %s），改为完整重建", type(exc).__name__, exc)
         session.snapshot = None
+        settle(wait=False)  # the search index it may have started
         return False
 
 
@@ -141,7 +150,12 @@ def quick_update(site_dir: Path) -> Update | None:
     None when a full build is needed (see incremental.plan_update)."""
     if session.snapshot is None:
         return None
-    return plan_update(session.snapshot, site_dir)
+    update = plan_update(session.snapshot, site_dir)
+    if update is not None:  # the search index, on the second core while pages are made
+        start_search(update, site_dir)
+        if update.search_job is not None:
+            session.pending.append(update.search_job)  # stopped if the rebuild fails
+    return update
 
 
 def quick_done(update: Update, pending: list[Pending]) -> None:

@@ -56,6 +56,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import logging
 import operator
 import os
 import re
@@ -78,6 +79,8 @@ from .layout import INDEX_DIR
 from .models import FACETS, KINDS, Markdown, Record, Struct, Term, Text, field_values
 from .output import AtomicOutput
 from .spelling import fold_file, name_terms, reading_runs, sound_file, spelled
+
+log = logging.getLogger("mkdocs.second_classroom.search")
 
 VERSION = 4  # 3: dense.txt and w<j>.txt; 4: w<j>.bin, binary
 NAME_WEIGHTS = range(6, 10)  # 9 for the shortest names, 6 for long ones
@@ -270,22 +273,6 @@ def codes_per_byte(radix: int) -> int:
     return per
 
 
-def encode_weights(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> str:
-    """Return a term's record lists, one per weight, as one group `~<weights>#<base64>`.
-
-    `groups` are (weight, increasing record numbers), highest weight first, disjoint (a
-    record is listed once per term). Each record gets a code: 0 for none, i for the i-th
-    weight, so radix = len(groups) + 1 values; a byte holds `codes_per_byte(radix)` of
-    them, record n's in byte n // per as digit n % per of the byte in base radix (least
-    significant first). A common term held at two weights costs 1.6 bits a record
-    instead of two bitsets (5 codes in a byte), at three weights 2 bits instead of three.
-    """
-    data = pack_codes(((code, ids) for code, (_, ids) in enumerate(groups, 1)), total,
-                      len(groups) + 1)
-    weights = "".join(str(w) for w, _ in groups)
-    return "~" + weights + "#" + base64.b64encode(data).decode("ascii")
-
-
 def _numbers() -> array[int]:
     return array("I")
 
@@ -388,8 +375,9 @@ def encode_binary(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> by
     as gaps from the previous one, the first from 0, each in LEB128) or `1 <weight>
     <length> <bitset>` (bit n & 7 of byte n >> 3 is record n), whichever is shorter; or,
     when shorter, one group `2 <count> <weights…> <length> <codes>` (a code per record,
-    packed as `encode_weights` packs them). Lengths are LEB128 byte counts, weights and
-    counts one byte each.
+    packed by `pack_codes`: a term held at two weights costs 1.6 bits a record instead
+    of two bitsets, at three weights 2 bits instead of three). Lengths are LEB128 byte
+    counts; weights and counts are one byte each.
     """
     listed = bytearray()
     for weight, ids in groups:
@@ -583,6 +571,10 @@ class IndexState:
             self.analyses = [analyse(search_doc(r)) for r in records]
             self._rebuild()
             return
+        if len(records) == len(self.records) and all(
+                (was := known.get(id(r))) is None or was[0] == n for n, r in enumerate(records)):
+            self._edit(records)
+            return
         kept = {id(r) for r in records}
         # Old numbers of the records that went (deleted, or replaced by an edit) first.
         dirty: set[str] = set()
@@ -621,6 +613,38 @@ class IndexState:
                     ids.insert(bisect.bisect_left(ids, number), number)
                     dirty.add(term)
         self.records, self.analyses = records, analyses
+        # Numbers moved or the count changed (every bitset's length): every line is new.
+        self._settle(dirty, everything=moved)
+
+    def _edit(self, records: list[Record]) -> None:
+        """Update the state for `records`, where every record the state has kept its
+        number (edits only): an edited record's number leaves or joins only the terms it
+        no longer has or newly has (at a weight), and only their lines are made again."""
+        dirty: set[str] = set()
+        analyses = list(self.analyses)
+        for number, record in enumerate(records):
+            if record is self.records[number]:
+                continue
+            old, new = self.analyses[number], analyse(search_doc(record))
+            analyses[number] = new
+            self._count(old, -1)
+            self._count(new, 1)
+            before = {(w, t) for w, found in old.groups for t in found}
+            after = {(w, t) for w, found in new.groups for t in found}
+            for weight, term in before - after:
+                ids = self.postings[term][weight]
+                del ids[bisect.bisect_left(ids, number)]
+                dirty.add(term)
+            for weight, term in after - before:
+                ids = self.postings.setdefault(term, {}).setdefault(weight, _numbers())
+                ids.insert(bisect.bisect_left(ids, number), number)
+                dirty.add(term)
+        self.records, self.analyses = records, analyses
+        self._settle(dirty, everything=False)
+
+    def _settle(self, dirty: set[str], everything: bool) -> None:
+        """Drop what `dirty` terms no longer hold, and encode their lines again (or, with
+        `everything`, every term's line)."""
         for term in dirty:
             held = {w: ids for w, ids in self.postings[term].items() if ids}
             if held:
@@ -628,9 +652,8 @@ class IndexState:
             else:
                 del self.postings[term]
                 del self.lines[term]
-        # Numbers moved or the count changed (every bitset's length): every line is new.
-        total = len(records)
-        for term in self.postings if moved else dirty & self.postings.keys():
+        total = len(self.records)
+        for term in self.postings if everything else dirty & self.postings.keys():
             self.lines[term] = _line(term, sorted(self.postings[term].items(), reverse=True),
                                      total, self.dense_bytes)
 
@@ -681,11 +704,24 @@ class IndexState:
             del self.versions[next(iter(self.versions))]
         return files
 
-    def write(self, site_dir: Path) -> None:
+    def rewrite(self, catalog: Catalog, site_dir: Path) -> None:
+        """Update the state to `catalog` and write its index into `site_dir` (the
+        preview's quick rebuild: a forked child does it); log what it took."""
+        start, cpu = time.perf_counter(), time.process_time()
+        self.update(catalog)
+        updated = time.perf_counter()
+        written, linked = self.write(site_dir)
+        log.info("搜索索引快速更新：%d 条记录，更新 %.2f 秒，写出 %d 个文件、链接 %d 个 %.2f 秒"
+                 "（CPU 共 %.2f 秒）", len(self.records), updated - start, written, linked,
+                 time.perf_counter() - updated, time.process_time() - cpu)
+
+    def write(self, site_dir: Path) -> tuple[int, int]:
         """Write the state's index into `<site_dir>/searchindex/`, beside the old one and
         swapped in whole; files the index on disk already has (by content: result files
-        move numbers when records are added or removed) are linked, not written."""
+        move numbers when records are added or removed) are linked, not written. Return
+        how many files were written and how many linked."""
         files = self.files()
+        linked = 0
         old_dir = ""
         with contextlib.suppress(OSError, ValueError, KeyError):
             old_dir = json.loads((site_dir / INDEX_DIR / "manifest.json").read_bytes())["dir"]
@@ -705,6 +741,7 @@ class IndexState:
                         if (was := old.get(data)) is not None:
                             with contextlib.suppress(OSError):
                                 os.link(was, name, src_dir_fd=source, dst_dir_fd=target)
+                                linked += 1
                                 continue
                         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666,
                                      dir_fd=target)
@@ -718,6 +755,7 @@ class IndexState:
             out.discard()
             raise
         out.commit()
+        return len(files) - linked, linked
 
 
 def _step(counts: Counter[Any], keys: Iterable[Any], step: int) -> None:
