@@ -99,6 +99,8 @@ def preview_build(project: Path, options: BuildOptions, site_url: str = "",
     """
     data = (project / options.data).resolve()
     settle(wait=False)
+    if session.snapshot is not None and session.snapshot.search is not None:
+        session.snapshot.search.ready()  # no thread of it runs while the build forks
     session.snapshot = None
     before = stamps(project / options.data)  # a save during the check is seen next time
     result = check_tree(project / options.data)
