@@ -483,7 +483,34 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
             full()
 
     server.builder = rebuild
+    _watch_by_notification(server)
     return server
+
+
+def _watch_by_notification(server: Any) -> None:
+    """Have the kernel tell the preview about saves (inotify) instead of MkDocs' polling.
+
+    MkDocs scans every watched file twice a second: a save waits 0.25 s on average before
+    it is seen, and at 10,000 records each scan costs a good part of a core that the
+    rebuild needs. Where inotify is not available (not Linux, or out of watches) the
+    polling stays. Relies on MkDocs 1.6's LiveReloadServer (observer, watch, _watched_paths),
+    before it starts serving.
+    """
+    try:
+        from watchdog.observers.inotify import InotifyObserver
+    except ImportError:  # not Linux
+        return
+    polling, watched, refs = server.observer, dict(server._watched_paths), server._watch_refs
+    if polling.is_alive():
+        return
+    server.observer, server._watched_paths, server._watch_refs = InotifyObserver(), {}, {}
+    try:
+        for path, count in watched.items():
+            for _ in range(count):
+                server.watch(path)
+    except OSError as exc:  # e.g. fs.inotify.max_user_watches reached
+        log.info("无法用 inotify 监视文件（%s），改用轮询", exc)
+        server.observer, server._watched_paths, server._watch_refs = polling, watched, refs
 
 
 def _engine_inputs(config: MkDocsConfig, data: Path) -> dict[str, Stamp]:
