@@ -466,7 +466,7 @@ def _keep_snapshot(build: SiteBuild, site: Path, saving: Future[str]) -> None:
     keep it only makes the next build cold."""
     try:
         warm.record(build.project, site, _run.engine, saving.result(),
-                    [r.url for r in build.records.values()])
+                    build.records.values())
     except OSError as exc:
         warm.forget(build.project, site)
         log.info("没能保存本次构建的快照（%s），下次构建将完整构建", exc)

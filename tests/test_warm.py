@@ -125,13 +125,16 @@ def _edited(project: Path, pick: int = 7) -> None:
     edit_field(project / "site_data", pick)
 
 
-def test_a_record_folder_changed_by_hand_makes_the_build_cold(
-        tmp_path: Path, small_tree: Path, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("pattern", ["people/*/index.html", "data/people/*.json"])
+def test_a_file_changed_by_hand_makes_the_build_cold(
+        tmp_path: Path, small_tree: Path, caplog: pytest.LogCaptureFixture,
+        pattern: str) -> None:
+    """A record's page or open data file edited in the published site is not taken over."""
     project = _project(tmp_path, small_tree)
     site = project / "site"
     assert _build(project, site, caplog) is not None
-    page = next((site / "people").glob("*/index.html"))
-    page.write_text("<p>changed by hand</p>", "utf-8")
+    page = next(site.glob(pattern))
+    page.write_text("changed by hand", "utf-8")
     _edited(project)
     log = _build(project, site, caplog)
     assert log is not None and WARM not in log

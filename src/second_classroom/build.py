@@ -151,7 +151,8 @@ class Reuse:
     site: Path  # the published site
     kept: list[Record]  # records whose folders move over
     posters: set[str]  # ids of the other records: their posters are written afresh
-    moved: list[str] = field(default_factory=list)  # record urls moved so far
+    data: frozenset[str] = frozenset()  # open data files of unchanged records, moved too
+    moved: list[str] = field(default_factory=list)  # paths moved so far (under the sites)
 
 
 @dataclass
@@ -373,17 +374,18 @@ class SiteBuild:
         if (reuse := self.reuse) is None:
             return 0
         made: set[Path] = set()
-        for record in reuse.kept:
-            target = site_dir / record.url
+        for uri in [r.url for r in reuse.kept] + sorted(reuse.data):
+            target = site_dir / uri
             with naming(target):
-                if target.parent not in made:
+                if target.parent not in made:  # the open data writer may make it too
                     target.parent.mkdir(parents=True, exist_ok=True)
                     made.add(target.parent)
-                os.rename(reuse.site / record.url, target)
-            reuse.moved.append(record.url)
-            if self.render.pictures is not None:  # their photos are copied like the others'
+                os.rename(reuse.site / uri, target)
+            reuse.moved.append(uri)
+        if self.render.pictures is not None:  # their photos are copied like the others'
+            for record in reuse.kept:
                 self.render.pictures.pictures(record.data.get("images"))
-        return len(reuse.moved)
+        return len(reuse.kept)
 
     def _give_back(self, site_dir: Path) -> None:
         """Move the folders `take_over` moved back into the previous site."""
@@ -417,8 +419,9 @@ class SiteBuild:
         if self.options.search:
             self.search_job = index_ahead(self.catalog, site_dir)
         if self.options.open_data:
-            self.data_job = open_data_ahead(self.catalog, site_dir, self.render.site_url,
-                                            self.options.licence)
+            self.data_job = open_data_ahead(
+                self.catalog, site_dir, self.render.site_url, self.options.licence,
+                self.reuse.data if self.reuse is not None else ())
 
     def page_written(self, path: Path, data: bytes) -> None:
         """Queue the precompressed copies of a page just written at `path`."""

@@ -31,13 +31,16 @@ import hashlib
 import json
 import os
 import pickle
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from . import cachefile
 from .build import BuildOptions, Reuse, SiteBuild
-from .incremental import Snapshot, Update, apply, plan_update, stamps
+from .incremental import Snapshot, Update, apply, plan_update, stamp, stamps
+from .models import Record
+from .opendata import record_data_uri
 from .pictures import PictureSet
 from .render import Page
 
@@ -60,17 +63,25 @@ def _state(project: Path, site: Path) -> tuple[Path, Path]:
     return folder / f"{key}.pickle", folder / f"{key}.json"
 
 
-def folders_print(site: Path, urls: list[str]) -> str:
-    """Return a fingerprint of the files in the record folders `urls` of `site`: path,
-    modification time, size and inode of each (a changed byte changes the time; a file
-    put in place by renaming changes the inode)."""
+def folders_print(site: Path, urls: list[str], files: Iterable[str] = ()) -> str:
+    """Return a fingerprint of the files in the record folders `urls` and of the `files`
+    of `site`: path, modification time, size and inode of each (a changed byte changes
+    the time; a file put in place by renaming changes the inode)."""
     digest = hashlib.sha256()
     for url in sorted(urls):
         found = stamps(site / url)
         digest.update(url.encode("utf-8") + b"\0" + str(len(found)).encode() + b"\0")
         for path in sorted(found):
             digest.update(f"{path}\0{found[path]}\0".encode())
+    for uri in sorted(files):
+        digest.update(f"{uri}\0{stamp(site / uri)}\0".encode())
     return digest.hexdigest()
+
+
+def kept_files(records: Iterable[Record]) -> list[str]:
+    """Return the files besides record folders that a warm build may take over: the
+    records' open data files (a record's depends on that record alone)."""
+    return [record_data_uri(r.kind, r.id) for r in records]
 
 
 def snapshot_of(build: SiteBuild, data_stamps: dict[str, tuple[int, int, int]],
@@ -120,11 +131,14 @@ def save(project: Path, site: Path, snapshot: Snapshot) -> str:
     return out.digest.hexdigest()
 
 
-def record(project: Path, site: Path, engine: str, digest: str, urls: list[str]) -> None:
+def record(project: Path, site: Path, engine: str, digest: str,
+           records: Iterable[Record]) -> None:
     """Remember that the published `site` was built by engine fingerprint `engine` from the
-    snapshot of `digest`, with its record folders (`urls`) as they are now."""
+    snapshot of `digest`, with the folders and files of its `records` as they are now."""
     _, target = _state(project, site)
-    entry = {"engine": engine, "snapshot": digest, "folders": folders_print(site, urls)}
+    records = list(records)
+    entry = {"engine": engine, "snapshot": digest,
+             "folders": folders_print(site, [r.url for r in records], kept_files(records))}
     cachefile.write_atomic(target, json.dumps(entry).encode("utf-8"))
 
 
@@ -157,8 +171,9 @@ def _load(project: Path, site: Path, engine: str) -> Snapshot | None:
             gc.enable()
     if not isinstance(snapshot, Snapshot):
         return None
-    urls = [r.url for r in snapshot.build.records.values()]
-    if folders_print(site, urls) != entry.get("folders"):
+    records = list(snapshot.build.records.values())
+    if folders_print(site, [r.url for r in records], kept_files(records)) != \
+            entry.get("folders"):
         return None
     return snapshot
 
@@ -179,8 +194,10 @@ def plan(project: Path, options: BuildOptions, site: Path, engine: str,
     build = update.build
     build.check = update.check
     redo = {r.id for r in update.records}
+    unchanged = [r for r in build.records.values() if r.id not in update.changed]
     build.reuse = Reuse(site, [r for r in build.records.values() if r.id not in redo
-                               and (site / r.url).is_dir()], redo)
+                               and (site / r.url).is_dir()], redo,
+                        frozenset(uri for uri in kept_files(unchanged) if (site / uri).is_file()))
     apply(snapshot, update)
     snapshot.build = replace(build, reuse=None, check=None,
                              render=replace(build.render, pictures=None))
