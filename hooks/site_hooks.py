@@ -564,25 +564,47 @@ def _watch_by_notification(server: Any) -> None:
 
     MkDocs scans every watched file twice a second: a save waits 0.25 s on average before
     it is seen, and at 10,000 records each scan costs a good part of a core that the
-    rebuild needs. Where inotify is not available (not Linux, or out of watches) the
-    polling stays. Relies on MkDocs 1.6's LiveReloadServer (observer, watch, _watched_paths),
-    before it starts serving.
+    rebuild needs. Only changes count: inotify also reports files opened and closed
+    unwritten, and every build reads every data file (an endless rebuild). Where inotify
+    is not available (not Linux, or out of watches) the polling stays. Relies on MkDocs
+    1.6's LiveReloadServer (observer, _watched_paths, _watch_refs, _rebuild_cond,
+    _want_rebuild), before it starts serving.
     """
     try:
+        from watchdog.events import (
+            FileClosedEvent,
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+            FileSystemEvent,
+            FileSystemEventHandler,
+        )
         from watchdog.observers.inotify import InotifyObserver
     except ImportError:  # not Linux
         return
-    polling, watched, refs = server.observer, dict(server._watched_paths), server._watch_refs
-    if polling.is_alive():
+    if server.observer.is_alive():
         return
-    server.observer, server._watched_paths, server._watch_refs = InotifyObserver(), {}, {}
+
+    def heard(event: FileSystemEvent) -> None:  # as MkDocs' own callback
+        if event.is_directory:
+            return
+        with server._rebuild_cond:
+            server._want_rebuild = True
+            server._rebuild_cond.notify_all()
+
+    handler = FileSystemEventHandler()
+    handler.on_any_event = heard  # type: ignore[method-assign]
+    changes: list[type[FileSystemEvent]] = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent,
+                                            FileMovedEvent, FileClosedEvent]
+    observer, refs = InotifyObserver(), {}
     try:
-        for path, count in watched.items():
-            for _ in range(count):
-                server.watch(path)
+        for path in server._watched_paths:
+            refs[path] = observer.schedule(handler, path, recursive=True, event_filter=changes)
     except OSError as exc:  # e.g. fs.inotify.max_user_watches reached
         log.info("无法用 inotify 监视文件（%s），改用轮询", exc)
-        server.observer, server._watched_paths, server._watch_refs = polling, watched, refs
+        return
+    server.observer, server._watch_refs = observer, refs
 
 
 def _engine_inputs(config: MkDocsConfig, data: Path) -> dict[str, Stamp]:
