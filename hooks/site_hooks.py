@@ -15,6 +15,7 @@ import logging
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -53,6 +54,7 @@ from second_classroom.security import (
     escape_theme_meta,
     unlisted_inline_scripts,
 )
+from second_classroom.spool import Spool
 
 log = logging.getLogger("mkdocs.hooks.second_classroom")
 
@@ -63,6 +65,7 @@ class _Run:
     command = ""
     build: SiteBuild | None = None
     pages: dict[str, Page | None] = {}  # generated page uri -> page (None: a record's)
+    spool: Spool | None = None  # a build's listing pages' HTML, until MkDocs builds each
     dates: dict[str, str] = {}
     data_date: str | None = None
     warnings: WarningCounter | None = None
@@ -278,9 +281,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         files.remove(unused)
     build = _build()
     _run.pages = {}
+    _drop_spool()
+    if _run.command.startswith("build"):  # a preview keeps its pages (quick rebuilds)
+        _run.spool = Spool(Path(config.site_dir).parent)
     for page in build.listing_pages():
+        if _run.spool is not None:
+            _run.spool.put(page.uri, page.html)
+            page = replace(page, html="")
         _run.pages[page.uri] = page
-        files.append(File.generated(config, page.uri, content=page.as_markdown()))
+        files.append(File.generated(config, page.uri, content=_source(page)))
     if not build.options.splice_records:  # else written by on_post_build
         for uri in build.records:
             _run.pages[uri] = None
@@ -288,6 +297,18 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                                         content=build.record_stub(uri).as_markdown()))
     build.start_search(Path(config.site_dir))  # written meanwhile (under serve too)
     return files
+
+
+def _source(page: Page) -> str:
+    """Return what MkDocs reads of a generated page: its front matter. The HTML comes when
+    the page is built (on_page_context), so MkDocs never holds every page at once."""
+    return replace(page, html="").as_markdown()
+
+
+def _drop_spool() -> None:
+    if (spool := _run.spool) is not None:
+        _run.spool = None
+        spool.clear()
 
 
 def on_page_markdown(markdown: str, page: MkPage, **_: Any) -> str | None:
@@ -300,12 +321,23 @@ def on_page_markdown(markdown: str, page: MkPage, **_: Any) -> str | None:
 
 
 def on_page_content(html: str, page: MkPage, **_: Any) -> str | None:
+    """Leave a generated page empty while MkDocs reads every page: its HTML is put in when
+    the page is built (on_page_context) and dropped once written (on_post_page)."""
+    return "" if page.file.src_uri in _run.pages else None
+
+
+def on_page_context(context: Any, page: MkPage, **_: Any) -> Any:
     """Put the core's HTML in place of the (empty) converted Markdown."""
     uri = page.file.src_uri
-    if uri not in _run.pages:
-        return None
-    ready = _run.pages[uri]
-    return (ready or _build().record_page(uri)).html
+    if uri in _run.pages:
+        ready = _run.pages[uri]
+        if ready is None:
+            page.content = _build().record_page(uri).html
+        elif _run.spool is not None and uri in _run.spool:
+            page.content = _run.spool.get(uri)
+        else:
+            page.content = ready.html
+    return context
 
 
 def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
@@ -313,6 +345,8 @@ def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
     its precompressed copies."""
     if unlisted := unlisted_inline_scripts(output):
         raise _unsafe(page.file.src_uri, unlisted)
+    if page.file.src_uri in _run.pages:
+        page.content = ""  # written: MkDocs need not hold it (on_page_context)
     if _run.panel:
         output = preview.with_panel(output, _run.panel)
     _build().page_written(Path(page.file.abs_dest_path), output.encode("utf-8"))
@@ -338,6 +372,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         shutil.rmtree(throwaway, ignore_errors=True)
         return
     build = _build()
+    _drop_spool()
     if build.options.splice_records:
         _write_record_pages(config)
     try:
@@ -376,6 +411,7 @@ def on_post_build(config: MkDocsConfig) -> None:
 def on_build_error(error: Exception) -> None:
     """Drop the unfinished staging dir: the previous site stays as it was. A full disk or a
     refused write (an OSError) ends `mkdocs build` with one Chinese line, no traceback."""
+    _drop_spool()
     if _run.build is not None:
         _run.build.abort()
     if (throwaway := _run.unchanged) is not None:
@@ -449,11 +485,11 @@ def _quick_rebuild() -> bool:
         _run.pages[page.uri] = page
         file = files.get_file_from_path(page.uri)
         if file is None:
-            file = File.generated(config, page.uri, content=page.as_markdown())
+            file = File.generated(config, page.uri, content=_source(page))
             files.append(file)
             MkPage(None, file, config)
         else:
-            file.content_string = page.as_markdown()
+            file.content_string = _source(page)
         assert file.page is not None
         _populate_page(file.page, config, files)
         _build_page(file.page, config, files.documentation_pages(), nav, _run.env)
