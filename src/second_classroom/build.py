@@ -28,11 +28,12 @@ from .catalog import Catalog, load_catalog
 from .chrome import Chrome, can_splice
 from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all, merged, prepare
-from .forked import ForkedJob
+from .forked import ForkedJob, ahead
 from .layout import DEFAULT_DATA, OPEN_DATA_DIR
-from .models import Record
+from .models import KINDS, Record
 from .offline import offline_page, write_service_worker
 from .opendata import DataStats, open_data_ahead, write_open_data
+from .opendata import _write_from as write_open_data_from
 from .output import (
     AtomicOutput,
     PageCompressor,
@@ -55,7 +56,8 @@ from .render import (
     site_pages,
 )
 from .render.provincegrid import CHARTS
-from .search import IndexResult, index_ahead, write_index
+from .search import AHEAD_MIN, IndexResult, facet_order, index_ahead, write_index
+from .search import _write_from as write_index_from
 from .security import unlisted_inline_scripts
 
 
@@ -76,6 +78,11 @@ class UnsafePageError(Exception):
 
 
 SPLIT_MIN = 500  # record pages from which a second process writes half of them
+# From this many on, one process writes them all: a forked copy comes to hold a copy of
+# most of the catalog (every object it reads is written to, by its reference count), about
+# 7 MB per 1,000 records, while the second core is busy with the search index, the open
+# data and the compressed copies anyway (bench/mem_profile.py, 20,000 and 40,000 records).
+SPLIT_MAX = 20_000
 CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
 
 
@@ -254,7 +261,7 @@ class SiteBuild:
     def write_record_pages(self, site_dir: Path,
                            chrome: Callable[[str, bool], Chrome],
                            fallback: Callable[[Page], str], workers: int = 2,
-                           split_min: int = SPLIT_MIN,
+                           split_min: int = SPLIT_MIN, split_max: int = SPLIT_MAX,
                            only: list[Record] | None = None) -> int:
         """Write every record page (or those of `only`) into `site_dir` as
         `kind/id/index.html`; return how many.
@@ -262,9 +269,9 @@ class SiteBuild:
         `chrome(folder, described)` returns the engine's page for the placeholders of
         second_classroom.chrome (asked once per folder and for whether the record has a
         description); `fallback(page)` renders a page the chrome does not fit. Pages go to
-        disk (and to the compressor) one by one: none is held. With `workers` > 1 on a
-        large site, a forked copy of this process writes every third page (with its
-        copies) on the second core meanwhile. Raises UnsafePageError for a page with an
+        disk (and to the compressor) one by one: none is held. With `workers` > 1 and
+        `split_min` to `split_max` pages, a forked copy of this process writes every third
+        page (with its copies) on the second core meanwhile. Raises UnsafePageError for a page with an
         inline script the policy would block.
         """
         records = list(self.records.values()) if only is None else only
@@ -279,7 +286,8 @@ class SiteBuild:
                 if unlisted := unlisted_inline_scripts(shell.text):
                     raise UnsafePageError(record.uri, unlisted)
         share: list[Record] = []
-        if workers > 1 and len(records) >= split_min and (os.cpu_count() or 1) > 1:
+        if workers > 1 and split_min <= len(records) <= split_max \
+                and (os.cpu_count() or 1) > 1:
             # The helper also compresses its pages (here a worker does): a third of the
             # pages takes it about as long as the other two thirds take this process.
             share = records[2::3]
@@ -368,6 +376,11 @@ class SiteBuild:
     def start_search(self, site_dir: Path) -> None:
         """Start writing the search index and the open data into `site_dir` (on the
         second core if large)."""
+        if self.options.search and self.options.open_data \
+                and len(self.catalog.records) >= AHEAD_MIN:
+            self.search_job, self.data_job = index_and_data_ahead(
+                self.catalog, site_dir, self.render.site_url, self.options.licence)
+            return
         if self.options.search:
             self.search_job = index_ahead(self.catalog, site_dir)
         if self.options.open_data:
@@ -437,6 +450,43 @@ class SiteBuild:
         if (output := self.output) is not None:
             self.output = None
             output.discard()
+
+
+def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licence: str
+                         ) -> tuple[Future[IndexResult], Future[DataStats]]:
+    """Start writing the open data and then the search index of a large site into
+    `site_dir` in one worker process (search.index_ahead and opendata.open_data_ahead
+    each in turn); return their pending results.
+
+    One worker, not one each: the records' values are handed over once, and the two never
+    hold their working sets at the same time (at 40,000 records, 370 and 500 MB).
+    """
+    records = [(r.kind, r.id, r.data) for kind in KINDS for r in catalog.by_kind[kind]]
+    both = ahead(_data_then_index, records, facet_order(catalog), Path(site_dir), site_url,
+                 licence, inline=False)
+    index: Future[IndexResult] = Future()
+    data: Future[DataStats] = Future()
+
+    def split(done: Future[tuple[IndexResult, DataStats]]) -> None:
+        try:
+            index_result, data_result = done.result()
+        except BaseException as exc:  # noqa: BLE001 - each waiter gets it
+            index.set_exception(exc)
+            data.set_exception(exc)
+        else:
+            index.set_result(index_result)
+            data.set_result(data_result)
+
+    both.add_done_callback(split)
+    return index, data
+
+
+def _data_then_index(records: list[tuple[str, str, dict[str, Any]]], order: list[str],
+                     site_dir: Path, site_url: str, licence: str
+                     ) -> tuple[IndexResult, DataStats]:
+    """The worker's job of `index_and_data_ahead`."""
+    data = write_open_data_from(records, site_dir, site_url, licence)
+    return write_index_from(records, order, site_dir), data
 
 
 def write_assets(site_dir: Path, assets: Iterable[Asset]) -> None:
