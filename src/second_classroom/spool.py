@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -16,6 +17,7 @@ class Spool:
 
     A forked copy of the process reads what was kept before the fork; what it keeps
     itself stays in its own memory, so the two never write the same part of the file.
+    Threads may keep texts at the same time.
     """
 
     def __init__(self, folder: Path | None = None) -> None:
@@ -25,18 +27,20 @@ class Spool:
         self._end = 0
         self._pid = os.getpid()
         self._own: dict[str, str] = {}  # kept by a forked copy
+        self._lock = threading.Lock()
 
     def put(self, key: str, text: str) -> None:
         """Keep `text` under `key` (a later put of the same key replaces it)."""
         if os.getpid() != self._pid:
             self._own[key] = text
             return
-        if self._file is None:
-            self._file = tempfile.TemporaryFile(dir=self._folder)  # noqa: SIM115 - see clear
         data = text.encode("utf-8", errors="surrogatepass")
-        os.pwrite(self._file.fileno(), data, self._end)
-        self._at[key] = (self._end, len(data))
-        self._end += len(data)
+        with self._lock:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(dir=self._folder)  # noqa: SIM115 - see clear
+            os.pwrite(self._file.fileno(), data, self._end)
+            self._at[key] = (self._end, len(data))
+            self._end += len(data)
 
     def get(self, key: str) -> str:
         """Return the text kept under `key`; raise KeyError if there is none."""
@@ -55,9 +59,10 @@ class Spool:
 
     def clear(self) -> None:
         """Drop every text and the file."""
-        self._at.clear()
-        self._own.clear()
-        self._end = 0
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        with self._lock:
+            self._at.clear()
+            self._own.clear()
+            self._end = 0
+            if self._file is not None:
+                self._file.close()
+                self._file = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import multiprocessing
 import os
@@ -166,12 +167,14 @@ def qr_svg(url: str, title: str = "") -> str:
     The SVG has a viewBox and no fixed size, so CSS sizes it: the same code serves the
     page (180 px) and the A4 poster (120 mm), and is encoded once per URL.
     """
-    key = (url, title)
-    if (kept := f"{url}\n{title}") in _done:
+    kept = f"{url}\n{title}"
+    if kept in _done:
         return _done.get(kept)
-    if key in _pending:
-        future, index = _pending.pop(key)
+    if (pending := _pending.pop((url, title), None)) is not None:
+        future, index = pending
         svg = future.result()[index]
+    elif kept in _done:  # kept meanwhile, as its batch came in (`_keep`)
+        return _done.get(kept)
     else:
         svg = _encode(url, title)
     _done.put(kept, svg)
@@ -195,6 +198,18 @@ def encode_ahead(items: list[tuple[str, str]]) -> None:
         future = _pool.submit(_encode_batch, batch)
         for index, key in enumerate(batch):
             _pending[key] = (future, index)
+        future.add_done_callback(functools.partial(_keep, batch=batch))
+
+
+def _keep(done: Future[list[str]], batch: list[tuple[str, str]]) -> None:
+    """Put a batch of codes made ahead into the spool as soon as it comes in (in the pool's
+    thread): the worker runs far ahead of the pages, and its results would otherwise wait
+    in memory, all of them at 100,000 records."""
+    if done.cancelled() or done.exception() is not None:
+        return  # `qr_svg` encodes those itself, or raises the error
+    for (url, title), svg in zip(batch, done.result(), strict=True):
+        _done.put(f"{url}\n{title}", svg)
+        _pending.pop((url, title), None)
 
 
 def settle() -> None:
