@@ -175,6 +175,8 @@ class SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
         catalog, result = load_catalog(data)
+        for record in catalog.records.values():  # checked: where each value was written is
+            record.marks = {}  # for messages only (~0.9 KB a record; the preview keeps them)
         return cls.from_catalog(project, options, catalog, result.warnings, site_url, site_name)
 
     @classmethod
