@@ -4,22 +4,27 @@ Only translation happens here; every decision lives in `second_classroom.build`.
 pages do not go through MkDocs at all: MkDocs renders Material's page once per record
 folder around placeholders (second_classroom.chrome), and after MkDocs' own pages the
 core writes each record page into it, one by one, so memory stays flat as the number of
-records grows. The sitemap lists them with their dates. (`splice_records: false` hands
-them to MkDocs one by one instead, rendered when MkDocs asks for their content.)
+records grows. Generated pages outside the navigation in folders of their own (a facet
+value's pages, the days of 党史上的今天) are spliced the same way. The sitemap lists them
+with their dates. (`splice_records: false` hands them to MkDocs one by one instead,
+rendered when MkDocs asks for their content.)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.metadata
 import logging
 import shutil
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
 
+from markupsafe import Markup, escape
 from mkdocs.commands.build import (
     _build_page,
     _build_theme_template,
@@ -33,13 +38,14 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_build_date
 
-from second_classroom import chrome, diskerror, incremental, preview, sitemap
+from second_classroom import chrome, diskerror, incremental, preview, sitemap, warm
 from second_classroom.build import (
     BuildOptions,
     OptionsError,
     SiteBuild,
     UnsafePageError,
     build_cache,
+    engine_fingerprint,
     input_fingerprint,
 )
 from second_classroom.incremental import Stamp
@@ -54,7 +60,6 @@ from second_classroom.security import (
     escape_theme_meta,
     unlisted_inline_scripts,
 )
-from second_classroom.spool import Spool
 
 log = logging.getLogger("mkdocs.hooks.second_classroom")
 
@@ -65,7 +70,7 @@ class _Run:
     command = ""
     build: SiteBuild | None = None
     pages: dict[str, Page | None] = {}  # generated page uri -> page (None: a record's)
-    spool: Spool | None = None  # a build's listing pages' HTML, until MkDocs builds each
+    spliced: list[Page] = []  # generated pages written like record pages (on_post_build)
     dates: dict[str, str] = {}
     data_date: str | None = None
     warnings: WarningCounter | None = None
@@ -78,6 +83,10 @@ class _Run:
     panel = ""  # the preview's list of data errors, put on every page
     config: MkDocsConfig | None = None  # the preview's, for its quick rebuilds
     inputs: dict[str, Stamp] = {}  # the engine's own inputs when the build began
+    engine = ""  # fingerprint of what a build reads besides the data (second_classroom.warm)
+    today: dt.date | None = None
+    stamps: dict[str, Stamp] = {}  # the data files' when a cold build began
+    warm: warm.Warm | None = None  # the plan of a warm build
 
 
 _run = _Run()
@@ -88,8 +97,8 @@ _ENGINE_PACKAGES = ("mkdocs", "mkdocs-material", "jinja2", "markdown", "pyyaml",
                     "segno", "pillow", "markupsafe")
 
 
-def _fingerprint(config: MkDocsConfig, project: Path, options: BuildOptions) -> str:
-    """Return the fingerprint of everything this MkDocs build reads."""
+def _engine_reads(config: MkDocsConfig) -> tuple[list[Path], list[str]]:
+    """Return the files and values this MkDocs build reads besides the data."""
     inputs = [Path(config.config_file_path), Path(config.docs_dir), Path(__file__)]
     if config.theme.custom_dir:
         inputs.append(Path(config.theme.custom_dir))
@@ -97,7 +106,37 @@ def _fingerprint(config: MkDocsConfig, project: Path, options: BuildOptions) -> 
     values += [f"{key}={config.get(key)!r}" for key in (
         "site_url", "site_name", "site_dir", "docs_dir", "strict", "use_directory_urls")]
     values += [f"theme={config.theme.name}", f"date={get_build_date()}"]
-    return input_fingerprint(project, options, inputs, values)
+    return inputs, values
+
+
+def _fingerprint(config: MkDocsConfig, project: Path, options: BuildOptions) -> str:
+    """Return the fingerprint of everything this MkDocs build reads."""
+    return input_fingerprint(project, options, *_engine_reads(config))
+
+
+def _start(config: MkDocsConfig, project: Path, options: BuildOptions) -> SiteBuild:
+    """Start a build: warm (only what the data's change touches is made again) when the
+    last build of this site left a usable snapshot, else cold. A `mkdocs build` keeps what
+    it was made from for the next one."""
+    site_url, site_name = config.site_url or "", config.site_name
+    if _run.command != "build" or not options.skip_unchanged:
+        return SiteBuild.start(project, options, site_url, site_name)
+    _run.engine = engine_fingerprint(options, *_engine_reads(config))
+    _run.today = dt.date.today()
+    site = Path(config.site_dir)
+    try:
+        _run.warm = warm.plan(project, options, site, _run.engine, _run.today)
+    except Exception as exc:  # noqa: BLE001 - a cold build is always right; say why
+        log.info("上次构建留下的快照不能用（%s: %s），完整构建", type(exc).__name__, exc)
+        _run.warm = None
+    if (planned := _run.warm) is not None:
+        assert planned.build.reuse is not None
+        log.info("增量构建：%d 条记录有改动，重写 %d 个记录页，沿用上次的 %d 个",
+                 len(planned.update.changed), len(planned.update.records),
+                 len(planned.build.reuse.kept))
+        return planned.build
+    _run.stamps = incremental.stamps(project / options.data)  # before the check reads it
+    return SiteBuild.start(project, options, site_url, site_name)
 
 
 def _skip_unchanged(config: MkDocsConfig, project: Path, options: BuildOptions) -> bool:
@@ -136,6 +175,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     project = Path(config.config_file_path).parent
     where = f"{Path(config.config_file_path).name}: extra.second_classroom"
     _run.build, _run.unchanged, _run.fingerprint = None, None, ""
+    _run.engine, _run.today, _run.stamps, _run.warm = "", None, {}, None
     serving = preview.serving()
     try:
         options = BuildOptions.from_mapping(config.extra.get("second_classroom"), where)
@@ -151,7 +191,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
             for problem in problems:  # info: a warning would abort the strict rebuild
                 log.info("数据检查未通过：%s", problem.format())
         else:
-            build = SiteBuild.start(project, options, config.site_url or "", config.site_name)
+            build = _start(config, project, options)
     except OptionsError as exc:
         raise PluginError(str(exc)) from None
     except DataError as exc:
@@ -209,15 +249,35 @@ def _spliced() -> bool:
     return _build().options.splice_records
 
 
-def _sitemap_records(config: MkDocsConfig) -> list[tuple[str, str]]:
-    """Return (address, date) of each record page that MkDocs does not build itself, as
-    MkDocs would list them in overrides/sitemap.xml (after every other page)."""
+def _sitemap_records(config: MkDocsConfig) -> Markup:
+    """Return the sitemap's <url> entries of the pages that MkDocs does not build itself
+    (spliced generated pages, then records: address and date), as MkDocs would print
+    them after every other page.
+
+    Written here rather than by a loop in the template: a quick rebuild that adds a record
+    writes the sitemap of 10,000 records again, and the loop took most of its time."""
     if _run.unchanged or not _spliced() or not config.site_url:
-        return []
+        return Markup("")
     base = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
     fallback = _run.data_date or get_build_date()
-    return [(urljoin(base, quote(record.url)), _run.dates.get(uri) or fallback)
-            for uri, record in _build().records.items()]
+    dates = _run.dates
+    pages = [(p.uri, p.url) for p in _run.spliced if p.listed]
+    pages += [(uri, record.url) for uri, record in _build().records.items()]
+    return Markup("".join(
+        f"\n    <url>\n         <loc>{_address(base, url)}</loc>\n"
+        f"         <lastmod>{dates.get(uri) or fallback}</lastmod>\n    </url>"
+        for uri, url in pages))
+
+
+_addresses: dict[tuple[str, str], str] = {}  # (site url, page url) -> escaped address
+
+
+def _address(base: str, url: str) -> str:
+    """Return the escaped absolute address of the page at `url` (a relative path)."""
+    found = _addresses.get((base, url))
+    if found is None:
+        found = _addresses[base, url] = str(escape(urljoin(base, quote(url))))
+    return found
 
 
 def _theme_page(config: MkDocsConfig, src_uri: str, meta: dict[str, str],
@@ -241,24 +301,63 @@ def _marked(page_html: str) -> str:
     return preview.with_panel(page_html, _run.panel) if _run.panel else page_html
 
 
+def _shell(config: MkDocsConfig, folder: str, described: bool) -> chrome.Chrome:
+    """Return Material's page for a folder's spliced pages, around the placeholders."""
+    meta = {"title": chrome.TITLE}
+    if described:
+        meta["description"] = chrome.DESCRIPTION
+    return chrome.Chrome.parse(_marked(_theme_page(config, f"{folder}/{chrome.ID}.md", meta,
+                                                   chrome.CONTENT)))
+
+
+def _whole(config: MkDocsConfig, page: Page) -> str:
+    """Return Material's page for a page the chrome does not fit."""
+    meta = {"title": page.title, "description": page.description}
+    escape_theme_meta(meta)
+    return _marked(_theme_page(config, page.uri, {k: v for k, v in meta.items() if v},
+                               page.html))
+
+
 def _write_record_pages(config: MkDocsConfig, only: list[Record] | None = None) -> None:
-    def shell(folder: str, described: bool) -> chrome.Chrome:
-        meta = {"title": chrome.TITLE}
-        if described:
-            meta["description"] = chrome.DESCRIPTION
-        return chrome.Chrome.parse(_marked(_theme_page(config, f"{folder}/{chrome.ID}.md",
-                                                       meta, chrome.CONTENT)))
-
-    def whole(page: Page) -> str:
-        meta = {"title": page.title, "description": page.description}
-        escape_theme_meta(meta)
-        return _marked(_theme_page(config, page.uri, {k: v for k, v in meta.items() if v},
-                                   page.html))
-
     try:
-        _build().write_record_pages(Path(config.site_dir), shell, whole, only=only)
+        _build().write_record_pages(Path(config.site_dir), lambda *key: _shell(config, *key),
+                                    lambda page: _whole(config, page), only=only)
     except UnsafePageError as exc:
         raise _unsafe(exc.uri, exc.hashes) from None
+
+
+def _write_spliced_pages(config: MkDocsConfig, pages: list[Page]) -> None:
+    try:
+        _build().write_spliced_pages(Path(config.site_dir), pages,
+                                     lambda *key: _shell(config, *key),
+                                     lambda page: _whole(config, page))
+    except UnsafePageError as exc:
+        raise _unsafe(exc.uri, exc.hashes) from None
+
+
+def _nav_uris(config: MkDocsConfig) -> set[str]:
+    """Return the pages mkdocs.yml's nav names."""
+    found: set[str] = set()
+
+    def walk(item: Any) -> None:
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(config.nav)
+    return found
+
+
+def _spliceable(page: Page, nav: set[str]) -> bool:
+    """Return whether a generated page is written like a record page: outside the
+    navigation, in a folder of its own kind (chrome.place), with its own heading."""
+    return page.uri not in nav and chrome.place(page.uri) is not None and \
+        chrome.can_splice(page.html)
 
 
 def _unsafe(uri: str, hashes: list[str]) -> PluginError:
@@ -280,16 +379,24 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for unused in [f for f in files if f.src_uri.startswith(UNUSED_THEME_FILES)]:
         files.remove(unused)
     build = _build()
-    _run.pages = {}
-    _drop_spool()
-    if _run.command.startswith("build"):  # a preview keeps its pages (quick rebuilds)
-        _run.spool = Spool(Path(config.site_dir).parent)
-    for page in build.listing_pages():
-        if _run.spool is not None:
-            _run.spool.put(page.uri, page.html)
-            page = replace(page, html="")
+    # A warm build has them from the last build's snapshot, with what changed made again.
+    listing = list(build.listing_pages()) if _run.warm is None else \
+        list(_run.warm.snapshot.listing.values())
+    # Pages outside the navigation in folders of their own (a facet value's pages, the
+    # days of 党史上的今天) are spliced like record pages and listed in the sitemap after
+    # MkDocs' own pages; so MkDocs gets them last when it renders them itself. Each group
+    # in order of address, so that a warm build (whose new pages come last) lists them as
+    # a cold build does.
+    nav = _nav_uris(config)
+    listing.sort(key=lambda p: (_spliceable(p, nav), p.uri))
+    splice = build.options.splice_records
+    _run.pages, _run.spliced = {}, []
+    for page in listing:
         _run.pages[page.uri] = page
-        files.append(File.generated(config, page.uri, content=_source(page)))
+        if splice and _spliceable(page, nav):
+            _run.spliced.append(page)
+        else:
+            files.append(File.generated(config, page.uri, content=_source(page)))
     if not build.options.splice_records:  # else written by on_post_build
         for uri in build.records:
             _run.pages[uri] = None
@@ -301,14 +408,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def _source(page: Page) -> str:
     """Return what MkDocs reads of a generated page: its front matter. The HTML comes when
-    the page is built (on_page_context), so MkDocs never holds every page at once."""
+    the page is built (on_page_context): MkDocs reads every page before it builds any, so
+    it held each generated page twice more (source and content) until the end."""
     return replace(page, html="").as_markdown()
-
-
-def _drop_spool() -> None:
-    if (spool := _run.spool) is not None:
-        _run.spool = None
-        spool.clear()
 
 
 def on_page_markdown(markdown: str, page: MkPage, **_: Any) -> str | None:
@@ -327,14 +429,13 @@ def on_page_content(html: str, page: MkPage, **_: Any) -> str | None:
 
 
 def on_page_context(context: Any, page: MkPage, **_: Any) -> Any:
-    """Put the core's HTML in place of the (empty) converted Markdown."""
+    """Put the core's HTML in place of the (empty) converted Markdown. (A theme page the
+    hook renders itself, `_theme_page`, comes with its content.)"""
     uri = page.file.src_uri
-    if uri in _run.pages:
+    if uri in _run.pages and not page.content:
         ready = _run.pages[uri]
         if ready is None:
             page.content = _build().record_page(uri).html
-        elif _run.spool is not None and uri in _run.spool:
-            page.content = _run.spool.get(uri)
         else:
             page.content = ready.html
     return context
@@ -372,9 +473,14 @@ def on_post_build(config: MkDocsConfig) -> None:
         shutil.rmtree(throwaway, ignore_errors=True)
         return
     build = _build()
-    _drop_spool()
     if build.options.splice_records:
-        _write_record_pages(config)
+        if _run.warm is not None:  # only the pages that change; the others move over
+            build.take_over(Path(config.site_dir))
+            _write_record_pages(config, only=_run.warm.update.records)
+        else:
+            _write_record_pages(config)
+        _write_spliced_pages(config, _run.spliced)
+    saving = _save_snapshot(build)  # meanwhile: finishing mostly waits for workers
     try:
         report = build.finish(Path(config.site_dir))
     except SearchIndexError as exc:
@@ -406,12 +512,43 @@ def on_post_build(config: MkDocsConfig) -> None:
         log.info("站点已完整写入 %s", target)
         if _run.fingerprint:
             build_cache(build.project).record(target, _run.fingerprint)
+        if saving is not None:
+            _keep_snapshot(build, target, saving)
+
+
+_saver = ThreadPoolExecutor(max_workers=1)  # pickles a build's snapshot while it finishes
+
+
+def _save_snapshot(build: SiteBuild) -> Future[str] | None:
+    """Start keeping what this `mkdocs build` was made from, for a warm next build."""
+    if not _run.engine or _run.site_dir is None or not build.options.splice_records:
+        return None
+    if _run.warm is not None:
+        snapshot = _run.warm.snapshot
+    else:
+        assert _run.today is not None
+        made = warm.snapshot_of(build, _run.stamps, _run.today,
+                                [p for p in _run.pages.values() if p is not None])
+        if made is None:
+            return None
+        snapshot = made
+    return _saver.submit(warm.save, build.project, _run.site_dir, snapshot)
+
+
+def _keep_snapshot(build: SiteBuild, site: Path, saving: Future[str]) -> None:
+    """Record the kept snapshot with the published site's record folders; a failure to
+    keep it only makes the next build cold."""
+    try:
+        warm.record(build.project, site, _run.engine, saving.result(),
+                    build.records.values())
+    except OSError as exc:
+        warm.forget(build.project, site)
+        log.info("没能保存本次构建的快照（%s），下次构建将完整构建", exc)
 
 
 def on_build_error(error: Exception) -> None:
     """Drop the unfinished staging dir: the previous site stays as it was. A full disk or a
     refused write (an OSError) ends `mkdocs build` with one Chinese line, no traceback."""
-    _drop_spool()
     if _run.build is not None:
         _run.build.abort()
     if (throwaway := _run.unchanged) is not None:
@@ -438,7 +575,56 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
             full()
 
     server.builder = rebuild
+    _watch_by_notification(server)
     return server
+
+
+def _watch_by_notification(server: Any) -> None:
+    """Have the kernel tell the preview about saves (inotify) instead of MkDocs' polling.
+
+    MkDocs scans every watched file twice a second: a save waits 0.25 s on average before
+    it is seen, and at 10,000 records each scan costs a good part of a core that the
+    rebuild needs. Only changes count: inotify also reports files opened and closed
+    unwritten, and every build reads every data file (an endless rebuild). Where inotify
+    is not available (not Linux, or out of watches) the polling stays. Relies on MkDocs
+    1.6's LiveReloadServer (observer, _watched_paths, _watch_refs, _rebuild_cond,
+    _want_rebuild), before it starts serving.
+    """
+    try:
+        from watchdog.events import (
+            FileClosedEvent,
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+            FileSystemEvent,
+            FileSystemEventHandler,
+        )
+        from watchdog.observers.inotify import InotifyObserver
+    except ImportError:  # not Linux
+        return
+    if server.observer.is_alive():
+        return
+
+    def heard(event: FileSystemEvent) -> None:  # as MkDocs' own callback
+        if event.is_directory:
+            return
+        with server._rebuild_cond:
+            server._want_rebuild = True
+            server._rebuild_cond.notify_all()
+
+    handler = FileSystemEventHandler()
+    handler.on_any_event = heard  # type: ignore[method-assign]
+    changes: list[type[FileSystemEvent]] = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent,
+                                            FileMovedEvent, FileClosedEvent]
+    observer, refs = InotifyObserver(), {}
+    try:
+        for path in server._watched_paths:
+            refs[path] = observer.schedule(handler, path, recursive=True, event_filter=changes)
+    except OSError as exc:  # e.g. fs.inotify.max_user_watches reached
+        log.info("无法用 inotify 监视文件（%s），改用轮询", exc)
+        return
+    server.observer, server._watch_refs = observer, refs
 
 
 def _engine_inputs(config: MkDocsConfig, data: Path) -> dict[str, Stamp]:
@@ -469,21 +655,34 @@ def _quick_rebuild() -> bool:
     update = preview.quick_update(site_dir)
     if update is None:
         return False
+    files, nav = _run.files, _run.nav
+    assert files is not None and nav is not None
+    in_nav = _nav_uris(config)
+    for page in update.pages:  # a page MkDocs rendered stays MkDocs' (the sitemap's order)
+        if page.uri in _run.pages and (files.get_file_from_path(page.uri) is None) != \
+                _spliceable(page, in_nav):
+            return False
     before, _run.build = _build().records, update.build
+    listed_before = [p.uri for p in _run.spliced if p.listed]
     for problem in update.warnings:
         log.info(problem.format())
     incremental.remove_records(site_dir, update.removed)
     _write_record_pages(config, only=update.records)
-    files, nav = _run.files, _run.nav
-    assert files is not None and nav is not None
     for uri in update.gone:
-        _run.pages.pop(uri, None)
+        if (dropped := _run.pages.pop(uri, None)) is None:
+            continue
         if (gone := files.get_file_from_path(uri)) is not None:
             files.remove(gone)
             Path(gone.abs_dest_path).unlink(missing_ok=True)
+        else:  # spliced
+            (site_dir / dropped.url / "index.html").unlink(missing_ok=True)
+    spliced: list[Page] = []
     for page in update.pages:
         _run.pages[page.uri] = page
         file = files.get_file_from_path(page.uri)
+        if file is None and _spliceable(page, in_nav):
+            spliced.append(page)
+            continue
         if file is None:
             file = File.generated(config, page.uri, content=_source(page))
             files.append(file)
@@ -493,8 +692,12 @@ def _quick_rebuild() -> bool:
         assert file.page is not None
         _populate_page(file.page, config, files)
         _build_page(file.page, config, files.documentation_pages(), nav, _run.env)
+    _write_spliced_pages(config, spliced)
+    _run.spliced = sorted((p for p in _run.pages.values() if p is not None
+                           and files.get_file_from_path(p.uri) is None), key=lambda p: p.uri)
     dates = update.build.page_dates()
-    if dates != (_run.dates, _run.data_date) or update.build.records.keys() != before.keys():
+    if dates != (_run.dates, _run.data_date) or update.build.records.keys() != before.keys() \
+            or [p.uri for p in _run.spliced if p.listed] != listed_before:
         _run.dates, _run.data_date = dates
         _build_theme_template("sitemap.xml", _run.env, files, config, nav)
     # Search index, open data, downloads: written meanwhile; the next save stops them.

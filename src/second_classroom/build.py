@@ -27,7 +27,8 @@ from typing import Any
 
 from .buildcache import PACKAGE, BuildCache, fingerprint
 from .catalog import Catalog, load_catalog
-from .chrome import Chrome, can_splice
+from .check import CheckResult
+from .chrome import Chrome, can_splice, place
 from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all, merged, prepare
 from .forked import ForkedJob, ahead
@@ -97,7 +98,7 @@ class BuildOptions:
     downloads: bool = True  # DOCX/PDF/Markdown downloads on outline pages
     search: bool = True  # write the search index
     shared_nav: bool = True  # reuse one rendering of the theme's navigation per folder
-    splice_records: bool = True  # record pages: one theme rendering per folder, spliced
+    splice_records: bool = True  # record (and other non-nav) pages: one theme rendering per folder
     skip_unchanged: bool = True  # leave the site as it is when no input has changed
     export_cache: str = ".cache/exports"  # cached downloads, relative to the project
     province_chart: str = "grid"  # 红色地标 page: "grid" (province tiles) or "bars"
@@ -151,6 +152,19 @@ class BuildReport:
 
 
 @dataclass
+class Reuse:
+    """What a warm build (second_classroom.warm) takes from the site it replaces: the
+    folders of records whose pages are as they were (page, its copies, poster, downloads),
+    moved over by renaming instead of written again."""
+
+    site: Path  # the published site
+    kept: list[Record]  # records whose folders move over
+    posters: set[str]  # ids of the other records: their posters are written afresh
+    data: frozenset[str] = frozenset()  # open data files of unchanged records, moved too
+    moved: list[str] = field(default_factory=list)  # paths moved so far (under the sites)
+
+
+@dataclass
 class SiteBuild:
     """One build's state, from the checked catalog to the published site."""
 
@@ -168,6 +182,8 @@ class SiteBuild:
     # The engine's page around the placeholders, per (record folder, has a description):
     # asked once per build, and kept by `updated` copies (the preview's quick rebuilds).
     shells: dict[tuple[str, bool], Chrome] = field(default_factory=dict)
+    reuse: Reuse | None = None  # a warm build's folders from the previous site
+    check: CheckResult | None = None  # the check this build's catalog came from
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -175,9 +191,10 @@ class SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
         catalog, result = load_catalog(data)
-        for record in catalog.records.values():  # checked: where each value was written is
-            record.marks = {}  # for messages only (~0.9 KB a record; the preview keeps them)
-        return cls.from_catalog(project, options, catalog, result.warnings, site_url, site_name)
+        build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
+                                 site_name)
+        build.check = result
+        return build
 
     @classmethod
     def from_catalog(cls, project: Path, options: BuildOptions, catalog: Catalog,
@@ -311,6 +328,33 @@ class SiteBuild:
                              self.compressor)
         return count
 
+    def write_spliced_pages(self, site_dir: Path, pages: Iterable[Page],
+                            chrome: Callable[[str, bool], Chrome],
+                            fallback: Callable[[Page], str]) -> int:
+        """Write generated pages outside the navigation (chrome.place) as record pages are
+        written: each into the engine's page for its folder (`chrome`, asked once per
+        folder), or whole (`fallback`) if it does not fit. Returns how many. Raises
+        UnsafePageError for a page with an inline script the policy would block."""
+        count = 0
+        for page in pages:
+            found = place(page.uri)
+            assert found is not None, page.uri
+            folder, page_id = found
+            if unlisted := unlisted_inline_scripts(page.html):
+                raise UnsafePageError(page.uri, unlisted)
+            if can_splice(page.html):
+                key = (folder, bool(page.description))
+                if key not in self.shells:
+                    shell = self.shells[key] = chrome(*key)
+                    if unlisted := unlisted_inline_scripts(shell.text):
+                        raise UnsafePageError(page.uri, unlisted)
+                text = self.shells[key].fill(page.title, page.description, page_id, page.html)
+            else:
+                text = fallback(page)
+            self._write_page(site_dir / page.url / "index.html", text, self.compressor)
+            count += 1
+        return count
+
     def _write_records(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
                        site_dir: Path, copies: PageCompressor | None | Precompressed
                        ) -> list[str]:
@@ -360,6 +404,35 @@ class SiteBuild:
 
         return ForkedJob(work)
 
+    def take_over(self, site_dir: Path) -> int:
+        """Move the folders of the records `reuse` keeps from the previous site into
+        `site_dir` (a rename each: no page rendered, copied or deleted); return how many.
+        `abort` moves them back."""
+        if (reuse := self.reuse) is None:
+            return 0
+        made: set[Path] = set()
+        for uri in [r.url for r in reuse.kept] + sorted(reuse.data):
+            target = site_dir / uri
+            with naming(target):
+                if target.parent not in made:  # the open data writer may make it too
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
+                os.rename(reuse.site / uri, target)
+            reuse.moved.append(uri)
+        if self.render.pictures is not None:  # their photos are copied like the others'
+            for record in reuse.kept:
+                self.render.pictures.pictures(record.data.get("images"))
+        return len(reuse.kept)
+
+    def _give_back(self, site_dir: Path) -> None:
+        """Move the folders `take_over` moved back into the previous site."""
+        if (reuse := self.reuse) is None:
+            return
+        while reuse.moved:
+            url = reuse.moved.pop()
+            with contextlib.suppress(OSError):
+                os.rename(site_dir / url, reuse.site / url)
+
     def page_dates(self) -> tuple[dict[str, str], str | None]:
         """Return each record page's date (ISO) and the data's date: never the clock's."""
         latest = data_date(self.catalog)
@@ -383,13 +456,15 @@ class SiteBuild:
         if self.options.search and self.options.open_data \
                 and len(self.catalog.records) >= AHEAD_MIN:
             self.search_job, self.data_job = index_and_data_ahead(
-                self.catalog, site_dir, self.render.site_url, self.options.licence)
+                self.catalog, site_dir, self.render.site_url, self.options.licence,
+                self.reuse.data if self.reuse is not None else ())
             return
         if self.options.search:
             self.search_job = index_ahead(self.catalog, site_dir)
         if self.options.open_data:
-            self.data_job = open_data_ahead(self.catalog, site_dir, self.render.site_url,
-                                            self.options.licence)
+            self.data_job = open_data_ahead(
+                self.catalog, site_dir, self.render.site_url, self.options.licence,
+                self.reuse.data if self.reuse is not None else ())
 
     def page_written(self, path: Path, data: bytes) -> None:
         """Queue the precompressed copies of a page just written at `path`."""
@@ -403,7 +478,8 @@ class SiteBuild:
         Raises search.SearchIndexError if the index could not be written.
         """
         report = BuildReport()
-        write_assets(site_dir, site_assets(self.catalog, self.render))
+        write_assets(site_dir, site_assets(self.catalog, self.render, None if self.reuse is None
+                                           else self.reuse.posters))
         if (data_job := self.data_job) is not None:  # /data/, written on the second core
             self.data_job = None
             start = time.perf_counter()
@@ -453,14 +529,16 @@ class SiteBuild:
                 compressor.wait()
         if (output := self.output) is not None:
             self.output = None
+            self._give_back(output.staging)
             output.discard()
 
 
-def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licence: str
+def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licence: str,
+                         kept: Collection[str] = ()
                          ) -> tuple[Future[IndexResult], Future[DataStats]]:
-    """Start writing the open data and then the search index of a large site into
-    `site_dir` in one worker process (search.index_ahead and opendata.open_data_ahead
-    each in turn); return their pending results.
+    """Start writing the open data (but the per-record files `kept`) and then the search
+    index of a large site into `site_dir` in one worker process (search.index_ahead and
+    opendata.open_data_ahead each in turn); return their pending results.
 
     One worker, not one each: the records' values are handed over once, and the two never
     hold their working sets at the same time (at 40,000 records, 370 and 500 MB).
@@ -469,7 +547,7 @@ def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licenc
     handed = _hand_over(records) if len(records) >= AHEAD_MIN and (os.cpu_count() or 1) > 1 \
         else records
     both = ahead(_data_then_index, handed, facet_order(catalog), Path(site_dir), site_url,
-                 licence, inline=False)
+                 licence, kept, inline=False)
     index: Future[IndexResult] = Future()
     data: Future[DataStats] = Future()
 
@@ -490,11 +568,11 @@ def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licenc
 
 
 def _data_then_index(handed: list[tuple[str, str, dict[str, Any]]] | Path, order: list[str],
-                     site_dir: Path, site_url: str, licence: str
+                     site_dir: Path, site_url: str, licence: str, kept: Collection[str]
                      ) -> tuple[IndexResult, DataStats]:
     """The worker's job of `index_and_data_ahead`."""
     records = _taken_over(handed) if isinstance(handed, Path) else handed
-    data = write_open_data_from(records, site_dir, site_url, licence)
+    data = write_open_data_from(records, site_dir, site_url, licence, kept)
     return write_index_from(records, order, site_dir), data
 
 
@@ -572,6 +650,15 @@ def input_fingerprint(project: Path, options: BuildOptions, inputs: Iterable[Pat
     may use it) and the engine's own `inputs` and `values`."""
     return fingerprint([project / options.data, PACKAGE, *inputs],
                        [repr(options), dt.date.today().isoformat(), *values])
+
+
+def engine_fingerprint(options: BuildOptions, inputs: Iterable[Path] = (),
+                       values: Iterable[str] = ()) -> str:
+    """Return the fingerprint of what a build reads besides its data folder (see
+    `input_fingerprint`), and of the working folder (messages name files relative to it):
+    a warm build (second_classroom.warm) needs it unchanged."""
+    return fingerprint([PACKAGE, *inputs], [repr(options), dt.date.today().isoformat(),
+                                            os.getcwd(), *values])
 
 
 def build_cache(project: Path) -> BuildCache:
