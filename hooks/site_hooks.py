@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -395,7 +396,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if splice and _spliceable(page, nav):
             _run.spliced.append(page)
         else:
-            files.append(File.generated(config, page.uri, content=page.as_markdown()))
+            files.append(File.generated(config, page.uri, content=_source(page)))
     if not build.options.splice_records:  # else written by on_post_build
         for uri in build.records:
             _run.pages[uri] = None
@@ -403,6 +404,13 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                                         content=build.record_stub(uri).as_markdown()))
     build.start_search(Path(config.site_dir))  # written meanwhile (under serve too)
     return files
+
+
+def _source(page: Page) -> str:
+    """Return what MkDocs reads of a generated page: its front matter. The HTML comes when
+    the page is built (on_page_context): MkDocs reads every page before it builds any, so
+    it held each generated page twice more (source and content) until the end."""
+    return replace(page, html="").as_markdown()
 
 
 def on_page_markdown(markdown: str, page: MkPage, **_: Any) -> str | None:
@@ -415,12 +423,22 @@ def on_page_markdown(markdown: str, page: MkPage, **_: Any) -> str | None:
 
 
 def on_page_content(html: str, page: MkPage, **_: Any) -> str | None:
-    """Put the core's HTML in place of the (empty) converted Markdown."""
+    """Leave a generated page empty while MkDocs reads every page: its HTML is put in when
+    the page is built (on_page_context) and dropped once written (on_post_page)."""
+    return "" if page.file.src_uri in _run.pages else None
+
+
+def on_page_context(context: Any, page: MkPage, **_: Any) -> Any:
+    """Put the core's HTML in place of the (empty) converted Markdown. (A theme page the
+    hook renders itself, `_theme_page`, comes with its content.)"""
     uri = page.file.src_uri
-    if uri not in _run.pages:
-        return None
-    ready = _run.pages[uri]
-    return (ready or _build().record_page(uri)).html
+    if uri in _run.pages and not page.content:
+        ready = _run.pages[uri]
+        if ready is None:
+            page.content = _build().record_page(uri).html
+        else:
+            page.content = ready.html
+    return context
 
 
 def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
@@ -428,6 +446,8 @@ def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
     its precompressed copies."""
     if unlisted := unlisted_inline_scripts(output):
         raise _unsafe(page.file.src_uri, unlisted)
+    if page.file.src_uri in _run.pages:
+        page.content = ""  # written: MkDocs need not hold it (on_page_context)
     if _run.panel:
         output = preview.with_panel(output, _run.panel)
     _build().page_written(Path(page.file.abs_dest_path), output.encode("utf-8"))
@@ -664,11 +684,11 @@ def _quick_rebuild() -> bool:
             spliced.append(page)
             continue
         if file is None:
-            file = File.generated(config, page.uri, content=page.as_markdown())
+            file = File.generated(config, page.uri, content=_source(page))
             files.append(file)
             MkPage(None, file, config)
         else:
-            file.content_string = page.as_markdown()
+            file.content_string = _source(page)
         assert file.page is not None
         _populate_page(file.page, config, files)
         _build_page(file.page, config, files.documentation_pages(), nav, _run.env)

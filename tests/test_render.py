@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -85,7 +86,16 @@ def test_qr_codes_encoded_ahead_in_a_worker_match_inline_ones(
     monkeypatch.setattr(qr, "_BATCH", 7)
     qr.encode_ahead(items)
     try:
-        assert len(qr._pending) == len(items)  # really handed to the worker
+        def encode_here(url: str, title: str) -> str:
+            raise AssertionError("encoded in this process, not by the worker")
+
+        monkeypatch.setattr(qr, "_encode", encode_here)  # really handed to the worker
+        # Each batch goes to the spool (on disk) as it comes in, not waiting in memory
+        # until its page asks for it.
+        deadline = time.monotonic() + 60
+        while qr._pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not qr._pending and len(qr._done) == len(items)
         assert [qr.qr_svg(url, title) for url, title in items] == inline
     finally:
         qr.finish()

@@ -15,7 +15,9 @@ import contextlib
 import datetime as dt
 import difflib
 import os
+import pickle
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future
@@ -29,11 +31,12 @@ from .check import CheckResult
 from .chrome import Chrome, can_splice, place
 from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all, merged, prepare
-from .forked import ForkedJob
+from .forked import ForkedJob, ahead
 from .layout import DEFAULT_DATA, OPEN_DATA_DIR
-from .models import Record
+from .models import KINDS, Record
 from .offline import offline_page, write_service_worker
 from .opendata import DataStats, open_data_ahead, write_open_data
+from .opendata import _write_from as write_open_data_from
 from .output import (
     AtomicOutput,
     PageCompressor,
@@ -56,7 +59,8 @@ from .render import (
     site_pages,
 )
 from .render.provincegrid import CHARTS
-from .search import IndexResult, IndexState, index_ahead, write_index
+from .search import AHEAD_MIN, IndexResult, IndexState, facet_order, index_ahead, write_index
+from .search import _write_from as write_index_from
 from .security import unlisted_inline_scripts
 
 
@@ -77,6 +81,11 @@ class UnsafePageError(Exception):
 
 
 SPLIT_MIN = 500  # record pages from which a second process writes half of them
+# From this many on, one process writes them all: a forked copy comes to hold a copy of
+# most of the catalog (every object it reads is written to, by its reference count), about
+# 7 MB per 1,000 records, while the second core is busy with the search index, the open
+# data and the compressed copies anyway (bench/mem_profile.py, 20,000 and 40,000 records).
+SPLIT_MAX = 20_000
 CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
 
 
@@ -288,7 +297,7 @@ class SiteBuild:
     def write_record_pages(self, site_dir: Path,
                            chrome: Callable[[str, bool], Chrome],
                            fallback: Callable[[Page], str], workers: int = 2,
-                           split_min: int = SPLIT_MIN,
+                           split_min: int = SPLIT_MIN, split_max: int = SPLIT_MAX,
                            only: list[Record] | None = None) -> int:
         """Write every record page (or those of `only`) into `site_dir` as
         `kind/id/index.html`; return how many.
@@ -296,9 +305,9 @@ class SiteBuild:
         `chrome(folder, described)` returns the engine's page for the placeholders of
         second_classroom.chrome (asked once per folder and for whether the record has a
         description); `fallback(page)` renders a page the chrome does not fit. Pages go to
-        disk (and to the compressor) one by one: none is held. With `workers` > 1 on a
-        large site, a forked copy of this process writes every third page (with its
-        copies) on the second core meanwhile. Raises UnsafePageError for a page with an
+        disk (and to the compressor) one by one: none is held. With `workers` > 1 and
+        `split_min` to `split_max` pages, a forked copy of this process writes every third
+        page (with its copies) on the second core meanwhile. Raises UnsafePageError for a page with an
         inline script the policy would block.
         """
         records = list(self.records.values()) if only is None else only
@@ -313,7 +322,8 @@ class SiteBuild:
                 if unlisted := unlisted_inline_scripts(shell.text):
                     raise UnsafePageError(record.uri, unlisted)
         share: list[Record] = []
-        if workers > 1 and len(records) >= split_min and (os.cpu_count() or 1) > 1:
+        if workers > 1 and split_min <= len(records) <= split_max \
+                and (os.cpu_count() or 1) > 1:
             # The helper also compresses its pages (here a worker does): a third of the
             # pages takes it about as long as the other two thirds take this process.
             share = records[2::3]
@@ -458,6 +468,14 @@ class SiteBuild:
     def start_search(self, site_dir: Path) -> None:
         """Start writing the search index and the open data into `site_dir` (on the
         second core if large)."""
+        # One worker for both on a large site; not in the preview, whose index worker
+        # hands back the index's state (keep_search) and whose memory matters less.
+        if self.options.search and self.options.open_data and not self.keep_search \
+                and len(self.catalog.records) >= AHEAD_MIN:
+            self.search_job, self.data_job = index_and_data_ahead(
+                self.catalog, site_dir, self.render.site_url, self.options.licence,
+                self.reuse.data if self.reuse is not None else ())
+            return
         if self.options.search:
             self.search_job = index_ahead(self.catalog, site_dir, self.keep_search)
         if self.options.open_data:
@@ -531,6 +549,103 @@ class SiteBuild:
             self.output = None
             self._give_back(output.staging)
             output.discard()
+
+
+def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licence: str,
+                         kept: Collection[str] = ()
+                         ) -> tuple[Future[IndexResult], Future[DataStats]]:
+    """Start writing the open data (but the per-record files `kept`) and then the search
+    index of a large site into `site_dir` in one worker process (search.index_ahead and
+    opendata.open_data_ahead each in turn); return their pending results.
+
+    One worker, not one each: the records' values are handed over once, and the two never
+    hold their working sets at the same time (at 40,000 records, 370 and 500 MB).
+    """
+    records = [(r.kind, r.id, r.data) for kind in KINDS for r in catalog.by_kind[kind]]
+    handed = _hand_over(records) if len(records) >= AHEAD_MIN and (os.cpu_count() or 1) > 1 \
+        else records
+    both = ahead(_data_then_index, handed, facet_order(catalog), Path(site_dir), site_url,
+                 licence, kept, inline=False)
+    index: Future[IndexResult] = Future()
+    data: Future[DataStats] = Future()
+
+    def split(done: Future[tuple[IndexResult, DataStats]]) -> None:
+        if isinstance(handed, Path):  # the worker removes it, unless it never started
+            handed.unlink(missing_ok=True)
+        try:
+            index_result, data_result = done.result()
+        except BaseException as exc:  # noqa: BLE001 - each waiter gets it
+            index.set_exception(exc)
+            data.set_exception(exc)
+        else:
+            index.set_result(index_result)
+            data.set_result(data_result)
+
+    both.add_done_callback(split)
+    return index, data
+
+
+def _data_then_index(handed: list[tuple[str, str, dict[str, Any]]] | Path, order: list[str],
+                     site_dir: Path, site_url: str, licence: str, kept: Collection[str]
+                     ) -> tuple[IndexResult, DataStats]:
+    """The worker's job of `index_and_data_ahead`."""
+    records = _taken_over(handed) if isinstance(handed, Path) else handed
+    data = write_open_data_from(records, site_dir, site_url, licence, kept)
+    return write_index_from(records, order, site_dir), data
+
+
+def _fresh(value: Any) -> Any:
+    """Return `value` with a new copy of each non-ASCII string in it (see `_hand_over`)."""
+    kind = type(value)
+    if kind is str:
+        return value if value.isascii() else \
+            value.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
+    if kind is dict:
+        return {key: _fresh(item) for key, item in value.items()}
+    if kind is list:
+        return [_fresh(item) for item in value]
+    if kind is tuple:
+        return tuple(_fresh(item) for item in value)
+    return value
+
+
+_HAND_OVER_BATCH = 1000  # records pickled at a time
+
+
+def _hand_over(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
+    """Pickle `records` into a new file for a worker process (`_taken_over`); return it.
+
+    Pickling a string makes Python keep its UTF-8 form inside it for as long as the string
+    lives (PyUnicode_AsUTF8AndSize): handing the catalog's own values to a worker left this
+    process a UTF-8 copy of every Chinese text (1.6 KB a record; tracemalloc at 5,000
+    records). Fresh copies are pickled instead, a batch at a time, and the bytes go to a
+    file rather than stay with the pending call until the worker is done.
+    """
+    with tempfile.NamedTemporaryFile(prefix="second-classroom-records-", suffix=".pickle",
+                                     delete=False) as out:
+        try:
+            for start in range(0, len(records), _HAND_OVER_BATCH):
+                pickle.dump(_fresh(records[start:start + _HAND_OVER_BATCH]), out,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    return Path(out.name)
+
+
+def _taken_over(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
+    """Return the records `_hand_over` wrote into `path`, and remove the file."""
+    records: list[tuple[str, str, dict[str, Any]]] = []
+    try:
+        with path.open("rb") as handed:
+            while True:
+                try:
+                    records += pickle.load(handed)
+                except EOFError:
+                    break
+    finally:
+        path.unlink(missing_ok=True)
+    return records
 
 
 def write_assets(site_dir: Path, assets: Iterable[Asset]) -> None:

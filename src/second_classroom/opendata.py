@@ -68,7 +68,7 @@ class DataFile:
     """One file of the open data: where it goes and its bytes."""
 
     uri: str
-    content: bytes
+    content: bytes | bytearray  # a bytearray: a kind's whole file, built in place
 
 
 @dataclass
@@ -256,13 +256,17 @@ def cell_text(ftype: FieldType, value: Any, top: bool = True) -> str:
     return str(value)
 
 
-def kind_csv(spec: RecordKind, records: list[Record], base: str) -> bytes:
+def kind_csv(spec: RecordKind, records: list[Record], base: str) -> bytes | bytearray:
     """Return a kind's records as CSV bytes, UTF-8 with BOM, CRLF line ends."""
     cols = csv_columns(spec)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
+    out = bytearray("\ufeff".encode())
     writer.writerow([c.label for c in cols])
     for record in records:
+        out += buffer.getvalue().encode("utf-8")  # row by row: the text is never whole
+        buffer.seek(0)
+        buffer.truncate()
         row = []
         for col in cols:
             if col.type is None:
@@ -273,7 +277,7 @@ def kind_csv(spec: RecordKind, records: list[Record], base: str) -> bytes:
                 value = value.get(part) if isinstance(value, dict) else None
             row.append("" if value is None else cell_text(col.type, value))
         writer.writerow(row)
-    return buffer.getvalue().encode("utf-8-sig")
+    return out + buffer.getvalue().encode("utf-8")
 
 
 # --- GeoJSON -----------------------------------------------------------------------------
@@ -332,15 +336,20 @@ def data_files(catalog: Catalog, site_url: str, licence: str) -> Iterator[DataFi
                              "kinds": [], "geojson": None}
     for spec in kinds:
         records = catalog.by_kind[spec.name]
-        # Each record is serialized once: its file, and a line of the kind's file.
-        encoded = [json.dumps(record_json(r, base), ensure_ascii=False,
-                              separators=(",", ":")).encode("utf-8") for r in records]
-        for record, body in zip(records, encoded, strict=True):
-            yield DataFile(record_data_uri(spec.name, record.id), body + b"\n")
         head = json.dumps({"kind": spec.name, "label": spec.label, "count": len(records)},
                           ensure_ascii=False, separators=(",", ":"))[:-1]
-        yield DataFile(f"{DATA_DIR}/{spec.name}.json",
-                       head.encode("utf-8") + b',"records":[' + b",".join(encoded) + b"]}\n")
+        # Each record is serialized once: its file, and a part of the kind's file, which
+        # grows in one buffer (at 100,000 records a list of the parts and their join were
+        # two copies of 160 MB).
+        whole = bytearray(head.encode("utf-8") + b',"records":[')
+        for number, record in enumerate(records):
+            body = json.dumps(record_json(record, base), ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")
+            yield DataFile(record_data_uri(spec.name, record.id), body + b"\n")
+            whole += b"," + body if number else body
+        whole += b"]}\n"
+        yield DataFile(f"{DATA_DIR}/{spec.name}.json", whole)
+        del whole
         yield DataFile(f"{DATA_DIR}/{spec.name}.csv", kind_csv(spec, records, base))
         yield DataFile(f"{DATA_DIR}/schema/{spec.name}.schema.json",
                        _json(record_schema(spec, base), compact=False))

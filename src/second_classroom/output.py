@@ -213,7 +213,7 @@ def _compress_one(site: Path, path: Path) -> tuple[int, int, int]:
     return write_copies(path, path.read_bytes(), many)
 
 
-def write_copies(path: Path, data: bytes, many: bool) -> tuple[int, int, int]:
+def write_copies(path: Path, data: bytes | bytearray, many: bool) -> tuple[int, int, int]:
     """Write `path`.gz and `path`.br for `data`; return (bytes, gzip bytes, brotli bytes)."""
     # Per-record files are many and small: fast levels (gzip 6 is ~3x faster than 9 for ~1%
     # more bytes; brotli 11 would take longer than the rest of the build). Shared assets

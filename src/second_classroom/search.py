@@ -922,6 +922,12 @@ def index_ahead(catalog: Catalog, site_dir: Path,
 
 def _write_from(records: list[tuple[str, str, dict[str, Any]]], order: list[str],
                 site_dir: Path, keep_state: bool = False) -> IndexResult:
-    """Write the index of records handed over as (kind, id, data) (a worker's job)."""
-    docs = [search_doc(Record(kind, record_id, "", data)) for kind, record_id, data in records]
+    """Write the index of records handed over as (kind, id, data) (a worker's job). The
+    list is emptied as their documents are made: each record's values can go at once."""
+    records.reverse()
+    docs = []
+    while records:
+        kind, record_id, data = records.pop()
+        docs.append(search_doc(Record(kind, record_id, "", data)))
     return write_docs(docs, order, site_dir, keep_state)
+

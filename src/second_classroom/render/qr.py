@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import multiprocessing
 import os
@@ -15,6 +16,8 @@ import segno
 from segno import consts as segno_consts
 from segno import encoder
 
+from ..spool import Spool
+
 # segno scores all eight mask patterns to pick the "best" one, which is ~85% of its time
 # (13 ms of 15 ms a code, measured). Every mask gives a valid code (ISO/IEC 18004); the
 # tests decode the codes from Chromium screenshots. One fixed mask keeps 10,000 sites fast.
@@ -22,7 +25,9 @@ _MASK = 4
 _BATCH = 250
 _AHEAD_MIN = 500  # below this, starting a worker costs more than it saves
 
-_done: dict[tuple[str, str], str] = {}
+# The codes made so far, on disk: each site's is wanted again by its poster, after all the
+# pages (about 3 KB a site, 230 MB at 100,000 records, that memory need not hold).
+_done = Spool()
 _pending: dict[tuple[str, str], tuple[Future[list[str]], int]] = {}
 _pool: ProcessPoolExecutor | None = None
 
@@ -162,15 +167,17 @@ def qr_svg(url: str, title: str = "") -> str:
     The SVG has a viewBox and no fixed size, so CSS sizes it: the same code serves the
     page (180 px) and the A4 poster (120 mm), and is encoded once per URL.
     """
-    key = (url, title)
-    if key in _done:
-        return _done[key]
-    if key in _pending:
-        future, index = _pending.pop(key)
+    kept = f"{url}\n{title}"
+    if kept in _done:
+        return _done.get(kept)
+    if (pending := _pending.pop((url, title), None)) is not None:
+        future, index = pending
         svg = future.result()[index]
+    elif kept in _done:  # kept meanwhile, as its batch came in (`_keep`)
+        return _done.get(kept)
     else:
         svg = _encode(url, title)
-    _done[key] = svg
+    _done.put(kept, svg)
     return svg
 
 
@@ -181,7 +188,7 @@ def encode_ahead(items: list[tuple[str, str]]) -> None:
     on the codes, which `qr_svg` then picks up. Small sites encode inline.
     """
     global _pool
-    todo = [key for key in items if key not in _done and key not in _pending]
+    todo = [key for key in items if f"{key[0]}\n{key[1]}" not in _done and key not in _pending]
     if len(todo) < _AHEAD_MIN or (os.cpu_count() or 1) < 2:
         return
     if _pool is None:
@@ -191,13 +198,25 @@ def encode_ahead(items: list[tuple[str, str]]) -> None:
         future = _pool.submit(_encode_batch, batch)
         for index, key in enumerate(batch):
             _pending[key] = (future, index)
+        future.add_done_callback(functools.partial(_keep, batch=batch))
+
+
+def _keep(done: Future[list[str]], batch: list[tuple[str, str]]) -> None:
+    """Put a batch of codes made ahead into the spool as soon as it comes in (in the pool's
+    thread): the worker runs far ahead of the pages, and its results would otherwise wait
+    in memory, all of them at 100,000 records."""
+    if done.cancelled() or done.exception() is not None:
+        return  # `qr_svg` encodes those itself, or raises the error
+    for (url, title), svg in zip(batch, done.result(), strict=True):
+        _done.put(f"{url}\n{title}", svg)
+        _pending.pop((url, title), None)
 
 
 def settle() -> None:
     """Wait for every code being encoded ahead and keep it (before forking a process that
     renders pages: the worker pool belongs to this one)."""
-    for key, (future, index) in list(_pending.items()):
-        _done[key] = future.result()[index]
+    for (url, title), (future, index) in list(_pending.items()):
+        _done.put(f"{url}\n{title}", future.result()[index])
     _pending.clear()
 
 

@@ -1,0 +1,80 @@
+"""A large site's open data and search index: one worker, the records handed over once."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import second_classroom.build as build
+from second_classroom.catalog import Catalog
+from second_classroom.opendata import write_open_data
+from second_classroom.search import write_index
+
+SITE_URL = "https://example.org/"
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_one_worker_writes_what_the_index_and_the_open_data_write_alone(
+        tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    alone, both = tmp_path / "alone", tmp_path / "both"
+    alone.mkdir()
+    both.mkdir()
+    write_index(catalog, alone)
+    write_open_data(catalog, alone, SITE_URL, "")
+    texts = [s for r in catalog.records.values() for s in _strings(r.data) if not s.isascii()]
+    sizes = [sys.getsizeof(s) for s in texts]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(build, "AHEAD_MIN", 1)  # a sample-sized site takes the worker path
+    index, data = build.index_and_data_ahead(catalog, both, SITE_URL, "")
+    assert index.result(timeout=300).records == len(catalog.records)
+    assert data.result(timeout=300).files > len(catalog.records)
+    assert _tree(both) == _tree(alone)
+    # Handing the values over left no UTF-8 copy inside this process's strings (Python
+    # keeps one in a string it pickled), and no file behind.
+    assert texts and [sys.getsizeof(s) for s in texts] == sizes
+    assert list(scratch.glob("second-classroom-records-*")) == []
+
+
+def test_a_failing_worker_fails_both_results_and_leaves_no_file(
+        tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(build, "AHEAD_MIN", 1)
+    site = tmp_path / "site"
+    site.write_text("a file where the site folder should be", "utf-8")
+    index, data = build.index_and_data_ahead(catalog, site, SITE_URL, "")
+    for pending in (index, data):
+        with pytest.raises(OSError):
+            pending.result(timeout=300)
+    assert list(scratch.glob("second-classroom-records-*")) == []
+
+
+def test_fresh_copies_are_equal_and_new() -> None:
+    value = {"name": "旧址", "id": "site-1", "list": ["纪念馆", 3, ("碑", None)]}
+    copy = build._fresh(value)  # noqa: SLF001
+    assert copy == value
+    assert copy["name"] is not value["name"] and copy["id"] is value["id"]
+    assert copy["list"][2][0] is not value["list"][2][0]
