@@ -480,7 +480,6 @@ def on_post_build(config: MkDocsConfig) -> None:
         else:
             _write_record_pages(config)
         _write_spliced_pages(config, _run.spliced)
-    saving = _save_snapshot(build)  # meanwhile: finishing mostly waits for workers
     try:
         report = build.finish(Path(config.site_dir))
     except SearchIndexError as exc:
@@ -508,6 +507,10 @@ def on_post_build(config: MkDocsConfig) -> None:
         logging.getLogger("mkdocs").removeHandler(_run.warnings)
         if config.strict and _run.warnings.count:
             return  # MkDocs aborts the strict build next; on_build_error drops staging
+    # Pickled while the old site is deleted, once the workers are gone: pickling leaves a
+    # UTF-8 copy in every Chinese string (~0.3 GB at 100,000 records), which must not add
+    # to the peak of the workers' memory.
+    saving = _save_snapshot(build)
     if (target := build.publish()) is not None:
         log.info("站点已完整写入 %s", target)
         if _run.fingerprint:
@@ -516,7 +519,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             _keep_snapshot(build, target, saving)
 
 
-_saver = ThreadPoolExecutor(max_workers=1)  # pickles a build's snapshot while it finishes
+_saver = ThreadPoolExecutor(max_workers=1)  # pickles a build's snapshot while it publishes
 
 
 def _save_snapshot(build: SiteBuild) -> Future[str] | None:
