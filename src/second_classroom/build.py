@@ -28,7 +28,7 @@ from .catalog import Catalog, load_catalog
 from .chrome import Chrome, can_splice
 from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all, merged, prepare
-from .forked import ForkedJob
+from .forked import ForkedJob, start_fork_server
 from .layout import DEFAULT_DATA, OPEN_DATA_DIR
 from .models import Record
 from .offline import offline_page, write_service_worker
@@ -41,6 +41,7 @@ from .output import (
     page_dates,
     precompress,
     write_copies,
+    write_file,
 )
 from .pictures import PictureSet
 from .problems import Problem
@@ -165,6 +166,7 @@ class SiteBuild:
               site_name: str = "第二课堂") -> SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
+        start_fork_server()  # the workers' imports, meanwhile, on the second core
         catalog, result = load_catalog(data)
         return cls.from_catalog(project, options, catalog, result.warnings, site_url, site_name)
 
@@ -321,8 +323,8 @@ class SiteBuild:
                     copies: PageCompressor | None | Precompressed) -> None:
         data = text.encode("utf-8", errors="xmlcharrefreplace")
         with naming(target):  # a full disk names the page, not only the site folder
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            target.parent.mkdir(parents=True, exist_ok=True)  # a record's folder is new
+        write_file(target, data)
         if isinstance(copies, PageCompressor):
             copies.add(target, data)
         elif isinstance(copies, Precompressed):
@@ -442,11 +444,8 @@ class SiteBuild:
 def write_assets(site_dir: Path, assets: Iterable[Asset]) -> None:
     """Write files that go out as they are (posters, feed, near-me, calendars) under
     `site_dir`; a full disk names the file."""
-    for asset in assets:
-        target = site_dir / asset.uri
-        with naming(target):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(asset.content, encoding="utf-8")
+    for asset in assets:  # most go into folders that exist (posters: their record's)
+        write_file(site_dir / asset.uri, asset.content.encode("utf-8"))
 
 
 BUILD_CACHE = ".cache/build"  # the fingerprints of the last builds, under the project
