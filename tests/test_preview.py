@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from conftest import REPO
+
 from second_classroom import preview
 from second_classroom.build import BuildOptions
 from second_classroom.problems import Problem
@@ -115,3 +117,38 @@ def test_the_404_page_of_a_broken_preview_lists_the_errors(tmp_path: Path) -> No
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_preview_hears_of_a_save_from_the_kernel_at_once(tmp_path: Path) -> None:
+    """The hook swaps MkDocs' polling observer (a scan of every file twice a second) for
+    inotify: the same watched folders, and a save is heard well within a polling interval."""
+    import importlib.util
+    import time
+
+    from mkdocs.livereload import LiveReloadServer
+    from watchdog.observers.inotify import InotifyObserver
+
+    spec = importlib.util.spec_from_file_location("hooks_watch", REPO / "hooks" / "site_hooks.py")
+    assert spec and spec.loader
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    data = tmp_path / "site_data"
+    (data / "sites").mkdir(parents=True)
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0,
+                              root=str(tmp_path))
+    server.watch(str(data))
+    server.watch(str(data))  # watched twice (by MkDocs and a plugin): kept twice
+    hooks._watch_by_notification(server)
+    assert isinstance(server.observer, InotifyObserver)
+    assert server._watched_paths == {str(data): 2}
+    server.observer.start()
+    try:
+        time.sleep(0.2)
+        saved = time.perf_counter()
+        (data / "sites" / "new.yml").write_text("name: 新\n", "utf-8")
+        with server._rebuild_cond:
+            heard = server._rebuild_cond.wait_for(lambda: server._want_rebuild, timeout=5)
+        assert heard and time.perf_counter() - saved < 0.5
+    finally:
+        server.observer.stop()
+        server.observer.join()

@@ -25,6 +25,7 @@ from typing import Any
 
 from .buildcache import PACKAGE, BuildCache, fingerprint
 from .catalog import Catalog, load_catalog
+from .check import CheckResult
 from .chrome import Chrome, can_splice
 from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all, merged, prepare
@@ -143,6 +144,19 @@ class BuildReport:
 
 
 @dataclass
+class Reuse:
+    """What a warm build (second_classroom.warm) takes from the site it replaces: the
+    folders of records whose pages are as they were (page, its copies, poster, downloads),
+    moved over by renaming instead of written again."""
+
+    site: Path  # the published site
+    kept: list[Record]  # records whose folders move over
+    posters: set[str]  # ids of the other records: their posters are written afresh
+    data: frozenset[str] = frozenset()  # open data files of unchanged records, moved too
+    moved: list[str] = field(default_factory=list)  # paths moved so far (under the sites)
+
+
+@dataclass
 class SiteBuild:
     """One build's state, from the checked catalog to the published site."""
 
@@ -160,6 +174,8 @@ class SiteBuild:
     # The engine's page around the placeholders, per (record folder, has a description):
     # asked once per build, and kept by `updated` copies (the preview's quick rebuilds).
     shells: dict[tuple[str, bool], Chrome] = field(default_factory=dict)
+    reuse: Reuse | None = None  # a warm build's folders from the previous site
+    check: CheckResult | None = None  # the check this build's catalog came from
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -168,7 +184,10 @@ class SiteBuild:
         data = project / options.data
         start_fork_server()  # the workers' imports, meanwhile, on the second core
         catalog, result = load_catalog(data)
-        return cls.from_catalog(project, options, catalog, result.warnings, site_url, site_name)
+        build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
+                                 site_name)
+        build.check = result
+        return build
 
     @classmethod
     def from_catalog(cls, project: Path, options: BuildOptions, catalog: Catalog,
@@ -350,6 +369,35 @@ class SiteBuild:
 
         return ForkedJob(work)
 
+    def take_over(self, site_dir: Path) -> int:
+        """Move the folders of the records `reuse` keeps from the previous site into
+        `site_dir` (a rename each: no page rendered, copied or deleted); return how many.
+        `abort` moves them back."""
+        if (reuse := self.reuse) is None:
+            return 0
+        made: set[Path] = set()
+        for uri in [r.url for r in reuse.kept] + sorted(reuse.data):
+            target = site_dir / uri
+            with naming(target):
+                if target.parent not in made:  # the open data writer may make it too
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
+                os.rename(reuse.site / uri, target)
+            reuse.moved.append(uri)
+        if self.render.pictures is not None:  # their photos are copied like the others'
+            for record in reuse.kept:
+                self.render.pictures.pictures(record.data.get("images"))
+        return len(reuse.kept)
+
+    def _give_back(self, site_dir: Path) -> None:
+        """Move the folders `take_over` moved back into the previous site."""
+        if (reuse := self.reuse) is None:
+            return
+        while reuse.moved:
+            url = reuse.moved.pop()
+            with contextlib.suppress(OSError):
+                os.rename(site_dir / url, reuse.site / url)
+
     def page_dates(self) -> tuple[dict[str, str], str | None]:
         """Return each record page's date (ISO) and the data's date: never the clock's."""
         latest = data_date(self.catalog)
@@ -373,8 +421,9 @@ class SiteBuild:
         if self.options.search:
             self.search_job = index_ahead(self.catalog, site_dir)
         if self.options.open_data:
-            self.data_job = open_data_ahead(self.catalog, site_dir, self.render.site_url,
-                                            self.options.licence)
+            self.data_job = open_data_ahead(
+                self.catalog, site_dir, self.render.site_url, self.options.licence,
+                self.reuse.data if self.reuse is not None else ())
 
     def page_written(self, path: Path, data: bytes) -> None:
         """Queue the precompressed copies of a page just written at `path`."""
@@ -388,7 +437,8 @@ class SiteBuild:
         Raises search.SearchIndexError if the index could not be written.
         """
         report = BuildReport()
-        write_assets(site_dir, site_assets(self.catalog, self.render))
+        write_assets(site_dir, site_assets(self.catalog, self.render, None if self.reuse is None
+                                           else self.reuse.posters))
         if (data_job := self.data_job) is not None:  # /data/, written on the second core
             self.data_job = None
             start = time.perf_counter()
@@ -438,6 +488,7 @@ class SiteBuild:
                 compressor.wait()
         if (output := self.output) is not None:
             self.output = None
+            self._give_back(output.staging)
             output.discard()
 
 
@@ -458,6 +509,15 @@ def input_fingerprint(project: Path, options: BuildOptions, inputs: Iterable[Pat
     may use it) and the engine's own `inputs` and `values`."""
     return fingerprint([project / options.data, PACKAGE, *inputs],
                        [repr(options), dt.date.today().isoformat(), *values])
+
+
+def engine_fingerprint(options: BuildOptions, inputs: Iterable[Path] = (),
+                       values: Iterable[str] = ()) -> str:
+    """Return the fingerprint of what a build reads besides its data folder (see
+    `input_fingerprint`), and of the working folder (messages name files relative to it):
+    a warm build (second_classroom.warm) needs it unchanged."""
+    return fingerprint([PACKAGE, *inputs], [repr(options), dt.date.today().isoformat(),
+                                            os.getcwd(), *values])
 
 
 def build_cache(project: Path) -> BuildCache:

@@ -88,7 +88,8 @@ def stamps(root: Path) -> dict[str, Stamp]:
 
 @dataclass
 class Snapshot:
-    """What the preview's last build was made from, and the listing pages it wrote."""
+    """What the last build was made from, and the listing pages it wrote: the preview's
+    (kept in memory) or a site's (kept on disk by warm.py)."""
 
     root: Path  # the data folder
     stamps: dict[str, Stamp]
@@ -96,6 +97,7 @@ class Snapshot:
     build: SiteBuild
     today: dt.date
     listing: dict[str, Page] = field(default_factory=dict)  # uri -> page as written
+    drafts: bool = True  # the preview's catalog has them; a build's (warm.py) has not
 
 
 @dataclass
@@ -185,7 +187,7 @@ def plan_update(snapshot: Snapshot, site_dir: Path,
         return None
     old_build = snapshot.build
     old = old_build.catalog
-    catalog, changed = update_catalog(old, check.records, check.vocab, drafts=True)
+    catalog, changed = update_catalog(old, check.records, check.vocab, snapshot.drafts)
     if data_date(catalog) != data_date(old):
         return None
     build = old_build.updated(catalog, check.warnings)

@@ -25,7 +25,7 @@ import datetime as dt
 import io
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -365,8 +365,11 @@ _BIG = 64 * 1024  # files at least this large get their .gz/.br copies written h
 
 
 def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
-                    licence: str) -> DataStats:
+                    licence: str, kept: Collection[str] = ()) -> DataStats:
     """Write the open data files under `site_dir`; return their count and sizes.
+
+    `kept`: uris of per-record files not to write (a warm build moves them over from the
+    previous site: a record's file depends on that record alone); they are counted.
 
     The large files (a kind's JSON and CSV, the GeoJSON) get their precompressed copies
     here, at fast levels, so `output.precompress` skips them later. The small files are
@@ -376,6 +379,12 @@ def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
     stats = DataStats()
     made: set[Path] = set()
     for item in data_files(catalog, site_url, licence):
+        stats.files += 1
+        stats.bytes += len(item.content)
+        top = item.uri.split("/")[1] if item.uri.count("/") == 1 else item.uri.split("/")[1] + "/"
+        stats.by_name[top] = stats.by_name.get(top, 0) + len(item.content)
+        if item.uri in kept:
+            continue
         target = site_dir / item.uri
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -383,16 +392,12 @@ def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
         write_file(target, item.content)
         if len(item.content) >= _BIG:
             write_copies(target, item.content, many=True)
-        stats.files += 1
-        stats.bytes += len(item.content)
-        top = item.uri.split("/")[1] if item.uri.count("/") == 1 else item.uri.split("/")[1] + "/"
-        stats.by_name[top] = stats.by_name.get(top, 0) + len(item.content)
     stats.seconds = time.perf_counter() - start
     return stats
 
 
 def _write_from(records: list[tuple[str, str, dict[str, Any]]], site_dir: Path, site_url: str,
-                licence: str) -> DataStats:
+                licence: str, kept: Collection[str] = ()) -> DataStats:
     """Write the open data of records handed over as (kind, id, data) (a worker's job)."""
     rebuilt = [Record(kind, record_id, "", data) for kind, record_id, data in records]
     by_kind: dict[str, list[Record]] = {k: [] for k in KINDS}
@@ -400,11 +405,11 @@ def _write_from(records: list[tuple[str, str, dict[str, Any]]], site_dir: Path, 
         by_kind[record.kind].append(record)
     catalog = Catalog(vocab=Vocab(), records={r.id: r for r in rebuilt}, by_kind=by_kind,
                       backlinks={}, facets={})
-    return write_open_data(catalog, site_dir, site_url, licence)
+    return write_open_data(catalog, site_dir, site_url, licence, kept)
 
 
 def open_data_ahead(catalog: Catalog, site_dir: Path, site_url: str,
-                    licence: str) -> Future[DataStats]:
+                    licence: str, kept: Collection[str] = ()) -> Future[DataStats]:
     """Start writing the open data into `site_dir`; return the pending result.
 
     Like the search index (search.index_ahead): on a large site a worker process writes it
@@ -413,6 +418,6 @@ def open_data_ahead(catalog: Catalog, site_dir: Path, site_url: str,
     Wait for the result before publishing or discarding `site_dir`.
     """
     if len(catalog.records) < AHEAD_MIN:
-        return ahead(write_open_data, catalog, site_dir, site_url, licence, inline=True)
+        return ahead(write_open_data, catalog, site_dir, site_url, licence, kept, inline=True)
     records = [(r.kind, r.id, r.data) for kind in KINDS for r in catalog.by_kind[kind]]
-    return ahead(_write_from, records, Path(site_dir), site_url, licence, inline=False)
+    return ahead(_write_from, records, Path(site_dir), site_url, licence, kept, inline=False)

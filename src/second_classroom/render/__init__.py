@@ -402,11 +402,13 @@ def poster_asset(record: Record, options: RenderOptions) -> Asset:
     return Asset(f"{record.url}poster.html", html)
 
 
-def site_assets(catalog: Catalog, options: RenderOptions) -> Iterator[Asset]:
-    """Yield files written as they are: the A4 QR poster of every page with a QR code, and
-    the Atom feed."""
+def site_assets(catalog: Catalog, options: RenderOptions,
+                posters: Collection[str] | None = None) -> Iterator[Asset]:
+    """Yield files written as they are: the A4 QR poster of every page with a QR code (or
+    of the records in `posters`: a warm build keeps the others), and the shared files."""
     for record in _qr_records(catalog):
-        yield poster_asset(record, options)
+        if posters is None or record.id in posters:
+            yield poster_asset(record, options)
     qr.finish()  # posters are the last users of the codes
     yield from shared_assets(catalog, options)
 

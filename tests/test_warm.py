@@ -1,0 +1,178 @@
+"""Warm builds (second_classroom.warm): a clean `mkdocs build` after an edit takes the
+unchanged record folders over from the old site, and the result is, file for file and
+byte for byte, what a cold build of the same data writes. Whatever makes the snapshot
+untrustworthy (a record folder changed by hand, a damaged snapshot) makes the build cold;
+a warm build that fails leaves the old site as it was."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO, site_config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from test_incremental import EDITS, _tree, edit_field, write_synthetic
+
+from second_classroom import preview, warm
+from second_classroom.build import SiteBuild
+
+WARM = "增量构建"
+
+
+@pytest.fixture(autouse=True)
+def _session() -> Iterator[None]:
+    """`on_startup` tells the preview session the command: restore it afterwards."""
+    command = preview.session.command
+    yield
+    preview.session.command = command
+
+
+def _build(project: Path, site: Path, caplog: pytest.LogCaptureFixture) -> str | None:
+    """Run `mkdocs build` of `project` into `site` in this process; return its log, or
+    None if the data has errors."""
+    caplog.clear()
+    config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        with caplog.at_level(logging.INFO):
+            mkdocs_build(config)
+    except Exception as exc:  # noqa: BLE001 - the check's errors abort the build
+        if "数据检查未通过" not in str(exc):
+            raise
+        return None
+    finally:
+        config.plugins.on_shutdown()
+    return caplog.text
+
+
+def _project(root: Path, data: Path) -> Path:
+    shutil.copytree(data, root / "site_data")
+    site_config(root, root / "site_data", downloads=False)
+    return root
+
+
+def _same_as_cold(project: Path, site: Path, name: str) -> None:
+    cold = project / f"cold-{name}"  # another site folder: no snapshot of its own
+    config = load_config(str(project / "mkdocs.yml"), site_dir=str(cold))
+    config.plugins.on_startup(command="build", dirty=False)
+    mkdocs_build(config)
+    warm_tree, cold_tree = _tree(site), _tree(cold)
+    assert sorted(warm_tree.keys() ^ cold_tree.keys()) == [], name
+    assert [p for p in warm_tree if warm_tree[p] != cold_tree[p]] == [], name
+    shutil.rmtree(cold)
+
+
+@pytest.fixture(scope="module")
+def small_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("small") / "site_data"
+    write_synthetic(data, 40, seed=5)
+    return data
+
+
+@settings(max_examples=4, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 99)), min_size=1,
+                      max_size=3))
+def test_warm_builds_after_any_edits_equal_cold_builds(
+        small_tree: Path, tmp_path_factory: pytest.TempPathFactory,
+        caplog: pytest.LogCaptureFixture, steps: list[tuple[object, int]]) -> None:
+    project = _project(tmp_path_factory.mktemp("warm"), small_tree)
+    data, site = project / "site_data", project / "site"
+    assert _build(project, site, caplog) is not None
+    for number, (edit, pick) in enumerate(steps):
+        edit(data, pick)  # type: ignore[operator]
+        log = _build(project, site, caplog)
+        if log is None:
+            continue  # the data has errors: the build stopped (test_incremental covers it)
+        if edit is edit_field:
+            assert WARM in log  # an edited summary is a warm build's job
+        _same_as_cold(project, site, f"{number}")
+
+
+def test_a_warm_build_of_the_sample_equals_a_cold_build(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    project = _project(tmp_path, REPO / "site_data")
+    site = project / "site"
+    assert _build(project, site, caplog) is not None
+    zunyi = project / "site_data" / "sites" / "zunyi-huiyi-huizhi.yml"
+    zunyi.write_text(zunyi.read_text("utf-8").replace("name: 遵义会议会址",
+                                                      "name: 遵义会议会址（改）"), "utf-8")
+    log = _build(project, site, caplog)
+    assert log is not None and WARM in log
+    assert "遵义会议会址（改）" in (site / "sites" / "zunyi-huiyi-huizhi" /
+                               "index.html").read_text("utf-8")
+    _same_as_cold(project, site, "title")
+    # A new site: pages move along listings, a new record folder
+    (zunyi.parent / "zunyi-ceshi.yml").write_text(zunyi.read_text("utf-8").replace(
+        "name: 遵义会议会址（改）", "name: 遵义测试新址"), "utf-8")
+    log = _build(project, site, caplog)
+    assert log is not None and WARM in log
+    _same_as_cold(project, site, "add")
+    (zunyi.parent / "zunyi-ceshi.yml").unlink()
+    log = _build(project, site, caplog)
+    assert log is not None and WARM in log
+    assert not (site / "sites" / "zunyi-ceshi").exists()
+    _same_as_cold(project, site, "delete")
+
+
+def _edited(project: Path, pick: int = 7) -> None:
+    edit_field(project / "site_data", pick)
+
+
+@pytest.mark.parametrize("pattern", ["people/*/index.html", "data/people/*.json"])
+def test_a_file_changed_by_hand_makes_the_build_cold(
+        tmp_path: Path, small_tree: Path, caplog: pytest.LogCaptureFixture,
+        pattern: str) -> None:
+    """A record's page or open data file edited in the published site is not taken over."""
+    project = _project(tmp_path, small_tree)
+    site = project / "site"
+    assert _build(project, site, caplog) is not None
+    page = next(site.glob(pattern))
+    page.write_text("changed by hand", "utf-8")
+    _edited(project)
+    log = _build(project, site, caplog)
+    assert log is not None and WARM not in log
+    assert "changed by hand" not in page.read_text("utf-8")
+    _same_as_cold(project, site, "hand")
+
+
+def test_a_damaged_snapshot_makes_the_build_cold(
+        tmp_path: Path, small_tree: Path, caplog: pytest.LogCaptureFixture) -> None:
+    project = _project(tmp_path, small_tree)
+    site = project / "site"
+    assert _build(project, site, caplog) is not None
+    pickled = next((project / warm.STATE_DIR).glob("*.pickle"))
+    pickled.write_bytes(pickled.read_bytes()[:1000])  # a copy that stopped short
+    _edited(project)
+    log = _build(project, site, caplog)
+    assert log is not None and WARM not in log
+    _same_as_cold(project, site, "damaged")
+    _edited(project, 8)  # the cold build left a good snapshot again
+    log = _build(project, site, caplog)
+    assert log is not None and WARM in log
+
+
+def test_a_failing_warm_build_leaves_the_old_site_whole(
+        tmp_path: Path, small_tree: Path, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project = _project(tmp_path, small_tree)
+    site = project / "site"
+    assert _build(project, site, caplog) is not None
+    before = _tree(site)
+
+    def full_disk(self: SiteBuild, site_dir: Path) -> None:
+        raise OSError(28, "No space left on device", str(site_dir / "feed.xml"))
+
+    monkeypatch.setattr(SiteBuild, "finish", full_disk)  # after the folders moved over
+    _edited(project)
+    with pytest.raises(SystemExit) as stopped:  # mkdocs.exceptions.Abort: one Chinese line
+        _build(project, site, caplog)
+    assert "磁盘空间已满" in str(stopped.value) and "feed.xml" in str(stopped.value)
+    assert _tree(site) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
