@@ -78,6 +78,17 @@ class UnsafePageError(Exception):
 
 
 SPLIT_MIN = 500  # record pages from which a second process writes half of them
+# Record files from which the fork server is started with the build (forked.start_fork_
+# server): a site this large has the search and open data written by workers.
+EARLY_SERVER_MIN = 2000
+
+
+def _record_files(data: Path) -> int:
+    """Return how many files the kinds' folders of `data` hold (without reading them)."""
+    try:
+        return sum(len(os.listdir(d)) for d in data.iterdir() if d.is_dir())
+    except OSError:
+        return 0  # the check names the problem
 CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
 
 
@@ -182,7 +193,8 @@ class SiteBuild:
               site_name: str = "第二课堂") -> SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
-        start_fork_server()  # the workers' imports, meanwhile, on the second core
+        if _record_files(data) >= EARLY_SERVER_MIN:  # the workers' imports, meanwhile
+            start_fork_server()
         catalog, result = load_catalog(data)
         build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
                                  site_name)
