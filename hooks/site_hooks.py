@@ -4,8 +4,10 @@ Only translation happens here; every decision lives in `second_classroom.build`.
 pages do not go through MkDocs at all: MkDocs renders Material's page once per record
 folder around placeholders (second_classroom.chrome), and after MkDocs' own pages the
 core writes each record page into it, one by one, so memory stays flat as the number of
-records grows. The sitemap lists them with their dates. (`splice_records: false` hands
-them to MkDocs one by one instead, rendered when MkDocs asks for their content.)
+records grows. Generated pages outside the navigation in folders of their own (a facet
+value's pages, the days of 党史上的今天) are spliced the same way. The sitemap lists them
+with their dates. (`splice_records: false` hands them to MkDocs one by one instead,
+rendered when MkDocs asks for their content.)
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class _Run:
     command = ""
     build: SiteBuild | None = None
     pages: dict[str, Page | None] = {}  # generated page uri -> page (None: a record's)
+    spliced: list[Page] = []  # generated pages written like record pages (on_post_build)
     dates: dict[str, str] = {}
     data_date: str | None = None
     warnings: WarningCounter | None = None
@@ -246,8 +249,9 @@ def _spliced() -> bool:
 
 
 def _sitemap_records(config: MkDocsConfig) -> Markup:
-    """Return the sitemap's <url> entries of the record pages that MkDocs does not build
-    itself (address and date), as MkDocs would print them after every other page.
+    """Return the sitemap's <url> entries of the pages that MkDocs does not build itself
+    (spliced generated pages, then records: address and date), as MkDocs would print
+    them after every other page.
 
     Written here rather than by a loop in the template: a quick rebuild that adds a record
     writes the sitemap of 10,000 records again, and the loop took most of its time."""
@@ -256,10 +260,12 @@ def _sitemap_records(config: MkDocsConfig) -> Markup:
     base = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
     fallback = _run.data_date or get_build_date()
     dates = _run.dates
+    pages = [(p.uri, p.url) for p in _run.spliced if p.listed]
+    pages += [(uri, record.url) for uri, record in _build().records.items()]
     return Markup("".join(
-        f"\n    <url>\n         <loc>{_address(base, record.url)}</loc>\n"
+        f"\n    <url>\n         <loc>{_address(base, url)}</loc>\n"
         f"         <lastmod>{dates.get(uri) or fallback}</lastmod>\n    </url>"
-        for uri, record in _build().records.items()))
+        for uri, url in pages))
 
 
 _addresses: dict[tuple[str, str], str] = {}  # (site url, page url) -> escaped address
@@ -294,24 +300,63 @@ def _marked(page_html: str) -> str:
     return preview.with_panel(page_html, _run.panel) if _run.panel else page_html
 
 
+def _shell(config: MkDocsConfig, folder: str, described: bool) -> chrome.Chrome:
+    """Return Material's page for a folder's spliced pages, around the placeholders."""
+    meta = {"title": chrome.TITLE}
+    if described:
+        meta["description"] = chrome.DESCRIPTION
+    return chrome.Chrome.parse(_marked(_theme_page(config, f"{folder}/{chrome.ID}.md", meta,
+                                                   chrome.CONTENT)))
+
+
+def _whole(config: MkDocsConfig, page: Page) -> str:
+    """Return Material's page for a page the chrome does not fit."""
+    meta = {"title": page.title, "description": page.description}
+    escape_theme_meta(meta)
+    return _marked(_theme_page(config, page.uri, {k: v for k, v in meta.items() if v},
+                               page.html))
+
+
 def _write_record_pages(config: MkDocsConfig, only: list[Record] | None = None) -> None:
-    def shell(folder: str, described: bool) -> chrome.Chrome:
-        meta = {"title": chrome.TITLE}
-        if described:
-            meta["description"] = chrome.DESCRIPTION
-        return chrome.Chrome.parse(_marked(_theme_page(config, f"{folder}/{chrome.ID}.md",
-                                                       meta, chrome.CONTENT)))
-
-    def whole(page: Page) -> str:
-        meta = {"title": page.title, "description": page.description}
-        escape_theme_meta(meta)
-        return _marked(_theme_page(config, page.uri, {k: v for k, v in meta.items() if v},
-                                   page.html))
-
     try:
-        _build().write_record_pages(Path(config.site_dir), shell, whole, only=only)
+        _build().write_record_pages(Path(config.site_dir), lambda *key: _shell(config, *key),
+                                    lambda page: _whole(config, page), only=only)
     except UnsafePageError as exc:
         raise _unsafe(exc.uri, exc.hashes) from None
+
+
+def _write_spliced_pages(config: MkDocsConfig, pages: list[Page]) -> None:
+    try:
+        _build().write_spliced_pages(Path(config.site_dir), pages,
+                                     lambda *key: _shell(config, *key),
+                                     lambda page: _whole(config, page))
+    except UnsafePageError as exc:
+        raise _unsafe(exc.uri, exc.hashes) from None
+
+
+def _nav_uris(config: MkDocsConfig) -> set[str]:
+    """Return the pages mkdocs.yml's nav names."""
+    found: set[str] = set()
+
+    def walk(item: Any) -> None:
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(config.nav)
+    return found
+
+
+def _spliceable(page: Page, nav: set[str]) -> bool:
+    """Return whether a generated page is written like a record page: outside the
+    navigation, in a folder of its own kind (chrome.place), with its own heading."""
+    return page.uri not in nav and chrome.place(page.uri) is not None and \
+        chrome.can_splice(page.html)
 
 
 def _unsafe(uri: str, hashes: list[str]) -> PluginError:
@@ -336,13 +381,21 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     # A warm build has them from the last build's snapshot, with what changed made again.
     listing = list(build.listing_pages()) if _run.warm is None else \
         list(_run.warm.snapshot.listing.values())
-    # In order of address, so that a warm build (whose new pages come last) lists them
-    # in the sitemap as a cold build does.
-    listing.sort(key=lambda p: p.uri)
-    _run.pages = {}
+    # Pages outside the navigation in folders of their own (a facet value's pages, the
+    # days of 党史上的今天) are spliced like record pages and listed in the sitemap after
+    # MkDocs' own pages; so MkDocs gets them last when it renders them itself. Each group
+    # in order of address, so that a warm build (whose new pages come last) lists them as
+    # a cold build does.
+    nav = _nav_uris(config)
+    listing.sort(key=lambda p: (_spliceable(p, nav), p.uri))
+    splice = build.options.splice_records
+    _run.pages, _run.spliced = {}, []
     for page in listing:
         _run.pages[page.uri] = page
-        files.append(File.generated(config, page.uri, content=page.as_markdown()))
+        if splice and _spliceable(page, nav):
+            _run.spliced.append(page)
+        else:
+            files.append(File.generated(config, page.uri, content=page.as_markdown()))
     if not build.options.splice_records:  # else written by on_post_build
         for uri in build.records:
             _run.pages[uri] = None
@@ -406,6 +459,7 @@ def on_post_build(config: MkDocsConfig) -> None:
             _write_record_pages(config, only=_run.warm.update.records)
         else:
             _write_record_pages(config)
+        _write_spliced_pages(config, _run.spliced)
     saving = _save_snapshot(build)  # meanwhile: finishing mostly waits for workers
     try:
         report = build.finish(Path(config.site_dir))
@@ -510,25 +564,47 @@ def _watch_by_notification(server: Any) -> None:
 
     MkDocs scans every watched file twice a second: a save waits 0.25 s on average before
     it is seen, and at 10,000 records each scan costs a good part of a core that the
-    rebuild needs. Where inotify is not available (not Linux, or out of watches) the
-    polling stays. Relies on MkDocs 1.6's LiveReloadServer (observer, watch, _watched_paths),
-    before it starts serving.
+    rebuild needs. Only changes count: inotify also reports files opened and closed
+    unwritten, and every build reads every data file (an endless rebuild). Where inotify
+    is not available (not Linux, or out of watches) the polling stays. Relies on MkDocs
+    1.6's LiveReloadServer (observer, _watched_paths, _watch_refs, _rebuild_cond,
+    _want_rebuild), before it starts serving.
     """
     try:
+        from watchdog.events import (
+            FileClosedEvent,
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+            FileSystemEvent,
+            FileSystemEventHandler,
+        )
         from watchdog.observers.inotify import InotifyObserver
     except ImportError:  # not Linux
         return
-    polling, watched, refs = server.observer, dict(server._watched_paths), server._watch_refs
-    if polling.is_alive():
+    if server.observer.is_alive():
         return
-    server.observer, server._watched_paths, server._watch_refs = InotifyObserver(), {}, {}
+
+    def heard(event: FileSystemEvent) -> None:  # as MkDocs' own callback
+        if event.is_directory:
+            return
+        with server._rebuild_cond:
+            server._want_rebuild = True
+            server._rebuild_cond.notify_all()
+
+    handler = FileSystemEventHandler()
+    handler.on_any_event = heard  # type: ignore[method-assign]
+    changes: list[type[FileSystemEvent]] = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent,
+                                            FileMovedEvent, FileClosedEvent]
+    observer, refs = InotifyObserver(), {}
     try:
-        for path, count in watched.items():
-            for _ in range(count):
-                server.watch(path)
+        for path in server._watched_paths:
+            refs[path] = observer.schedule(handler, path, recursive=True, event_filter=changes)
     except OSError as exc:  # e.g. fs.inotify.max_user_watches reached
         log.info("无法用 inotify 监视文件（%s），改用轮询", exc)
-        server.observer, server._watched_paths, server._watch_refs = polling, watched, refs
+        return
+    server.observer, server._watch_refs = observer, refs
 
 
 def _engine_inputs(config: MkDocsConfig, data: Path) -> dict[str, Stamp]:
@@ -559,21 +635,34 @@ def _quick_rebuild() -> bool:
     update = preview.quick_update(site_dir)
     if update is None:
         return False
+    files, nav = _run.files, _run.nav
+    assert files is not None and nav is not None
+    in_nav = _nav_uris(config)
+    for page in update.pages:  # a page MkDocs rendered stays MkDocs' (the sitemap's order)
+        if page.uri in _run.pages and (files.get_file_from_path(page.uri) is None) != \
+                _spliceable(page, in_nav):
+            return False
     before, _run.build = _build().records, update.build
+    listed_before = [p.uri for p in _run.spliced if p.listed]
     for problem in update.warnings:
         log.info(problem.format())
     incremental.remove_records(site_dir, update.removed)
     _write_record_pages(config, only=update.records)
-    files, nav = _run.files, _run.nav
-    assert files is not None and nav is not None
     for uri in update.gone:
-        _run.pages.pop(uri, None)
+        if (dropped := _run.pages.pop(uri, None)) is None:
+            continue
         if (gone := files.get_file_from_path(uri)) is not None:
             files.remove(gone)
             Path(gone.abs_dest_path).unlink(missing_ok=True)
+        else:  # spliced
+            (site_dir / dropped.url / "index.html").unlink(missing_ok=True)
+    spliced: list[Page] = []
     for page in update.pages:
         _run.pages[page.uri] = page
         file = files.get_file_from_path(page.uri)
+        if file is None and _spliceable(page, in_nav):
+            spliced.append(page)
+            continue
         if file is None:
             file = File.generated(config, page.uri, content=page.as_markdown())
             files.append(file)
@@ -583,8 +672,12 @@ def _quick_rebuild() -> bool:
         assert file.page is not None
         _populate_page(file.page, config, files)
         _build_page(file.page, config, files.documentation_pages(), nav, _run.env)
+    _write_spliced_pages(config, spliced)
+    _run.spliced = sorted((p for p in _run.pages.values() if p is not None
+                           and files.get_file_from_path(p.uri) is None), key=lambda p: p.uri)
     dates = update.build.page_dates()
-    if dates != (_run.dates, _run.data_date) or update.build.records.keys() != before.keys():
+    if dates != (_run.dates, _run.data_date) or update.build.records.keys() != before.keys() \
+            or [p.uri for p in _run.spliced if p.listed] != listed_before:
         _run.dates, _run.data_date = dates
         _build_theme_template("sitemap.xml", _run.env, files, config, nav)
     # Search index, open data, downloads: written meanwhile; the next save stops them.

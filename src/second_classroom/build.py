@@ -26,7 +26,7 @@ from typing import Any
 from .buildcache import PACKAGE, BuildCache, fingerprint
 from .catalog import Catalog, load_catalog
 from .check import CheckResult
-from .chrome import Chrome, can_splice
+from .chrome import Chrome, can_splice, place
 from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all, merged, prepare
 from .forked import ForkedJob, start_fork_server
@@ -101,7 +101,7 @@ class BuildOptions:
     downloads: bool = True  # DOCX/PDF/Markdown downloads on outline pages
     search: bool = True  # write the search index
     shared_nav: bool = True  # reuse one rendering of the theme's navigation per folder
-    splice_records: bool = True  # record pages: one theme rendering per folder, spliced
+    splice_records: bool = True  # record (and other non-nav) pages: one theme rendering per folder
     skip_unchanged: bool = True  # leave the site as it is when no input has changed
     export_cache: str = ".cache/exports"  # cached downloads, relative to the project
     province_chart: str = "grid"  # 红色地标 page: "grid" (province tiles) or "bars"
@@ -330,6 +330,33 @@ class SiteBuild:
             page = self.record_page(uri)
             self._write_page(site_dir / page.url / "index.html", fallback(page),
                              self.compressor)
+        return count
+
+    def write_spliced_pages(self, site_dir: Path, pages: Iterable[Page],
+                            chrome: Callable[[str, bool], Chrome],
+                            fallback: Callable[[Page], str]) -> int:
+        """Write generated pages outside the navigation (chrome.place) as record pages are
+        written: each into the engine's page for its folder (`chrome`, asked once per
+        folder), or whole (`fallback`) if it does not fit. Returns how many. Raises
+        UnsafePageError for a page with an inline script the policy would block."""
+        count = 0
+        for page in pages:
+            found = place(page.uri)
+            assert found is not None, page.uri
+            folder, page_id = found
+            if unlisted := unlisted_inline_scripts(page.html):
+                raise UnsafePageError(page.uri, unlisted)
+            if can_splice(page.html):
+                key = (folder, bool(page.description))
+                if key not in self.shells:
+                    shell = self.shells[key] = chrome(*key)
+                    if unlisted := unlisted_inline_scripts(shell.text):
+                        raise UnsafePageError(page.uri, unlisted)
+                text = self.shells[key].fill(page.title, page.description, page_id, page.html)
+            else:
+                text = fallback(page)
+            self._write_page(site_dir / page.url / "index.html", text, self.compressor)
+            count += 1
         return count
 
     def _write_records(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],

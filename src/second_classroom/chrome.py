@@ -3,7 +3,9 @@
 A site engine wraps each page in its theme's chrome (head, header, tabs, sidebars,
 footer). Record pages are never in the navigation, and all records of one kind live in
 one folder at the same depth, so their chrome is the same but for a few values: the
-title, the description, the page's own address and the content. The engine renders the
+title, the description, the page's own address and the content. So are generated pages
+outside the navigation that live in one folder (`place`): a facet value's pages, the days
+of 党史上的今天. The engine renders the
 chrome once per folder for a page whose values are the placeholders below (`Chrome`),
 and each record page is the chrome with its values put in place: string joins instead of
 a template render per page (a third of a build at 10,000 records).
@@ -73,6 +75,17 @@ class Chrome:
     def text(self) -> str:
         """Return the chrome without the values (e.g. to check its inline scripts once)."""
         return "".join(self.texts)
+
+
+def place(uri: str) -> tuple[str, str] | None:
+    """Return (folder, id) of a generated page `folder/id/index.md` that can be spliced
+    like a record page when it is outside the navigation (a facet value's pages, the
+    days of 党史上的今天), or None for a page at the top of its folder."""
+    stem = uri.removesuffix("/index.md")
+    if stem == uri or "/" not in stem:
+        return None
+    folder, page_id = stem.rsplit("/", 1)
+    return folder, page_id
 
 
 def can_splice(content: str) -> bool:
