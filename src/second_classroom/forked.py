@@ -108,7 +108,8 @@ def ahead(work: Callable[..., T], *args: Any, inline: bool) -> Future[T]:
 WORKER_MODULES = ("second_classroom.output", "second_classroom.render.qr",
                   "second_classroom.search", "second_classroom.opendata",
                   "second_classroom.export.batch", "second_classroom.export.to_pdf",
-                  "second_classroom.export.to_docx")
+                  "second_classroom.export.to_docx",
+                  "second_classroom._frozen")  # last: gc.freeze() what is loaded
 
 
 def start_fork_server() -> None:
