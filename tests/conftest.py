@@ -69,6 +69,18 @@ def site_config(folder: Path, data: Path, **options: object) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic data folder of 40 records (bench/synth.py), for the property tests of
+    rebuilds; copy it before editing."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from synth import write_synthetic
+
+    data = tmp_path_factory.mktemp("small") / "site_data"
+    write_synthetic(data, 40, seed=3)
+    return data
+
+
+@pytest.fixture(scope="session")
 def catalog() -> Any:
     """The catalog of the bundled sample data (read-only: shared by every test)."""
     from second_classroom.catalog import load_catalog

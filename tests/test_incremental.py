@@ -4,7 +4,6 @@ sequence of edits the rebuilt site is byte-identical to a cold build of the same
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,6 @@ from hypothesis import strategies as st
 
 from second_classroom.build import BuildOptions, SiteBuild, write_site, write_site_if_changed
 from second_classroom.problems import DataError
-
-sys.path.insert(0, str(REPO / "bench"))
-from synth import write_synthetic  # noqa: E402
 
 OPTIONS = BuildOptions(downloads=False)
 
@@ -88,6 +84,9 @@ def no_change(data: Path, pick: int) -> None:
 
 
 EDITS = [edit_field, add_record, delete_record, rename_target, change_vocabulary, no_change]
+# One to three of them, each on a record picked by number: the property tests' sequences.
+EDIT_STEPS = st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 99)), min_size=1,
+                      max_size=3)
 
 
 def _cold(project: Path, out: Path) -> dict[str, bytes] | str:
@@ -100,16 +99,8 @@ def _cold(project: Path, out: Path) -> dict[str, bytes] | str:
     return _tree(out)
 
 
-@pytest.fixture(scope="module")
-def small_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("small") / "site_data"
-    write_synthetic(data, 40, seed=3)
-    return data
-
-
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 99)), min_size=1,
-                      max_size=3))
+@given(steps=EDIT_STEPS)
 def test_rebuilds_after_any_edits_equal_a_cold_build(
         small_tree: Path, tmp_path_factory: pytest.TempPathFactory,
         steps: list[tuple[object, int]]) -> None:

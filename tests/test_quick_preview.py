@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, site_config
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
-from test_incremental import EDITS, write_synthetic
+from test_incremental import EDIT_STEPS
 
 from second_classroom import preview
 from second_classroom.incremental import plan_update
@@ -180,25 +179,17 @@ def test_a_quick_rebuild_that_fails_gives_way_to_a_full_build(
     assert preview.session.snapshot is None  # no quick rebuild from a state in doubt
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("synthetic") / "site_data"
-    write_synthetic(data, 40, seed=3)
-    return data
-
-
 @settings(max_examples=4, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 99)), min_size=1,
-                      max_size=3))
+@given(steps=EDIT_STEPS)
 def test_quick_rebuilds_after_any_edits_equal_a_full_build(
-        synthetic: Path, tmp_path_factory: pytest.TempPathFactory,
+        small_tree: Path, tmp_path_factory: pytest.TempPathFactory,
         steps: list[tuple[Callable[[Path, int], None], int]]) -> None:
     """The editors' edits of tests/test_incremental.py, in any order: each is either
     rebuilt quickly, giving the full build's site, or found to need a full build."""
     project = tmp_path_factory.mktemp("quick")
     data = project / "site_data"
-    shutil.copytree(synthetic, data)
+    shutil.copytree(small_tree, data)
     site_config(project, data, downloads=False)
     site = project / "site"
     session = preview.session

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, site_config
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
-from test_incremental import EDITS, _tree, edit_field, write_synthetic
+from test_incremental import EDIT_STEPS, _tree, edit_field
 
 from second_classroom import preview, warm
 from second_classroom.build import SiteBuild
@@ -68,17 +67,9 @@ def _same_as_cold(project: Path, site: Path, name: str) -> None:
     shutil.rmtree(cold)
 
 
-@pytest.fixture(scope="module")
-def small_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("small") / "site_data"
-    write_synthetic(data, 40, seed=5)
-    return data
-
-
 @settings(max_examples=4, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 99)), min_size=1,
-                      max_size=3))
+@given(steps=EDIT_STEPS)
 def test_warm_builds_after_any_edits_equal_cold_builds(
         small_tree: Path, tmp_path_factory: pytest.TempPathFactory,
         caplog: pytest.LogCaptureFixture, steps: list[tuple[object, int]]) -> None:
