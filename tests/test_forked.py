@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from second_classroom import forked
 from second_classroom.forked import ForkedJob
 
 
@@ -70,3 +73,29 @@ def test_a_child_whose_parent_is_gone_ends_and_never_runs_the_parents_code() -> 
                           text=True, timeout=60)
     # The output pipe closes only when the child has ended too.
     assert done.stdout.count("went on") == 1, done.stdout
+
+
+_PROBE = """
+import multiprocessing, sys
+from concurrent.futures import ProcessPoolExecutor
+from second_classroom.forked import WORKER_MODULES, start_fork_server
+if sys.argv[1] == "early":
+    start_fork_server()
+with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    loaded = pool.submit(eval, "sorted(__import__('sys').modules)").result()
+print(sum(name in loaded for name in WORKER_MODULES), len(WORKER_MODULES))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: no early fork server")
+def test_an_early_fork_server_gives_every_worker_its_modules() -> None:
+    """Started by the build, the fork server has imported what the workers run, so a
+    worker forked from it starts with those modules; by default it has none of them."""
+    def probe(mode: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-c", _PROBE, mode], capture_output=True,
+                              text=True, timeout=120, check=True)
+        return done.stdout.split()
+
+    count = str(len(forked.WORKER_MODULES))
+    assert probe("early") == [count, count]
+    assert probe("default") == ["0", count]

@@ -31,7 +31,7 @@ from .check import CheckResult
 from .chrome import Chrome, can_splice, place
 from .diskerror import naming
 from .export.batch import ExportStats, download_links, export_all, merged, prepare
-from .forked import ForkedJob, ahead
+from .forked import ForkedJob, ahead, start_fork_server
 from .layout import DEFAULT_DATA, OPEN_DATA_DIR
 from .models import KINDS, Record
 from .offline import offline_page, write_service_worker
@@ -45,6 +45,7 @@ from .output import (
     page_dates,
     precompress,
     write_copies,
+    write_file,
 )
 from .pictures import PictureSet
 from .problems import Problem
@@ -86,6 +87,19 @@ SPLIT_MIN = 500  # record pages from which a second process writes half of them
 # 7 MB per 1,000 records, while the second core is busy with the search index, the open
 # data and the compressed copies anyway (bench/mem_profile.py, 20,000 and 40,000 records).
 SPLIT_MAX = 20_000
+# Record files from which the fork server is started with the build (forked.start_fork_
+# server): a site this large has the search and open data written by workers.
+EARLY_SERVER_MIN = 2000
+
+
+def _record_files(data: Path) -> int:
+    """Return how many files the kinds' folders of `data` hold (without reading them)."""
+    try:
+        return sum(len(os.listdir(d)) for d in data.iterdir() if d.is_dir())
+    except OSError:
+        return 0  # the check names the problem
+
+
 CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
 
 
@@ -192,6 +206,8 @@ class SiteBuild:
               site_name: str = "第二课堂") -> SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
+        if _record_files(data) >= EARLY_SERVER_MIN:  # the workers' imports, meanwhile
+            start_fork_server()
         catalog, result = load_catalog(data)
         build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
                                  site_name)
@@ -392,8 +408,8 @@ class SiteBuild:
                     copies: PageCompressor | None | Precompressed) -> None:
         data = text.encode("utf-8", errors="xmlcharrefreplace")
         with naming(target):  # a full disk names the page, not only the site folder
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            target.parent.mkdir(parents=True, exist_ok=True)  # a record's folder is new
+        write_file(target, data)
         if isinstance(copies, PageCompressor):
             copies.add(target, data)
         elif isinstance(copies, Precompressed):
@@ -651,11 +667,8 @@ def _taken_over(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
 def write_assets(site_dir: Path, assets: Iterable[Asset]) -> None:
     """Write files that go out as they are (posters, feed, near-me, calendars) under
     `site_dir`; a full disk names the file."""
-    for asset in assets:
-        target = site_dir / asset.uri
-        with naming(target):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(asset.content, encoding="utf-8")
+    for asset in assets:  # most go into folders that exist (posters: their record's)
+        write_file(site_dir / asset.uri, asset.content.encode("utf-8"))
 
 
 BUILD_CACHE = ".cache/build"  # the fingerprints of the last builds, under the project

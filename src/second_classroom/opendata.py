@@ -51,7 +51,7 @@ from .models import (
     Text,
     Vocab,
 )
-from .output import data_date, write_copies
+from .output import data_date, write_copies, write_file
 
 DATA_DIR = OPEN_DATA_DIR
 GEO_FIELD = "location"  # kinds with this field are mapped (WGS-84 lat/lng)
@@ -398,7 +398,7 @@ def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        target.write_bytes(item.content)
+        write_file(target, item.content)
         if len(item.content) >= _BIG:
             write_copies(target, item.content, many=True)
     stats.seconds = time.perf_counter() - start
