@@ -35,6 +35,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from measure import tree_of  # noqa: E402
 from site_bench import fresh_project  # noqa: E402
 from synth import write_synthetic  # noqa: E402
 
@@ -218,14 +219,7 @@ def sampler(stop: threading.Event) -> None:
             rest = raw.rsplit(b")", 1)[1].split()
             parents[int(entry)] = int(rest[1])
             stats[int(entry)] = (comm, int(rest[11]) / TICK, int(rest[12]) / TICK)
-        tree = {me}
-        grew = True
-        while grew:
-            grew = False
-            for pid, parent in parents.items():
-                if parent in tree and pid not in tree:
-                    tree.add(pid)
-                    grew = True
+        tree = tree_of(me, parents)
         now = TL.now()
         for pid in tree - {me}:
             comm, user, system = stats[pid]

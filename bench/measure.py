@@ -65,6 +65,11 @@ def _tree(root: int) -> dict[int, int]:
             rss[int(entry)] = int(fields[21]) * _PAGE_KB
         except (OSError, IndexError, ValueError):
             continue  # the process ended meanwhile
+    return {pid: rss.get(pid, 0) for pid in tree_of(root, parents)}
+
+
+def tree_of(root: int, parents: dict[int, int]) -> set[int]:
+    """Return `root` and every process descending from it, given each process's parent."""
     tree = {root}
     grew = True
     while grew:
@@ -73,7 +78,7 @@ def _tree(root: int) -> dict[int, int]:
             if parent in tree and pid not in tree:
                 tree.add(pid)
                 grew = True
-    return {pid: rss.get(pid, 0) for pid in tree}
+    return tree
 
 
 def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
