@@ -388,12 +388,12 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     # in order of address, so that a warm build (whose new pages come last) lists them as
     # a cold build does.
     nav = _nav_uris(config)
-    listing.sort(key=lambda p: (_spliceable(p, nav), p.uri))
     splice = build.options.splice_records
     _run.pages, _run.spliced = {}, []
-    for page in listing:
+    marked = [(_spliceable(p, nav), p) for p in listing]
+    for spliceable, page in sorted(marked, key=lambda m: (m[0], m[1].uri)):
         _run.pages[page.uri] = page
-        if splice and _spliceable(page, nav):
+        if splice and spliceable:
             _run.spliced.append(page)
         else:
             files.append(File.generated(config, page.uri, content=_source(page)))

@@ -386,7 +386,6 @@ def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
     """
     start = time.perf_counter()
     stats = DataStats()
-    made: set[Path] = set()
     for item in data_files(catalog, site_url, licence):
         stats.files += 1
         stats.bytes += len(item.content)
@@ -395,10 +394,7 @@ def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
         if item.uri in kept:
             continue
         target = site_dir / item.uri
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        write_file(target, item.content)
+        write_file(target, item.content)  # makes the folder when it is missing
         if len(item.content) >= _BIG:
             write_copies(target, item.content, many=True)
     stats.seconds = time.perf_counter() - start

@@ -38,7 +38,7 @@ from typing import BinaryIO
 
 from . import cachefile
 from .build import BuildOptions, Reuse, SiteBuild
-from .incremental import Snapshot, Update, apply, plan_update, stamp, stamps
+from .incremental import Snapshot, Stamp, Update, apply, plan_update, stamp, stamps
 from .models import Record
 from .opendata import record_data_uri
 from .pictures import PictureSet
@@ -84,7 +84,7 @@ def kept_files(records: Iterable[Record]) -> list[str]:
     return [record_data_uri(r.kind, r.id) for r in records]
 
 
-def snapshot_of(build: SiteBuild, data_stamps: dict[str, tuple[int, int, int]],
+def snapshot_of(build: SiteBuild, data_stamps: dict[str, Stamp],
                 today: dt.date, listing: list[Page]) -> Snapshot | None:
     """Return what a build was made from (None if it kept no check: see SiteBuild.check)."""
     if build.check is None:
