@@ -283,7 +283,7 @@ def _address(base: str, url: str) -> str:
 def _theme_page(config: MkDocsConfig, src_uri: str, meta: dict[str, str],
                 content: str) -> str:
     """Return Material's page for content MkDocs never read, as MkDocs' own page build
-    renders it (context, page_context event, template)."""
+    renders it (context, page_context event, template, on_post_page's compaction)."""
     page = MkPage(None, File.generated(config, src_uri, content=""), config)
     page.markdown, page.meta, page.content, page.active = "", meta, content, True
     config._current_page = page
@@ -291,7 +291,8 @@ def _theme_page(config: MkDocsConfig, src_uri: str, meta: dict[str, str],
         context = get_context(_run.nav, _run.files, config, page)  # type: ignore[arg-type]
         context = config.plugins.on_page_context(context, page=page, config=config,
                                                  nav=_run.nav)  # type: ignore[arg-type]
-        return str(_run.env.get_template("main.html").render(context))
+        return chrome.compact(str(_run.env.get_template("main.html").render(context)),
+                              content)
     finally:
         config._current_page = None
 
@@ -442,16 +443,18 @@ def on_page_context(context: Any, page: MkPage, **_: Any) -> Any:
 
 
 def on_post_page(output: str, page: MkPage, **_: Any) -> str | None:
-    """Stop the build if a page carries an inline script the CSP would block; else queue
-    its precompressed copies."""
+    """Stop the build if a page carries an inline script the CSP would block; else return
+    it with the theme's whitespace compacted (chrome.compact) and queue its precompressed
+    copies."""
     if unlisted := unlisted_inline_scripts(output):
         raise _unsafe(page.file.src_uri, unlisted)
+    output = chrome.compact(output, page.content or "")  # as the chrome of spliced pages
     if page.file.src_uri in _run.pages:
         page.content = ""  # written: MkDocs need not hold it (on_page_context)
     if _run.panel:
         output = preview.with_panel(output, _run.panel)
     _build().page_written(Path(page.file.abs_dest_path), output.encode("utf-8"))
-    return output if _run.panel else None
+    return output
 
 
 def on_post_template(output: str, template_name: str, config: MkDocsConfig) -> str | None:

@@ -4,13 +4,24 @@ site, sitemap and sw.js included."""
 
 from __future__ import annotations
 
+import html
+import html.parser
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import REPO, build_site, site_config
 
-from second_classroom.chrome import CONTENT, DESCRIPTION, ID, TITLE, Chrome, ChromeError
+from second_classroom.chrome import (
+    CONTENT,
+    DESCRIPTION,
+    ID,
+    TITLE,
+    Chrome,
+    ChromeError,
+    compact,
+)
 
 TRICKY = '百色起义纪念馆 </title><script>alert(1)</script> & "引号" \'单引号\''
 
@@ -96,3 +107,112 @@ def test_a_forked_writer_writes_the_same_pages_and_copies(tmp_path: Path) -> Non
     assert any(name.endswith("/index.html.br") for name in alone)
     assert shared == alone
     assert shared_copies == alone_copies > 0
+
+
+# A theme's page as its templates leave it: indented, blank lines of template tags, and
+# elements whose whitespace counts (a script with "> <" in it, preformatted text, code).
+THEMED = """<!doctype html>
+<html lang="zh">
+  <head>
+····
+      <title>{title} - 站</title>
+      <script>var s = ">\\n    <"; if (a >
+        b) {{ go() }}</script>
+      <style>
+        p  >  a {{ color: red }}
+      </style>
+  </head>
+  <body>
+    <nav class="md-tabs">
+      <ul>
+········
+          <li><a href="../">
+··············
+              首页
+············
+          </a></li>
+          <li><a href="x/">一</a> <a href="y/">二</a>  <b>三</b></li>
+      </ul>
+    </nav>
+    <span class="md-ellipsis">
+············
+              {title}
+············
+          </span>
+    <article>
+      {content}
+    </article>
+    <pre>  keep <b>x</b>
+      <i>this</i>  </pre>
+    <p>文字 <code>a
+   <i>b</i></code> 后</p>
+    <textarea>
+  as typed
+</textarea>
+    <pre><code>
+  first</code>
+  <b>then</b>
+</pre>
+  </body>
+</html>
+""".replace("·", " ")  # ·: a space on an otherwise blank line
+CONTENT_HTML = "\n\n<div class=\"sc-record\">\n  <h1>标题</h1>\n    <p>正文</p>\n</div>\n\n"
+
+
+class _Tokens(html.parser.HTMLParser):
+    """A page as a browser reads it, whitespace collapsed as it renders it (one space
+    for any run), except in elements whose text counts as written."""
+
+    VERBATIM = {"script", "style", "pre", "textarea", "code", "kbd"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[tuple[str, object]] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tokens.append(("start", (tag, attrs)))
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tokens.append(("end", tag))
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag):]
+
+    def handle_data(self, data: str) -> None:
+        if not self.VERBATIM & set(self.open):
+            data = re.sub(r"\s+", " ", data)
+        if self.tokens and self.tokens[-1][0] == "text":
+            data = str(self.tokens.pop()[1]) + data
+        self.tokens.append(("text", data))
+
+
+def _as_read(page: str) -> list[tuple[str, object]]:
+    parser = _Tokens()
+    parser.feed(page)
+    parser.close()
+    return parser.tokens
+
+
+def test_compacting_the_theme_changes_no_text_a_browser_shows() -> None:
+    page = THEMED.format(title="百色起义纪念馆", content=CONTENT_HTML)
+    small = compact(page, CONTENT_HTML)
+    assert _as_read(small) == _as_read(page)
+    assert len(small) < len(page) - 200
+    assert CONTENT_HTML in small  # the page's own HTML as it was
+    for kept in ('<script>var s = ">\\n    <"; if (a >\n        b) { go() }</script>',
+                 "<pre>  keep <b>x</b>\n      <i>this</i>  </pre>",
+                 "<code>a\n   <i>b</i></code>",
+                 "<textarea>\n  as typed\n</textarea>",
+                 "<pre><code>\n  first</code>\n  <b>then</b>\n</pre>", "<style>\n        p  >  a"):
+        assert kept in small
+    assert '<a href="x/">一</a> <a href="y/">二</a>  <b>三</b>' in small  # no line break
+    assert "\n  " not in small.replace(CONTENT_HTML, "").split("<script>")[0]
+    assert compact(small, CONTENT_HTML) == small  # once is enough
+
+
+def test_a_compacted_chrome_fills_to_the_compacted_page() -> None:
+    shell = Chrome.parse(compact(THEMED.format(title=TITLE, content=CONTENT), CONTENT))
+    title = "百色起义纪念馆 <旧址> & “引号”"
+    whole = THEMED.format(title=html.escape(title), content=CONTENT_HTML)
+    assert shell.fill(title, "", "x", CONTENT_HTML) == compact(whole, CONTENT_HTML)
