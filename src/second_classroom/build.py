@@ -34,7 +34,7 @@ from .export.batch import ExportStats, download_links, export_all, merged, prepa
 from .forked import ForkedJob, ahead, start_fork_server
 from .layout import DEFAULT_DATA, OPEN_DATA_DIR
 from .models import KINDS, Record
-from .offline import offline_page, write_service_worker
+from .offline import file_digest, offline_page, write_service_worker
 from .opendata import DataStats, open_data_ahead, write_open_data
 from .opendata import _write_from as write_open_data_from
 from .output import (
@@ -200,6 +200,9 @@ class SiteBuild:
     shells: dict[tuple[str, bool], Chrome] = field(default_factory=dict)
     reuse: Reuse | None = None  # a warm build's folders from the previous site
     check: CheckResult | None = None  # the check this build's catalog came from
+    # Path (str) -> digest of the bytes this build wrote there (pages, posters, the feed…):
+    # sw.js's version takes these instead of reading the files back (offline.build_hash).
+    written: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -349,10 +352,11 @@ class SiteBuild:
             unfit = self._write_records(records, shells, site_dir, self.compressor)
         finally:
             if helper is not None:
-                stats, more = helper.result()
+                stats, more, digests = helper.result()
                 if self.compressor is not None:
                     self.compressor.stats += stats
                 unfit += more
+                self.written.update(digests)
         for uri in unfit:  # pages the chrome does not fit: the engine renders them whole
             page = self.record_page(uri)
             self._write_page(site_dir / page.url / "index.html", fallback(page),
@@ -410,15 +414,19 @@ class SiteBuild:
         with naming(target):  # a full disk names the page, not only the site folder
             target.parent.mkdir(parents=True, exist_ok=True)  # a record's folder is new
         write_file(target, data)
+        self.written[str(target)] = file_digest(data)
         if isinstance(copies, PageCompressor):
             copies.add(target, data)
         elif isinstance(copies, Precompressed):
             copies.add(write_copies(target, data, True))
 
     def _fork_writer(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
-                     site_dir: Path) -> ForkedJob[tuple[Precompressed, list[str]]]:
+                     site_dir: Path
+                     ) -> ForkedJob[tuple[Precompressed, list[str], dict[str, bytes]]]:
         """Start a copy of this process (fork: it shares the loaded catalog) writing the
-        pages of `records`, and their compressed copies when this build makes them."""
+        pages of `records`, and their compressed copies when this build makes them; it
+        returns the copies' counts, the pages the chrome does not fit and the digests of
+        what it wrote."""
         # What rendering plans or reads from helpers of this process happens here first:
         # the QR codes encoded ahead (their pool is ours) and the photos' copies (written
         # by `finish` from this process's plan).
@@ -428,10 +436,11 @@ class SiteBuild:
                 self.render.pictures.pictures(record.data.get("images"))
         compress = self.compressor is not None
 
-        def work() -> tuple[Precompressed, list[str]]:
+        def work() -> tuple[Precompressed, list[str], dict[str, bytes]]:
             stats = Precompressed()
+            self.written = {}  # this copy's: only what it writes goes back
             unfit = self._write_records(records, shells, site_dir, stats if compress else None)
-            return stats, unfit
+            return stats, unfit, self.written
 
         return ForkedJob(work)
 
@@ -501,6 +510,7 @@ class SiteBuild:
 
     def page_written(self, path: Path, data: bytes) -> None:
         """Queue the precompressed copies of a page just written at `path`."""
+        self.written[str(path)] = file_digest(data)
         if self.compressor is not None:
             self.compressor.add(path, data)
 
@@ -512,7 +522,7 @@ class SiteBuild:
         """
         report = BuildReport()
         write_assets(site_dir, site_assets(self.catalog, self.render, None if self.reuse is None
-                                           else self.reuse.posters))
+                                           else self.reuse.posters), self.written)
         if (data_job := self.data_job) is not None:  # /data/, written on the second core
             self.data_job = None
             start = time.perf_counter()
@@ -530,7 +540,7 @@ class SiteBuild:
             report.pictures = self.render.pictures.write(site_dir,
                                                          self.project / ".cache" / "images")
         # sw.js last of all files: its cache names hash every other file.
-        write_service_worker(site_dir)
+        write_service_worker(site_dir, self.written)
         if self.compressor is not None:
             start = time.perf_counter()
             compressor, self.compressor = self.compressor, None
@@ -664,11 +674,16 @@ def _taken_over(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
     return records
 
 
-def write_assets(site_dir: Path, assets: Iterable[Asset]) -> None:
+def write_assets(site_dir: Path, assets: Iterable[Asset],
+                 written: dict[str, bytes] | None = None) -> None:
     """Write files that go out as they are (posters, feed, near-me, calendars) under
-    `site_dir`; a full disk names the file."""
+    `site_dir`; a full disk names the file. With `written`, note each file's digest there
+    (SiteBuild.written)."""
     for asset in assets:  # most go into folders that exist (posters: their record's)
-        write_file(site_dir / asset.uri, asset.content.encode("utf-8"))
+        target, data = site_dir / asset.uri, asset.content.encode("utf-8")
+        write_file(target, data)
+        if written is not None:
+            written[str(target)] = file_digest(data)
 
 
 BUILD_CACHE = ".cache/build"  # the fingerprints of the last builds, under the project
