@@ -38,6 +38,7 @@ from .offline import file_digest, offline_page, write_service_worker
 from .opendata import DataStats, open_data_ahead, write_open_data
 from .opendata import _write_from as write_open_data_from
 from .output import (
+    MIN_BYTES,
     AtomicOutput,
     PageCompressor,
     Precompressed,
@@ -63,6 +64,7 @@ from .render.provincegrid import CHARTS
 from .search import AHEAD_MIN, IndexResult, IndexState, facet_order, index_ahead, write_index
 from .search import _write_from as write_index_from
 from .security import unlisted_inline_scripts
+from .walk import files_under
 
 
 class OptionsError(Exception):
@@ -539,13 +541,22 @@ class SiteBuild:
         if self.render.pictures is not None:  # resized copies only; originals stay out
             report.pictures = self.render.pictures.write(site_dir,
                                                          self.project / ".cache" / "images")
-        # sw.js last of all files: its cache names hash every other file.
-        write_service_worker(site_dir, self.written)
-        if self.compressor is not None:
-            start = time.perf_counter()
-            compressor, self.compressor = self.compressor, None
-            report.packed = compressor.wait() + precompress(site_dir)
-            report.pack_seconds = time.perf_counter() - start
+        if self.compressor is None:
+            # sw.js last of all files: its cache names hash every other file.
+            write_service_worker(site_dir, self.written)
+            return report
+        start = time.perf_counter()
+        compressor, self.compressor = self.compressor, None
+        report.packed = compressor.wait()
+        # One walk of the site for the copies and sw.js; the files read for their copies
+        # are hashed for sw.js then, and sw.js (which hashes every other file) gets its
+        # copies last.
+        names = files_under(site_dir)
+        report.packed += precompress(site_dir, names=names, digests=self.written)
+        sw = write_service_worker(site_dir, self.written, names)
+        if len(text := sw.read_bytes()) >= MIN_BYTES:
+            report.packed.add(write_copies(sw, text, False))
+        report.pack_seconds = time.perf_counter() - start
         return report
 
     def publish(self) -> Path | None:

@@ -98,7 +98,8 @@ DERIVED_SUFFIXES = (".gz", ".br")
 
 
 def build_hash(site_dir: Path, exclude: Iterable[str] = HASH_EXCLUDE,
-               known: Mapping[str, bytes] | None = None) -> str:
+               known: Mapping[str, bytes] | None = None,
+               names: Iterable[str] | None = None) -> str:
     """Return a short hash of every file's path and bytes under `site_dir` (sorted walk):
     of each path with the SHA-256 digest of the file's bytes.
 
@@ -107,13 +108,14 @@ def build_hash(site_dir: Path, exclude: Iterable[str] = HASH_EXCLUDE,
     Precompressed copies (`.gz`, `.br`) are always left out. `known` maps a file's path
     (`os.path.join(site_dir, rel)`, as str) to the digest of the bytes the build wrote
     there (`file_digest`): those files are not read again (at 10,000 records the pages
-    are 230 MB of the site's 300 MB, and reading them back took a second).
+    are 230 MB of the site's 300 MB, and reading them back took a second). `names`: the
+    files under `site_dir` (walk.files_under), if the caller has them.
     """
     skip = tuple(exclude)
     known = known or {}
     root = str(site_dir)
     digest = hashlib.sha256()
-    for rel in files_under(site_dir):
+    for rel in files_under(site_dir) if names is None else names:
         if rel.endswith(DERIVED_SUFFIXES) or any(
                 rel == s or (s.endswith("/") and rel.startswith(s)) for s in skip):
             continue
@@ -131,23 +133,25 @@ def file_digest(data: bytes | bytearray) -> bytes:
     return hashlib.sha256(data).digest()
 
 
-def service_worker(site_dir: Path, known: Mapping[str, bytes] | None = None) -> str:
-    """Return the text of `sw.js` for the built site in `site_dir` (`known`: see
+def service_worker(site_dir: Path, known: Mapping[str, bytes] | None = None,
+                   names: Iterable[str] | None = None) -> str:
+    """Return the text of `sw.js` for the built site in `site_dir` (`known`, `names`: see
     `build_hash`)."""
     script = _TEMPLATE.read_text(encoding="utf-8")
     values = {
-        "__VERSION__": build_hash(site_dir, known=known),
+        "__VERSION__": build_hash(site_dir, known=known, names=names),
         "__OFFLINE__": OFFLINE_URL,
         "__PRECACHE__": json.dumps(shell_urls(site_dir), ensure_ascii=False),
     }
     return re.sub("|".join(values), lambda m: values[m.group(0)], script)
 
 
-def write_service_worker(site_dir: Path, known: Mapping[str, bytes] | None = None) -> Path:
+def write_service_worker(site_dir: Path, known: Mapping[str, bytes] | None = None,
+                         names: Iterable[str] | None = None) -> Path:
     """Write `sw.js` at the root of the built site (last step of a build); return its path.
-    `known`: the digests of files the build wrote (see `build_hash`)."""
+    `known`, `names`: what the build knows of the files (see `build_hash`)."""
     target = site_dir / SW_URI
-    text = service_worker(site_dir, known)
+    text = service_worker(site_dir, known, names)
     tmp = target.with_name(SW_URI + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)

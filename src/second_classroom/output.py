@@ -21,6 +21,7 @@ import ctypes.util
 import datetime as dt
 import functools
 import gzip
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -208,9 +209,13 @@ _NO_COPY = re.compile(rf"^{INDEX_DIR}/[^/]+/d\d+\.json$|/poster\.html$"
                       rf"|^{OPEN_DATA_DIR}/(?!schema/)[^/]+/[^/]+\.json$")
 
 
-def _compress_one(site: Path, path: Path) -> tuple[int, int, int]:
+def _compress_one(site: Path, path: Path,
+                  digests: dict[str, bytes] | None = None) -> tuple[int, int, int]:
     many = bool(_PER_RECORD.search(path.relative_to(site).as_posix()))
-    return write_copies(path, path.read_bytes(), many)
+    data = path.read_bytes()
+    if digests is not None:
+        digests[str(path)] = hashlib.sha256(data).digest()
+    return write_copies(path, data, many)
 
 
 def write_copies(path: Path, data: bytes | bytearray, many: bool) -> tuple[int, int, int]:
@@ -324,14 +329,18 @@ class PageCompressor:
 
 
 def precompress(site: Path, workers: int | None = None,
-                skip_suffixes: tuple[str, ...] = ()) -> Precompressed:
+                skip_suffixes: tuple[str, ...] = (), names: list[str] | None = None,
+                digests: dict[str, bytes] | None = None) -> Precompressed:
     """Write `.gz` (and, with the `brotli` package, `.br`) next to each text file in `site`.
 
     Output is deterministic. Files that already have a `.gz` sibling (MkDocs's
     sitemap.xml.gz), files under `MIN_BYTES`, the small per-record files in `_NO_COPY`
-    and files ending in `skip_suffixes` are left alone.
+    and files ending in `skip_suffixes` are left alone. `names`: the files under `site`
+    (walk.files_under), if the caller has them. With `digests`, the SHA-256 digest of
+    each file read is put there under its path (str): what sw.js's version needs
+    (offline.build_hash), so the file is not read twice.
     """
-    names = files_under(site)
+    names = files_under(site) if names is None else names
     present = set(names)
     todo = [site / rel for rel in names
             if (suffix := os.path.splitext(rel)[1]) in COMPRESSIBLE
@@ -340,6 +349,6 @@ def precompress(site: Path, workers: int | None = None,
     stats = Precompressed()
     # zlib and brotli release the GIL: threads use every core.
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        for sizes in pool.map(functools.partial(_compress_one, site), todo):
+        for sizes in pool.map(functools.partial(_compress_one, site, digests=digests), todo):
             stats.add(sizes)
     return stats
