@@ -131,3 +131,24 @@ def test_qr_codes_are_segnos_byte_for_byte() -> None:
                             title="t", svgclass="qr", lineclass=None, dark="#000",
                             light="#fff")
     assert qr._svg(m, "t") == out.getvalue().decode("utf-8")
+
+
+def test_qr_error_correction_is_segnos_for_every_version_and_level() -> None:
+    import random
+
+    from segno import consts, encoder
+
+    from second_classroom.render import qr
+
+    rng = random.Random(16)
+    for version in range(1, 41):
+        for level in (consts.ERROR_LEVEL_L, consts.ERROR_LEVEL_M, consts.ERROR_LEVEL_Q,
+                      consts.ERROR_LEVEL_H):
+            infos = consts.ECC[version][level]
+            data = [rng.randrange(256) for _ in range(sum(i.num_data * i.num_blocks
+                                                          for i in infos))]
+            data[:3] = [0, 0, 255]  # a zero feedback byte too
+            buff = encoder.Buffer()
+            for byte in data:
+                buff.append_bits(byte, 8)
+            assert qr._blocks(infos, data) == encoder.make_blocks(infos, buff), (version, level)

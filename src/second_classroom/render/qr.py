@@ -94,6 +94,49 @@ _REMAINDER = {**dict.fromkeys((2, 3, 4, 5, 6), 7),
 _ONES = [tuple(k for k in range(8) if byte & (0x80 >> k)) for byte in range(256)]
 
 
+# segno.encoder.make_blocks divides each block by the generator polynomial one term at a
+# time in Python (half of a code's time). The same remainder, kept as one integer: per data
+# byte, shift it a byte and add the generator times the byte that falls out (a table).
+_GENERATORS: dict[int, list[int]] = {}
+
+
+def _generator(words: int) -> list[int]:
+    """Return, for each byte value c, the generator polynomial's terms times c (without the
+    leading term) as one big-endian integer: what `_remainder` adds for feedback c."""
+    found = _GENERATORS.get(words)
+    if found is None:
+        log, exp, gen = consts.GALIOS_LOG, consts.GALIOS_EXP, consts.GEN_POLY[words]
+        found = _GENERATORS[words] = [0] + [
+            int.from_bytes(bytes(exp[log[c] + g] for g in gen), "big") for c in range(1, 256)]
+    return found
+
+
+def _remainder(block: bytearray, words: int) -> bytearray:
+    """Return the error correction codewords of a data block: what segno's make_blocks
+    computes."""
+    table = _generator(words)
+    shift = 8 * (words - 1)
+    mask = (1 << 8 * words) - 1
+    rest = 0
+    for byte in block:
+        rest = ((rest << 8) & mask) ^ table[byte ^ (rest >> shift)]
+    return bytearray(rest.to_bytes(words, "big"))
+
+
+def _blocks(ec_infos: Any, codewords: list[int]) -> tuple[list[bytearray], list[bytearray]]:
+    """Return the data blocks and error correction blocks (segno.encoder.make_blocks)."""
+    data_blocks, error_blocks = [], []
+    at = 0
+    for ec_info in ec_infos:
+        words = ec_info.num_total - ec_info.num_data
+        for _ in range(ec_info.num_blocks):
+            block = bytearray(codewords[at:at + ec_info.num_data])
+            at += ec_info.num_data
+            data_blocks.append(block)
+            error_blocks.append(_remainder(block, words))
+    return data_blocks, error_blocks
+
+
 def _matrix(url: str) -> tuple[bytearray, ...]:
     """Return the modules of segno.make_qr(url, error="m", mask=_MASK), row by row."""
     error = _segno.normalize_errorlevel("m")
@@ -111,7 +154,7 @@ def _matrix(url: str) -> tuple[bytearray, ...]:
     _segno.write_pad_codewords(buff, version, capacity, len(buff))
     # segno.encoder.make_final_message, as codewords rather than one bit at a time: the
     # data blocks interleaved, then the error correction blocks, then remainder bits (0).
-    data_blocks, error_blocks = _segno.make_blocks(consts.ECC[version][error], buff)
+    data_blocks, error_blocks = _blocks(consts.ECC[version][error], list(buff.toints()))
     codewords = [c for blocks in (data_blocks, error_blocks)
                  for c in chain.from_iterable(zip_longest(*blocks)) if c is not None]
     bits = 8 * len(codewords) + _REMAINDER.get(version, 0)
@@ -133,19 +176,20 @@ def _svg(matrix: tuple[bytearray, ...], title: str) -> str:
     the end of the run before (segno.utils.matrix_to_lines)."""
     width = len(matrix) + 2 * _BORDER
     moves = []
-    px, py = 0, 0.0
-    y = _BORDER + 0.5
+    px, last = 0, -1  # where the last run ended: x, and its row (-1: no run yet)
     if not matrix[0][0]:  # matrix_to_lines yields an empty run before a light first module
-        moves.append(f"M{_BORDER} {y}h0")
-        px, py = _BORDER, y
-    for row in matrix:
+        moves.append(f"M{_BORDER} {_BORDER + 0.5}h0")
+        px, last = _BORDER, 0
+    # Rows are module centres (y + 0.5) and the first move is from (0, 0): only it has a
+    # fraction; every later move goes down a whole number of rows.
+    for row_number, row in enumerate(matrix):
         for run in _DARK_RUNS.finditer(row):
-            x1, x2 = _BORDER + run.start(), _BORDER + run.end()
-            dy = y - py
-            moves.append(f"{'m' if moves else 'M'}{x1 - px} "
-                         f"{int(dy) if int(dy) == dy else dy}h{x2 - x1}")
-            px, py = x2, y
-        y += 1
+            start, end = run.span()
+            if last < 0:
+                moves.append(f"M{_BORDER + start} {_BORDER + row_number + 0.5}h{end - start}")
+            else:
+                moves.append(f"m{_BORDER + start - px} {row_number - last}h{end - start}")
+            px, last = _BORDER + end, row_number
     paths = [f'<path fill="#fff" d="M0 0h{width}v{width}h-{width}z"/>',
              f'<path stroke="#000" d="{"".join(moves)}"/>']
     named = f"<title>{escape(title, quote=False)}</title>" if title else ""
