@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -205,6 +205,7 @@ class SiteBuild:
     # Path (str) -> digest of the bytes this build wrote there (pages, posters, the feed…):
     # sw.js's version takes these instead of reading the files back (offline.build_hash).
     written: dict[str, bytes] = field(default_factory=dict)
+    packing: Future[Precompressed] | None = None  # the open data's copies, being made
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -523,6 +524,7 @@ class SiteBuild:
         Raises search.SearchIndexError if the index could not be written.
         """
         report = BuildReport()
+        self.packing = self._compress_open_data(site_dir)
         write_assets(site_dir, site_assets(self.catalog, self.render, None if self.reuse is None
                                            else self.reuse.posters), self.written)
         if (data_job := self.data_job) is not None:  # /data/, written on the second core
@@ -548,6 +550,9 @@ class SiteBuild:
         start = time.perf_counter()
         compressor, self.compressor = self.compressor, None
         report.packed = compressor.wait()
+        if (packing := self.packing) is not None:
+            self.packing = None
+            report.packed += packing.result()
         # One walk of the site for the copies and sw.js; the files read for their copies
         # are hashed for sw.js then, and sw.js (which hashes every other file) gets its
         # copies last.
@@ -558,6 +563,20 @@ class SiteBuild:
             report.packed.add(write_copies(sw, text, False))
         report.pack_seconds = time.perf_counter() - start
         return report
+
+    def _compress_open_data(self, site_dir: Path) -> Future[Precompressed] | None:
+        """Start making the copies of the open data's files in a thread, if the worker has
+        written them: the posters are written meanwhile, which hold this process but not
+        the second core (zlib and brotli let go of the interpreter lock)."""
+        job = self.data_job
+        if self.compressor is None or job is None or not job.done() or job.exception():
+            return None  # made with the others then
+        names = [f"{OPEN_DATA_DIR}/{rel}" for rel in files_under(site_dir / OPEN_DATA_DIR)]
+        thread = ThreadPoolExecutor(max_workers=1)
+        try:  # data/index.html is a page: its copies come with the pages
+            return thread.submit(precompress, site_dir, 1, (".html",), names, self.written)
+        finally:
+            thread.shutdown(wait=False)
 
     def publish(self) -> Path | None:
         """Swap the finished site in (atomic builds); return where it now is."""
@@ -582,6 +601,10 @@ class SiteBuild:
             self.compressor = None
             with contextlib.suppress(Exception):
                 compressor.wait()
+        if (packing := self.packing) is not None:
+            self.packing = None
+            with contextlib.suppress(Exception):
+                packing.result()  # writes into the staging dir too
         if (output := self.output) is not None:
             self.output = None
             self._give_back(output.staging)
