@@ -208,7 +208,7 @@ class SiteBuild:
         data = project / options.data
         if _record_files(data) >= EARLY_SERVER_MIN:  # the workers' imports, meanwhile
             start_fork_server()
-        catalog, result = load_catalog(data)
+        catalog, result = load_catalog(data, parallel=True)  # half on the second core
         build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
                                  site_name)
         build.check = result

@@ -227,9 +227,10 @@ def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
     return result
 
 
-def load_catalog(root: Path) -> tuple[Catalog, CheckResult]:
-    """Check `root` and build the catalog; raise DataError if the check found errors."""
-    result = check_tree(root)
+def load_catalog(root: Path, parallel: bool = False) -> tuple[Catalog, CheckResult]:
+    """Check `root` and build the catalog; raise DataError if the check found errors.
+    `parallel`: see check.check_tree."""
+    result = check_tree(root, parallel=parallel)
     if result.errors:
         raise DataError(result.errors)
     return build_catalog(result.records, result.vocab), result
