@@ -121,9 +121,14 @@ def fold(text: str) -> str:
     return text.translate(_FULL_WIDTH)
 
 
+_FULL_WIDTH_CHAR = re.compile("[\uff01-\uff5e]")  # the keys of _FULL_WIDTH
+
+
 def _runs(text: str) -> list[tuple[str, str]]:
     """Return (chinese run, word run) pairs: exactly one of the two is non-empty."""
-    return _RUN.findall(fold(text).lower())
+    if _FULL_WIDTH_CHAR.search(text) is not None:  # rare: translate is slow on Chinese
+        text = fold(text)
+    return _RUN.findall(text.lower())
 
 
 def terms(text: str) -> set[str]:
@@ -132,14 +137,20 @@ def terms(text: str) -> set[str]:
     A Chinese run of one character gives that character; `search-ui.js` splits queries
     with the same rules.
     """
+    return _terms_of(_runs(text))
+
+
+def _terms_of(runs: list[tuple[str, str]]) -> set[str]:
+    """Return the index terms of a text's `_runs` (see `terms`)."""
     out: set[str] = set()
-    for run, word in _runs(text):
+    add, update, pair = out.add, out.update, operator.add
+    for run, word in runs:
         if word:
-            out.add(word[:30])
+            add(word[:30])
         elif len(run) == 1:
-            out.add(run)
+            add(run)
         else:
-            out.update(map(operator.add, run, run[1:]))  # each character with the next
+            update(map(pair, run, run[1:]))  # each character with the next
     return out
 
 
@@ -283,9 +294,10 @@ def _term_groups(doc: SearchDoc) -> list[tuple[int, set[str]]]:
     weight the record has it at (a record is listed once per term)."""
     by_weight: dict[int, set[str]] = {}
     for weight, text in doc.fields:
-        found = terms(text)
+        runs = _runs(text)  # once for both terms and characters
+        found = _terms_of(runs)
         if weight >= LEAD_WEIGHT:  # one-character queries look in names and summaries
-            found |= characters(text)
+            found.update("".join(run for run, _ in runs))  # = characters(text)
         if weight >= NAME_WEIGHTS.start:  # names and aliases: pinyin and initials
             found |= name_terms([[s for _, s in run] for run in reading_runs(text)])
         by_weight.setdefault(weight, set()).update(found)
@@ -308,9 +320,11 @@ def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, array[int]]]:
     postings: dict[int, dict[str, array[int]]] = {}
     for number, doc in enumerate(docs):
         for weight, fresh in _term_groups(doc):
-            table = postings.setdefault(weight, defaultdict(_numbers))
-            for term in fresh:
-                table[term].append(number)
+            table = postings.get(weight)
+            if table is None:
+                table = postings[weight] = defaultdict(_numbers)
+            for ids in map(table.__getitem__, fresh):
+                ids.append(number)
     return postings
 
 
@@ -336,6 +350,13 @@ def _line(term: str, groups: Sequence[tuple[int, Sequence[int]]], total: int,
           dense_bytes: int) -> tuple[str, bytes | None]:
     """Return a term's line for a shard, or, for a common term (its line longer than
     `dense_bytes`), the term and the bytes of its own file (`encode_binary`)."""
+    # No shorter than this (see encode_ids: a gap takes a digit and a comma; a bitset,
+    # base64, `bitset_chars`; then the weight, the sign, the tab): when it is longer
+    # already, the line is not made only to be found too long.
+    bitset_chars = -(-((total + 7) // 8) // 3) * 4
+    if len(term) + sum(min(2 * len(ids) - 1, bitset_chars) + 3 for _, ids in groups) \
+            > dense_bytes:
+        return term, encode_binary(groups, total)
     line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in groups)
     if len(line) <= dense_bytes:
         return line, None
