@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import marshal
 import os
 import pickle
 import shutil
@@ -628,7 +629,101 @@ def _fresh(value: Any) -> Any:
 _HAND_OVER_BATCH = 1000  # records pickled at a time
 
 
+class _NotPlain(Exception):
+    """A value marshal cannot hand over (see `_hand_over`)."""
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))  # marshal writes these as they are
+
+
+def _find_dates(value: Any, path: tuple[str | int, ...], found: list[tuple[str | int, ...]]
+                ) -> None:
+    """Add the path (keys and indexes) of every date inside `value` to `found`; raise
+    _NotPlain for a value of a kind marshal does not write."""
+    kind = type(value)
+    if kind is dict:
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif kind is list or kind is tuple:
+        items = enumerate(value)
+    elif kind is dt.date:
+        found.append(path)
+        return
+    else:
+        raise _NotPlain(kind.__name__)
+    for key, item in items:
+        if type(item) not in _SCALARS:
+            _find_dates(item, (*path, key), found)
+
+
+def _replaced(container: Any, path: tuple[str | int, ...], leaf: Any) -> Any:
+    """Return a copy of `container` with the value at `path` replaced by `leaf`: only the
+    containers along the path are copied."""
+    key, rest = path[0], path[1:]
+    item = _replaced(container[key], rest, leaf) if rest else leaf
+    if type(container) is tuple:
+        assert isinstance(key, int)
+        return (*container[:key], item, *container[key + 1:])
+    copy = container.copy()
+    copy[key] = item
+    return copy
+
+
+def _plain(records: list[tuple[str, str, dict[str, Any]]]
+           ) -> list[tuple[str, str, dict[str, Any], list[tuple[str | int, ...]]]]:
+    """Return `records` for marshal, each with the paths of its dates, which are replaced
+    by their ordinals (the containers holding them copied; nothing else is)."""
+    out = []
+    for kind, record_id, data in records:
+        paths: list[tuple[str | int, ...]] = []
+        _find_dates(data, (), paths)
+        for path in paths:
+            data = _replaced(data, path, _value_at(data, path).toordinal())
+        out.append((kind, record_id, data, paths))
+    return out
+
+
+def _value_at(value: Any, path: tuple[str | int, ...]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _unplain(records: list[tuple[str, str, dict[str, Any], list[tuple[str | int, ...]]]]
+             ) -> list[tuple[str, str, dict[str, Any]]]:
+    """Return the records `_plain` was given."""
+    out = []
+    for kind, record_id, data, paths in records:
+        for path in paths:
+            data = _replaced(data, path, dt.date.fromordinal(_value_at(data, path)))
+        out.append((kind, record_id, data))
+    return out
+
+
 def _hand_over(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
+    """Write `records` into a new file for a worker process (`_taken_over`); return it.
+
+    Through marshal when every value is of a kind it writes (dates as their ordinals, with
+    their paths: `_plain`): marshal encodes each string into its output without keeping a UTF-8 copy in
+    it, so this process need not copy the strings first, and writes faster than pickle
+    (0.75 → ~0.3 s of this process at 10,000 records). Otherwise pickled (below).
+    """
+    with tempfile.NamedTemporaryFile(prefix="second-classroom-records-", suffix=".marshal",
+                                     delete=False) as out:
+        try:
+            for start in range(0, len(records), _HAND_OVER_BATCH):
+                batch = marshal.dumps(_plain(records[start:start + _HAND_OVER_BATCH]))
+                out.write(len(batch).to_bytes(8, "little") + batch)  # marshal.load reads
+                # from a file a call at a time: the worker reads each batch whole instead
+        except (_NotPlain, ValueError):
+            os.unlink(out.name)
+            return _hand_over_pickled(records)
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    return Path(out.name)
+
+
+def _hand_over_pickled(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
     """Pickle `records` into a new file for a worker process (`_taken_over`); return it.
 
     Pickling a string makes Python keep its UTF-8 form inside it for as long as the string
@@ -652,9 +747,16 @@ def _hand_over(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
 def _taken_over(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
     """Return the records `_hand_over` wrote into `path`, and remove the file."""
     records: list[tuple[str, str, dict[str, Any]]] = []
+    marshalled = path.suffix == ".marshal"
     try:
         with path.open("rb") as handed:
             while True:
+                if marshalled:
+                    size = int.from_bytes(handed.read(8), "little")
+                    if not size:
+                        break
+                    records += _unplain(marshal.loads(handed.read(size)))
+                    continue
                 try:
                     records += pickle.load(handed)
                 except EOFError:
