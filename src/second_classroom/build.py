@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import gc
 import marshal
 import os
 import pickle
@@ -605,10 +606,20 @@ def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licenc
 def _data_then_index(handed: list[tuple[str, str, dict[str, Any]]] | Path, order: list[str],
                      site_dir: Path, site_url: str, licence: str, kept: Collection[str]
                      ) -> tuple[IndexResult, DataStats]:
-    """The worker's job of `index_and_data_ahead`."""
-    records = _taken_over(handed) if isinstance(handed, Path) else handed
-    data = write_open_data_from(records, site_dir, site_url, licence, kept)
-    return write_index_from(records, order, site_dir), data
+    """The worker's job of `index_and_data_ahead`.
+
+    With the cycle collector paused: what it makes (records, documents, postings) holds
+    no cycles, and each full collection walked every record again (~4 % of the job at
+    10,000 records, more the more records there are). The worker ends with the job."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        records = _taken_over(handed) if isinstance(handed, Path) else handed
+        data = write_open_data_from(records, site_dir, site_url, licence, kept)
+        return write_index_from(records, order, site_dir), data
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _fresh(value: Any) -> Any:
