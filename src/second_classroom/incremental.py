@@ -174,12 +174,14 @@ def _changed_on_disk(site_dir: Path, asset: Asset) -> bool:
 
 
 def plan_update(snapshot: Snapshot, site_dir: Path, today: dt.date | None = None,
-                early: Callable[[SiteBuild], None] | None = None) -> Update | None:
+                early: Callable[[SiteBuild, set[str]], None] | None = None
+                ) -> Update | None:
     """Return what to write into `site_dir` (the preview's site, as the snapshot's build
     left it) to show the data folder as it is now, or None when only a full build will do.
-    `early(build)` is called with the new build as soon as its catalog is made, before
-    the pages are planned (the preview starts the search index there); once it has been
-    called, the update is not None.
+    `early(build, changed)` is called with the new build and the ids of the records
+    edited, added or removed as soon as the catalog is made, before the pages are planned
+    (the preview starts the search index there and writes those records' own pages);
+    once it has been called, the update is not None.
     """
     today = today or dt.date.today()
     root = snapshot.root
@@ -200,7 +202,7 @@ def plan_update(snapshot: Snapshot, site_dir: Path, today: dt.date | None = None
         return None
     build = old_build.updated(catalog, check.warnings)
     if early is not None:
-        early(build)
+        early(build, changed)
     redo = pages_to_redo(old, catalog, changed, old_build, build)
     removed = [old.records[i] for i in changed if i not in catalog.records]
     versions = [old.records.get(i) for i in changed] + [catalog.records.get(i) for i in changed]

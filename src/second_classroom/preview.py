@@ -156,20 +156,29 @@ def quick_rebuild() -> bool:
             gc.enable()
 
 
-def quick_update(site_dir: Path) -> Update | None:
+def quick_update(site_dir: Path,
+                 first: Callable[[SiteBuild, list[Record], list[Record]], None] | None = None
+                 ) -> Update | None:
     """Return what to write into the preview's `site_dir` for the data as it is now, or
-    None when a full build is needed (see incremental.plan_update)."""
+    None when a full build is needed (see incremental.plan_update). `first(build, saved,
+    removed)` is called as soon as the saved records are known, before the listings are
+    planned: the engine writes their own pages (`saved`, those still there) and removes
+    those of `removed`, which are what the editor looks at first."""
     snapshot = session.snapshot
     if snapshot is None:
         return None
     started: list[ForkedJob[None]] = []
 
-    def early(build: SiteBuild) -> None:
+    def early(build: SiteBuild, changed: set[str]) -> None:
         # The search index, on the second core while the pages are planned and made: it
         # is what the editor waits for longest.
         if (job := start_search(snapshot.search, build, site_dir)) is not None:
             started.append(job)
             session.pending.append(job)  # stopped if the rebuild fails
+        if first is not None:
+            now, before = build.catalog.records, snapshot.build.catalog.records
+            first(build, [now[i] for i in sorted(changed) if i in now],
+                  [before[i] for i in sorted(changed) if i in before and i not in now])
 
     update = plan_update(snapshot, site_dir, early=early)
     if update is not None and started:
