@@ -104,7 +104,7 @@ def preview_build(project: Path, options: BuildOptions, site_url: str = "",
         session.snapshot.search.ready()  # no thread of it runs while the build forks
     session.snapshot = None
     before = stamps(project / options.data)  # a save during the check is seen next time
-    result = check_tree(project / options.data)
+    result = check_tree(project / options.data, parallel=True)  # half on the second core
     if not result.errors:
         catalog = build_catalog(result.records, result.vocab, drafts=True)
         build = SiteBuild.from_catalog(project, options, catalog, result.warnings, site_url,
