@@ -14,11 +14,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from .document import Block, Document
 from .fonts import MISSING_MARK, Face, cjk_faces, coverage, fallback_faces
-from .pdffonts import add_face, release_faces
+from .pdffonts import SubsetProducer, add_face, release_faces
 
 PT = 25.4 / 72  # millimetres per point
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 26.0, 24.0, 28.0, 26.0
@@ -137,9 +138,9 @@ def to_pdf(doc: Document) -> PdfResult:
     for font in pdf.fonts.values():
         # Subsetting CFF fonts spends most of its time recomputing glyph bounding boxes
         # for the font's bbox; the full font's bbox is still a correct bound for a subset
-        # (pdffonts does the same for the faces it opens).
+        # (pdffonts' subsets keep the face's box too).
         ttfont = getattr(font, "ttfont", None)
-        if ttfont is not None:
+        if isinstance(ttfont, TTFont):
             ttfont.recalcBBoxes = False
 
     when = dt.datetime.combine(doc.date, dt.time(0, 0), tzinfo=dt.UTC)
@@ -264,7 +265,7 @@ def to_pdf(doc: Document) -> PdfResult:
             continue
         key = f"h{block.level}" if block.kind == "heading" else block.kind
         draw(block.full, _STYLES[key], block)
-    data = bytes(pdf.output())
+    data = bytes(pdf.output(output_producer_class=SubsetProducer))
     release_faces(pdf)
     return PdfResult(data, [f.name for f in extra], sorted(missing))
 
