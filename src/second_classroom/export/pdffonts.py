@@ -225,9 +225,9 @@ def finish_faces(pdf: FPDF) -> None:
     """Give each face `add_face` set up in `pdf` the subset of the glyphs the document
     used: once every page is drawn, the last page's footer too (`SubsetProducer`)."""
     for font in pdf.fonts.values():
-        pending = getattr(font, "ttfont", None)
-        if not isinstance(pending, _Pending):
+        if not isinstance(font, TTFFont) or not isinstance(font.ttfont, _Pending):
             continue
+        pending = font.ttfont
         parsed = pending.parsed
         # By name: the entry fpdf2 reserves for .notdef does not carry its glyph id.
         gids = sorted({0} | {parsed.gid[name] for name in font.subset.get_all_glyph_names()})
