@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import struct
 import subprocess
 from dataclasses import dataclass
 from functools import cache
@@ -120,9 +121,40 @@ def cjk_faces() -> dict[str, Face]:
 
 @cache
 def coverage(face: Face) -> frozenset[int]:
-    """Return the code points `face` has glyphs for."""
+    """Return the code points `face` has glyphs for (the keys of fontTools'
+    `getBestCmap()`)."""
     font = TTFont(face.path, fontNumber=face.index, lazy=True)
-    return frozenset(font.getBestCmap() or {})
+    codes = _unicode_full_codes(font)
+    return codes if codes is not None else frozenset(font.getBestCmap() or {})
+
+
+def _unicode_full_codes(font: TTFont) -> frozenset[int] | None:
+    """Return the code points of the face's (3, 10) character map if it is the usual
+    format 12, read straight from its groups; None otherwise.
+
+    `getBestCmap` prefers (3, 10) to any other map, and for format 12 maps every code of
+    every group, so these are its keys; but it also builds the code -> glyph name map,
+    which costs 0.05–0.1 s for a CJK face, in each process that asks.
+    """
+    if "cmap" not in font.reader:
+        return None
+    data = font.reader["cmap"]
+    if len(data) < 4:
+        return None
+    (count,) = struct.unpack_from(">H", data, 2)
+    for n in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHL", data, 4 + 8 * n)
+        if (platform, encoding) != (3, 10):
+            continue
+        if struct.unpack_from(">H", data, offset)[0] != 12:
+            return None
+        (groups,) = struct.unpack_from(">L", data, offset + 12)
+        codes: set[int] = set()
+        for start, end, _ in struct.iter_unpack(">LLL",
+                                                data[offset + 16:offset + 16 + 12 * groups]):
+            codes.update(range(start, end + 1))
+        return frozenset(codes)
+    return None
 
 
 def _fc_list_for(char: str) -> list[str]:

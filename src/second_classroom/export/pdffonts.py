@@ -132,14 +132,17 @@ class _SubsetCff(_CffTable):  # type: ignore[misc]
 
 def _parse(face: Face) -> _Parsed | None:
     template = TTFFont(FPDF(), Path(face.path), "face", "", collection_font_number=face.index)
-    if not (template.is_cff and template.is_cid_keyed and "CFF " in template.ttfont):
+    file = template.ttfont
+    template.ttfont = None  # the parsed widths and map stay with the template
+    if not (template.is_cff and template.is_cid_keyed and "CFF " in file):
+        file.close()
         return None
-    template.ttfont.close()
-    template.ttfont = None  # the parsed widths and map stay; the tables go
-    file = TTFont(face.path, fontNumber=face.index, lazy=True, recalcTimestamp=False)
+    for tag in list(file.tables):  # the tables fpdf2 read for the widths and map go
+        if tag not in ("CFF ", "GlyphOrder"):
+            del file.tables[tag]
     cff = file["CFF "].cff
-    top = cff[cff.keys()[0]]
-    return _Parsed(template, file, cff, top, {name: n for n, name in enumerate(top.charset)})
+    # The face's glyph order is its CFF charset, which fpdf2 read for the glyph ids.
+    return _Parsed(template, file, cff, cff[cff.keys()[0]], file.getReverseGlyphMap())
 
 
 def add_face(pdf: FPDF, family: str, face: Face) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
+from fpdf.unicode_script import UnicodeScript, get_unicode_script
 
 from .document import Block, Document
 from .fonts import MISSING_MARK, Face, cjk_faces, coverage, fallback_faces
@@ -62,8 +64,49 @@ _STYLES = {
 TABLE_PT = 12.0
 
 
+_SCRIPT_NEUTRAL = (UnicodeScript.COMMON, UnicodeScript.UNKNOWN)
+_scripts: dict[str, UnicodeScript] = {}  # fpdf2 empties its own cache at every output
+
+
 class _Pdf(FPDF):
-    """FPDF with a centred page number in the footer (— 1 —), as on printed 公文."""
+    """FPDF with a centred page number in the footer (— 1 —), as on printed 公文, and
+    string widths measured without building fpdf2's text fragments."""
+
+    def get_string_width(self, s: str, normalized: bool = False,
+                         markdown: bool = False) -> float:
+        """Return the width of `s` as fpdf2 computes it, for text the current font has
+        every character of; otherwise (a fallback font's glyph) ask fpdf2.
+
+        fpdf2 splits text into fragments where the script changes (Han to Latin, not at
+        punctuation) and adds the fragments' widths: so does this, to the last bit, so
+        lines break where they did. Line breaking asks for about 4,000 widths a page.
+        """
+        font = self.current_font
+        if (markdown or self.text_shaping or self.str_alias_nb_pages or self.char_spacing
+                or self.font_stretching != 100 or not isinstance(font, TTFFont)):
+            return super().get_string_width(s, normalized, markdown)
+        cmap, widths, size = font.cmap, font.cw, self.font_size_pt
+        total: float = 0
+        run: float = 0  # character widths of the current fragment, in font units
+        script: UnicodeScript | None = None
+        started = False
+        for ch in s:
+            code = ord(ch)
+            if code not in cmap:
+                return super().get_string_width(s, normalized, markdown)
+            this = _scripts.get(ch)
+            if this is None:
+                this = _scripts[ch] = get_unicode_script(ch)
+            if this not in _SCRIPT_NEUTRAL and this is not script:
+                if started and script is not None:
+                    total += run * size * 0.001 / self.k
+                    run, started = 0, False
+                script = this
+            run += widths[code]
+            started = True
+        if started:
+            total += run * size * 0.001 / self.k
+        return total
 
     def footer(self) -> None:
         self.set_char_spacing(0)
@@ -126,6 +169,9 @@ def to_pdf(doc: Document) -> PdfResult:
     extra, missing = fallback_faces(wanted) if wanted else ([], set())
 
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
+    # Record text is data: "{nb}" stays "{nb}", not the page count (fpdf2's default alias;
+    # None turns it off, as its documentation says).
+    pdf.alias_nb_pages(None)  # type: ignore[arg-type]
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
     for role, face in faces.items():
