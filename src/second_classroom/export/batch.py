@@ -157,7 +157,7 @@ class ExportStats:
     reused: int = 0  # files copied from the cache
     pruned: int = 0  # cached files deleted: no outline needs them and unused for long
     bytes: int = 0  # total size of the files placed
-    seconds: float = 0.0
+    seconds: float = 0.0  # this process's: finding the downloads, waiting, placing
     missing: dict[str, list[str]] = field(default_factory=dict)  # file -> chars shown as 〓
 
     @property
@@ -216,11 +216,10 @@ class Exporting:
 
     def __init__(self, cache_dir: Path, places: list[_Place],
                  jobs: dict[Path, tuple[Document, str]], processes: int, full: bool,
-                 start: float) -> None:
+                 began: float) -> None:
         self.cache_dir = cache_dir
         self.places = places
         self.full = full  # every record's downloads: the cache can be pruned
-        self.start = start
         self.stats = ExportStats(reused=len(places) - len(jobs))
         self._data: dict[Path, bytes] = {}  # cache entry -> bytes, exported by this batch
         self._missing: dict[Path, list[str]] = {}
@@ -231,6 +230,7 @@ class Exporting:
             done: Future[list[tuple[bytes, list[str]]]] = Future()
             done.set_result([_run(jobs[cached]) for cached in order])
             self._batches.append((order, done))
+            self.stats.seconds = time.perf_counter() - began
             return
         batches = [order[n::processes] for n in range(processes)]
         context = multiprocessing.get_context("forkserver")  # see the class docstring
@@ -239,6 +239,11 @@ class Exporting:
             self._batches.append((batch, pool.submit(_run_batch,
                                                      [jobs[cached] for cached in batch])))
         pool.shutdown(wait=False)  # each worker exits once its batch is done
+        self.stats.seconds = time.perf_counter() - began  # the rest runs meanwhile
+
+    def done(self) -> bool:
+        """Return whether every export has finished (placing them will not wait)."""
+        return all(future.done() for _, future in self._batches)
 
     def wait(self) -> None:
         """Wait for the exports and put them in the cache (each with its digest)."""
@@ -254,6 +259,7 @@ class Exporting:
     def place(self, out_dir: Path | None, layout: str = "site") -> ExportStats:
         """Wait for the exports; put every download under `out_dir` (see `export_all`) or,
         if None, only in the cache; return what the batch did."""
+        began = time.perf_counter()
         self.wait()
         stats = self.stats
         for place in self.places:
@@ -271,7 +277,7 @@ class Exporting:
             if self.full:  # a full run knows every file the data needs today
                 stats.pruned = prune_cache(self.cache_dir,
                                            {place.cached for place in self.places})
-        stats.seconds = time.perf_counter() - self.start
+        stats.seconds += time.perf_counter() - began
         return stats
 
 
