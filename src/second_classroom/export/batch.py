@@ -175,14 +175,18 @@ def _run(job: tuple[Document, str]) -> tuple[bytes, list[str]]:
 def _run_batch(jobs: list[tuple[Document, str]]) -> list[tuple[bytes, list[str]]]:
     """Export `jobs` one after the other, in a worker process (see `Exporting`)."""
     results = []
+    frozen = False
     for job in jobs:
         results.append(_run(job))
         if job[1] == "pdf":
-            # A worker holds little but its fonts, so a collection is quick there, and it
-            # returns at once what a PDF leaves in reference cycles (fpdf2's and
+            # Return at once what a PDF leaves in reference cycles (fpdf2's and
             # fontTools' objects), instead of letting the worker grow until the
-            # collector's rare full run.
+            # collector's rare full run. After the first, what is left is the fonts,
+            # kept to the end: frozen, later collections do not go through them again.
             gc.collect()
+            if not frozen:
+                gc.freeze()
+                frozen = True
     return results
 
 
