@@ -260,6 +260,30 @@ def test_pdf_fonts_are_what_fonttools_subsetter_cuts_from_the_whole_face(
         assert font["CFF "].compile(font) == programs[ours], face
 
 
+def test_faces_parsed_once_are_what_fpdf2_parses() -> None:
+    """pdffonts lets fpdf2 parse a face but map only the space, and maps the rest itself:
+    every width, glyph and descriptor value must be those fpdf2's own parse gives."""
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
+    from second_classroom.export import pdffonts
+
+    for face in fonts.cjk_faces().values():
+        parsed = pdffonts._parse(face)
+        assert parsed is not None
+        ours = parsed.template
+        theirs = TTFFont(FPDF(), Path(face.path), "face", "",
+                         collection_font_number=face.index)
+        assert list(ours.cmap.items()) == list(theirs.cmap.items())  # order: see SubsetMap
+        assert len(ours.cmap) > 40000
+        assert ours.cw == theirs.cw and ours.glyph_ids == theirs.glyph_ids
+        assert ours.cw[0x10FFFF] == theirs.cw[0x10FFFF]  # a character the face lacks
+        assert vars(ours.desc) == vars(theirs.desc)
+        for name in ("name", "scale", "up", "ut", "sp", "ss", "is_cff", "is_cid_keyed",
+                     "cff_ros", "emphasis", "is_symbol"):
+            assert getattr(ours, name) == getattr(theirs, name), name
+
+
 def test_pdf_string_widths_are_fpdf2s(catalog: Catalog) -> None:
     """to_pdf measures text itself (its lines break on those widths): the widths must be
     fpdf2's to the last bit, for Chinese, Latin, mixed scripts, punctuation and characters
@@ -315,7 +339,7 @@ def test_coverage_reads_the_code_points_fonttools_does() -> None:
     faces = [*fonts.cjk_faces().values(), *fonts.fallback_faces(set(RARE_RENDERED))[0]]
     for face in faces:
         font = TTFont(face.path, fontNumber=face.index, lazy=True)
-        assert fonts._unicode_full_codes(font) is not None, face  # read the fast way
+        assert fonts.unicode_full_codes(font) is not None, face  # read the fast way
         fonts.coverage.cache_clear()
         assert fonts.coverage(face) == frozenset(
             TTFont(face.path, fontNumber=face.index, lazy=True).getBestCmap()), face

@@ -124,17 +124,18 @@ def coverage(face: Face) -> frozenset[int]:
     """Return the code points `face` has glyphs for (the keys of fontTools'
     `getBestCmap()`)."""
     font = TTFont(face.path, fontNumber=face.index, lazy=True)
-    codes = _unicode_full_codes(font)
+    codes = unicode_full_codes(font)
     return codes if codes is not None else frozenset(font.getBestCmap() or {})
 
 
-def _unicode_full_codes(font: TTFont) -> frozenset[int] | None:
+def unicode_full_codes(font: TTFont) -> frozenset[int] | None:
     """Return the code points of the face's (3, 10) character map if it is the usual
-    format 12, read straight from its groups; None otherwise.
+    format 12, read straight from its groups; None otherwise (ask fontTools).
 
     `getBestCmap` prefers (3, 10) to any other map, and for format 12 maps every code of
-    every group, so these are its keys; but it also builds the code -> glyph name map,
-    which costs 0.05–0.1 s for a CJK face, in each process that asks.
+    every group, so these are its keys; but it also names every glyph, which costs
+    0.05–0.1 s for a CJK face, in each process that asks (the build's, for cache keys,
+    and each export worker).
     """
     if "cmap" not in font.reader:
         return None
