@@ -33,7 +33,7 @@ from ..models import OUTLINES, STUDYPLANS, Record
 from ..render import Download
 from . import EXPORTER_VERSION, export_document
 from .document import Document, outline_document, used_records
-from .fonts import fonts_fingerprint
+from .fonts import fonts_fingerprint, used_faces
 
 PACK_SUFFIX = "-jiangjiebao"
 
@@ -143,9 +143,7 @@ def export_key(doc: Document, fmt: str) -> str:
     """Return the cache key of `doc` exported as `fmt`."""
     parts = [_source_hash(), fmt, doc.digest()]
     if fmt == "pdf":
-        from .to_pdf import used_faces
-
-        parts.append(fonts_fingerprint(used_faces(doc)))
+        parts.append(fonts_fingerprint(used_faces(doc.text())))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

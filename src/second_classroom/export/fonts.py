@@ -200,6 +200,26 @@ def fallback_faces(chars: set[str]) -> tuple[list[Face], set[str]]:
     return chosen, remaining
 
 
+@cache
+def cjk_coverage() -> frozenset[int]:
+    """Return the code points the three CJK faces have between them."""
+    faces = cjk_faces()
+    return coverage(faces["body"]) | coverage(faces["heading"]) | coverage(faces["strong"])
+
+
+def faces_for(text: str) -> tuple[list[Face], set[str]]:
+    """Return the fallback faces a PDF of `text` embeds for characters no CJK face has
+    (see `fallback_faces`), and the characters no installed face has."""
+    covered = cjk_coverage()
+    wanted = {ch for ch in set(text) if not ch.isspace() and ord(ch) not in covered}
+    return fallback_faces(wanted) if wanted else ([], set())
+
+
+def used_faces(text: str) -> list[Face]:
+    """Return every face a PDF of `text` embeds (for cache keys)."""
+    return [*cjk_faces().values(), *faces_for(text)[0]]
+
+
 def fonts_fingerprint(faces: list[Face]) -> str:
     """Return a short hash identifying the exact font files used."""
     text = "\n".join(face.fingerprint() for face in faces)

@@ -20,7 +20,7 @@ from fpdf.fonts import TTFFont
 from fpdf.unicode_script import UnicodeScript, get_unicode_script
 
 from .document import Block, Document
-from .fonts import MISSING_MARK, Face, cjk_faces, coverage, fallback_faces
+from .fonts import MISSING_MARK, cjk_faces, faces_for
 from .pdffonts import SubsetProducer, add_face, release_faces
 
 PT = 25.4 / 72  # millimetres per point
@@ -164,9 +164,7 @@ def to_pdf(doc: Document) -> PdfResult:
         fonts.FontNotFound: no Noto CJK SC font is installed.
     """
     faces = cjk_faces()
-    covered = coverage(faces["body"]) | coverage(faces["heading"]) | coverage(faces["strong"])
-    wanted = {ch for ch in doc.text() if not ch.isspace() and ord(ch) not in covered}
-    extra, missing = fallback_faces(wanted) if wanted else ([], set())
+    extra, missing = faces_for(doc.text())
 
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
     # Record text is data: "{nb}" stays "{nb}", not the page count (fpdf2's default alias;
@@ -314,12 +312,3 @@ def to_pdf(doc: Document) -> PdfResult:
     data = bytes(pdf.output(output_producer_class=SubsetProducer))
     release_faces(pdf)
     return PdfResult(data, [f.name for f in extra], sorted(missing))
-
-
-def used_faces(doc: Document) -> list[Face]:
-    """Return every face the PDF of `doc` would embed (for cache keys)."""
-    faces = cjk_faces()
-    covered = coverage(faces["body"]) | coverage(faces["heading"]) | coverage(faces["strong"])
-    wanted = {ch for ch in doc.text() if not ch.isspace() and ord(ch) not in covered}
-    extra, _ = fallback_faces(wanted) if wanted else ([], set())
-    return [*faces.values(), *extra]
