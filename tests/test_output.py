@@ -169,6 +169,22 @@ def test_precompress_writes_identical_gzip_and_brotli_copies(tmp_path: Path) -> 
     assert {p.name: p.read_bytes() for p in tmp_path.rglob("*.*")} == first  # deterministic
 
 
+
+def test_precompress_spends_the_densest_levels_on_what_phones_fetch(tmp_path: Path) -> None:
+    import brotli
+
+    urls = "".join(f"<url><loc>https://example.org/sites/s{i}/</loc></url>\n"
+                   for i in range(3000)).encode()
+    (tmp_path / "sitemap-1.xml").write_bytes(urls)  # a split sitemap: crawlers read it
+    (tmp_path / "app.js").write_bytes(urls)  # a shared asset: every phone fetches it
+    assert precompress(tmp_path).files == 2
+    levels = {name: ((tmp_path / f"{name}.gz").read_bytes(), (tmp_path / f"{name}.br").read_bytes())
+              for name in ("sitemap-1.xml", "app.js")}
+    assert levels["sitemap-1.xml"] == (gzip.compress(urls, compresslevel=6, mtime=0),
+                                       brotli.compress(urls, quality=5))
+    assert levels["app.js"] == (gzip.compress(urls, compresslevel=9, mtime=0),
+                                brotli.compress(urls, quality=11))
+
 # --- Real builds -----------------------------------------------------------------------
 
 

@@ -197,7 +197,9 @@ class Precompressed:
 # Written once per record (pages, the search index's files, the open data): there are
 # 10,000s. The open data's kind files are large (20 MB of sites.json at 10,000 records)
 # and fetched rarely: brotli 11 on them alone took longer than the rest of the build.
-_PER_RECORD = re.compile(rf"\.html$|^{INDEX_DIR}/|^{OPEN_DATA_DIR}/")
+# The split sitemaps (sitemap-1.xml, … from 50,000 pages) list every record and are read
+# by crawlers, not phones: brotli 11 takes ~1.5 CPU-s per MB of them (14 MB at 100,000).
+_PER_RECORD = re.compile(rf"\.html$|^{INDEX_DIR}/|^{OPEN_DATA_DIR}/|^sitemap-\d+\.xml$")
 # Small files written once per record and rarely fetched: the search index's record files
 # (~1 KB, ten per search) and the sites' A4 posters (~3 KB, printed from a desktop).
 # Creating a file costs more than compressing one this small: their copies took a third
