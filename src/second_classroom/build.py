@@ -32,7 +32,7 @@ from .catalog import Catalog, load_catalog
 from .check import CheckResult
 from .chrome import Chrome, can_splice, place
 from .diskerror import naming
-from .export.batch import ExportStats, download_links, export_all, merged, prepare
+from .export.batch import Exporting, ExportStats, download_links, export_all, prepare
 from .forked import ForkedJob, ahead, start_fork_server
 from .layout import DEFAULT_DATA, OPEN_DATA_DIR
 from .models import KINDS, Record
@@ -196,7 +196,7 @@ class SiteBuild:
     keep_search: bool = False  # keep the search index's state (the preview's)
     search_state: IndexState | None = None  # the index's, kept when keep_search
     data_job: Future[DataStats] | None = None
-    prepared: ExportStats | None = None  # downloads exported into the cache at the start
+    prepared: Exporting | None = None  # downloads being exported since the start
     # The engine's page around the placeholders, per (record folder, has a description):
     # asked once per build, and kept by `updated` copies (the preview's quick rebuilds).
     shells: dict[tuple[str, bool], Chrome] = field(default_factory=dict)
@@ -232,7 +232,7 @@ class SiteBuild:
         records = {r.uri: r for r in catalog.records.values()}
         build = cls(project, options, catalog, render, warnings, records)
         if options.downloads:
-            # Now, while the build holds only the catalog (see export.batch.prepare).
+            # Now, in the background (see export.batch.prepare): placed by `finish`.
             build.prepared = prepare(catalog, project / options.export_cache, site_name)
         return build
 
@@ -521,9 +521,10 @@ class SiteBuild:
             report.open_data = data_job.result()
             report.open_data_seconds = time.perf_counter() - start  # waited for it
         if self.options.downloads:  # reused from the cache when unchanged
-            report.exports = merged(self.prepared, export_all(
+            exporting, self.prepared = self.prepared, None
+            report.exports = exporting.place(site_dir) if exporting is not None else export_all(
                 self.catalog, site_dir, self.project / self.options.export_cache,
-                author=self.render.site_name))
+                author=self.render.site_name)
         if (job := self.search_job) is not None:
             self.search_job = None
             report.search = job.result()
@@ -563,6 +564,10 @@ class SiteBuild:
             self.compressor = None
             with contextlib.suppress(Exception):
                 compressor.wait()
+        if (exporting := self.prepared) is not None:
+            self.prepared = None
+            with contextlib.suppress(Exception):
+                exporting.wait()  # into the cache, for the next build
         if (output := self.output) is not None:
             self.output = None
             self._give_back(output.staging)
