@@ -129,6 +129,7 @@ def instrument() -> None:
     import mkdocs.plugins as mkplugins
 
     from second_classroom import build, catalog, chrome, forked, output, sitemap
+    from second_classroom.export import batch
 
     original_run_event = mkplugins.PluginCollection.run_event
 
@@ -144,7 +145,8 @@ def instrument() -> None:
     patch(catalog, "build_catalog", "catalog")
     patch(build, "prepare", "exports: prepare")
     patch(build, "download_links")
-    patch(build, "export_all", "exports: place")
+    patch(build, "export_all", "exports: export_all")
+    patch(batch.Exporting, "place", "exports: place (waits)")
     patch(build, "write_assets", "posters/feed/assets")
     patch(build, "site_assets", "site_assets (render)")
     patch(build, "precompress", "precompress (rest)")

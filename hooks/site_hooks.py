@@ -319,10 +319,12 @@ def _whole(config: MkDocsConfig, page: Page) -> str:
                                page.html))
 
 
-def _write_record_pages(config: MkDocsConfig, only: list[Record] | None = None) -> None:
+def _write_record_pages(config: MkDocsConfig, only: list[Record] | None = None,
+                        build: SiteBuild | None = None) -> None:
     try:
-        _build().write_record_pages(Path(config.site_dir), lambda *key: _shell(config, *key),
-                                    lambda page: _whole(config, page), only=only)
+        (build or _build()).write_record_pages(
+            Path(config.site_dir), lambda *key: _shell(config, *key),
+            lambda page: _whole(config, page), only=only)
     except UnsafePageError as exc:
         raise _unsafe(exc.uri, exc.hashes) from None
 
@@ -658,7 +660,16 @@ def _quick_rebuild() -> bool:
         return False
     start = time.perf_counter()
     site_dir = Path(config.site_dir)
-    update = preview.quick_update(site_dir)
+    written: set[int] = set()  # ids of the records whose pages were written first
+
+    def first(build: SiteBuild, saved: list[Record], removed: list[Record]) -> None:
+        # What the editor looks at: the saved record's page (or its 404), before the
+        # listings and the pages that name it are planned.
+        incremental.remove_records(site_dir, removed)
+        _write_record_pages(config, only=saved, build=build)
+        written.update(map(id, saved))
+
+    update = preview.quick_update(site_dir, first)
     if update is None:
         return False
     files, nav = _run.files, _run.nav
@@ -673,7 +684,7 @@ def _quick_rebuild() -> bool:
     for problem in update.warnings:
         log.info(problem.format())
     incremental.remove_records(site_dir, update.removed)
-    _write_record_pages(config, only=update.records)
+    _write_record_pages(config, only=[r for r in update.records if id(r) not in written])
     for uri in update.gone:
         if (dropped := _run.pages.pop(uri, None)) is None:
             continue

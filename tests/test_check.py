@@ -250,3 +250,41 @@ def test_record_body_is_stored_without_cjk_soft_breaks(tmp_path: Path,
     result = run_check(case, monkeypatch)
     assert result.problems == []
     assert result.records[0].data["body"] == "他在北京，宣传马克思主义。"
+
+
+def test_parallel_check_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_tree(parallel=True) reads half the files in a forked child and gives the same
+    records and findings, errors in either half included, in the same order."""
+    import sys
+
+    from second_classroom import check
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from synth import write_synthetic
+
+    write_synthetic(tmp_path, check.PARALLEL_MIN + 200, seed=5)
+    sites = sorted((tmp_path / "sites").glob("*.yml"))
+    sites[0].write_text("name: [unclosed\n", encoding="utf-8")  # the parent's half
+    late = sites[-1].read_text(encoding="utf-8")  # the child's half: an unknown reference
+    sites[-1].write_text(late.replace("summary:", "peple: [no-such-person]\nsummary:", 1),
+                         encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    today = dt.date(2026, 12, 2)
+    serial = check_tree(Path("."), today)
+    calls: list[Path] = []
+    real = check.check_file
+
+    def counted(file: Path, *args: object) -> object:
+        calls.append(file)  # the child's calls are counted in its own copy of this list
+        return real(file, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(check, "check_file", counted)
+    parallel = check_tree(Path("."), today, parallel=True)
+    assert 0 < len(calls) < len(serial.by_file) * 3 // 4  # the child did its half
+    assert [p.format() for p in parallel.problems] == [p.format() for p in serial.problems]
+    assert any(p.code == "yaml-syntax" for p in serial.errors)
+    assert any(p.code == "unknown-field" and p.path.endswith(sites[-1].name)
+               for p in serial.errors)
+    assert list(parallel.by_file) == list(serial.by_file)
+    assert [(r.id, r.data, r.marks, r.refs) for r in parallel.records] == \
+        [(r.id, r.data, r.marks, r.refs) for r in serial.records]

@@ -21,7 +21,9 @@ from second_classroom.chrome import (
     Chrome,
     ChromeError,
     compact,
+    place,
 )
+from second_classroom.render import PAGE_SIZE
 
 TRICKY = '百色起义纪念馆 </title><script>alert(1)</script> & "引号" \'单引号\''
 
@@ -42,6 +44,13 @@ def tricky_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path.write_text(text.replace("name: 百色起义纪念馆\n",
                                  "name: " + repr(TRICKY).replace("\\'", "''") + "\n", 1),
                     "utf-8")
+    # More sites of one province than a listing page holds: its further pages
+    # (`province/…/2.md`, written as `province/…/2/index.html`) are spliced too.
+    other = (data / "sites" / "balujun-guilin-banshichu.yml").read_text("utf-8")
+    name = other.splitlines()[0]
+    for n in range(PAGE_SIZE):
+        (data / "sites" / f"zz-copy-{n:03d}.yml").write_text(
+            other.replace(name, f"{name}（测试副本{n}）", 1), "utf-8")
     return data
 
 
@@ -64,6 +73,7 @@ def test_spliced_record_pages_are_the_bytes_mkdocs_renders(tricky_data: Path,
            'baise-qiyi-jinianguan/">' in page
     assert "<loc>https://second-classroom.example/sites/baise-qiyi-jinianguan/</loc>" in \
         spliced["sitemap.xml"].decode("utf-8")
+    assert "province/广西壮族自治区/2/index.html" in spliced
     assert sorted(spliced) == sorted(rendered)
     different = [name for name in spliced if spliced[name] != rendered[name]]
     assert different == []
@@ -216,3 +226,11 @@ def test_a_compacted_chrome_fills_to_the_compacted_page() -> None:
     title = "百色起义纪念馆 <旧址> & “引号”"
     whole = THEMED.format(title=html.escape(title), content=CONTENT_HTML)
     assert shell.fill(title, "", "x", CONTENT_HTML) == compact(whole, CONTENT_HTML)
+
+
+def test_pages_outside_the_nav_in_folders_of_their_own_are_placed() -> None:
+    assert place("province/广西壮族自治区/index.md") == ("province", "广西壮族自治区")
+    assert place("province/广西壮族自治区/2.md") == ("province/广西壮族自治区", "2")
+    assert place("today/01-01.md") == ("today", "01-01")
+    for top in ("index.md", "offline.md", "sites/index.md"):
+        assert place(top) is None

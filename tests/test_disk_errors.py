@@ -199,7 +199,7 @@ def test_the_message_names_the_destination_and_the_cause() -> None:
 def test_a_full_disk_under_the_cache_is_one_line_too(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    """The downloads are exported into .cache/ before any page: a full disk there."""
+    """The downloads are exported into .cache/ (placed after the pages): a full disk there."""
     data = tmp_path / "site_data"
     write_synthetic(data, 40, seed=5, outlines=1)
     from second_classroom import cachefile

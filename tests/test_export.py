@@ -164,7 +164,7 @@ def test_pdf_text_is_searchable_chinese_with_page_numbers(catalog: Catalog,
     assert "—1—" in text
 
 
-def embedded_cff_fonts(data: bytes) -> list[Any]:
+def embedded_cff_programs(data: bytes) -> list[bytes]:
     """Return the CFF font programs embedded in a PDF (fpdf2 compresses every stream)."""
     found = []
     for match in re.finditer(rb"stream\r?\n", data):
@@ -174,9 +174,17 @@ def embedded_cff_fonts(data: bytes) -> list[Any]:
         except zlib.error:
             continue
         if raw[:2] == b"\x01\x00":  # CFF 1.0 header
-            cff = CFFFontSet()
-            cff.decompile(io.BytesIO(raw), None)
-            found.append(cff)
+            found.append(raw)
+    return found
+
+
+def embedded_cff_fonts(data: bytes) -> list[Any]:
+    """Return the CFF font programs embedded in a PDF, parsed."""
+    found = []
+    for raw in embedded_cff_programs(data):
+        cff = CFFFontSet()
+        cff.decompile(io.BytesIO(raw), None)
+        found.append(cff)
     return found
 
 
@@ -222,6 +230,119 @@ def test_pdf_bytes_do_not_depend_on_what_the_process_exported_before(
                         *jobs], check=True)
     assert alone.read_bytes() == after.read_bytes()
     assert alone.read_bytes() == export_outline(catalog, OUTLINE, "pdf").data
+
+
+def test_pdf_fonts_are_what_fonttools_subsetter_cuts_from_the_whole_face(
+        catalog: Catalog) -> None:
+    """pdffonts makes each subset from the glyphs a document uses without reading the
+    whole face: the font program must be, byte for byte, what fontTools' own subsetter
+    makes of the whole face for the same glyphs (options as fpdf2 sets them, glyphs
+    desubroutinized)."""
+    from fontTools import subset
+
+    data = export_outline(catalog, OUTLINE, "pdf", pack=True).data
+    programs = dict(zip((s.keys()[0] for s in embedded_cff_fonts(data)),
+                        embedded_cff_programs(data), strict=True))
+    assert len(programs) == 3
+    for face in fonts.cjk_faces().values():
+        font = TTFont(face.path, fontNumber=face.index, lazy=True, recalcTimestamp=False)
+        font.recalcBBoxes = False
+        name = font["CFF "].cff.keys()[0]
+        ours = next(key for key in programs if key.endswith(name))  # "MPDFAA+" + name
+        glyphs = CFFFontSet()
+        glyphs.decompile(io.BytesIO(programs[ours]), None)
+        options = subset.Options(notdef_outline=True, recommended_glyphs=True,
+                                 desubroutinize=True)
+        options.drop_tables += ["GDEF", "GPOS", "GSUB"]  # as fpdf2: no layout closure
+        cutter = subset.Subsetter(options)
+        cutter.populate(glyphs=glyphs[ours].charset)
+        cutter.subset(font)
+        assert font["CFF "].compile(font) == programs[ours], face
+
+
+def test_faces_parsed_once_are_what_fpdf2_parses() -> None:
+    """pdffonts lets fpdf2 parse a face but map only the space, and maps the rest itself:
+    every width, glyph and descriptor value must be those fpdf2's own parse gives."""
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
+    from second_classroom.export import pdffonts
+
+    for face in fonts.cjk_faces().values():
+        parsed = pdffonts._parse(face)
+        assert parsed is not None
+        ours = parsed.template
+        theirs = TTFFont(FPDF(), Path(face.path), "face", "",
+                         collection_font_number=face.index)
+        assert list(ours.cmap.items()) == list(theirs.cmap.items())  # order: see SubsetMap
+        assert len(ours.cmap) > 40000
+        assert ours.cw == theirs.cw and ours.glyph_ids == theirs.glyph_ids
+        assert ours.cw[0x10FFFF] == theirs.cw[0x10FFFF]  # a character the face lacks
+        assert vars(ours.desc) == vars(theirs.desc)
+        for name in ("name", "scale", "up", "ut", "sp", "ss", "is_cff", "is_cid_keyed",
+                     "cff_ros", "emphasis", "is_symbol"):
+            assert getattr(ours, name) == getattr(theirs, name), name
+
+
+def test_pdf_string_widths_are_fpdf2s(catalog: Catalog) -> None:
+    """to_pdf measures text itself (its lines break on those widths): the widths must be
+    fpdf2's to the last bit, for Chinese, Latin, mixed scripts, punctuation and characters
+    that only a fallback font has."""
+    from fpdf import FPDF
+
+    from second_classroom.export import to_pdf
+    from second_classroom.export.pdffonts import add_face
+
+    pdf = to_pdf._Pdf(unit="mm", format="A4")
+    pdf.alias_nb_pages(None)  # type: ignore[arg-type]
+    for role, face in fonts.cjk_faces().items():
+        add_face(pdf, role, face)
+    extra, _ = fonts.fallback_faces(set(RARE_RENDERED))
+    for n, face in enumerate(extra):
+        add_face(pdf, f"fallback{n}", face)
+    pdf.set_fallback_fonts(["body", *(f"fallback{n}" for n in range(len(extra)))],
+                           exact_match=False)
+    pdf.add_page()
+    texts = ["", "中", "红色教育基地", "“不忘初心”，（牢记使命）。", "abc 123", "1921年7月",
+             "中文abc中文Ωмир中", "https://www.gov.cn/xinwen/2021-06/25/content.htm",
+             f"生僻{RARE_RENDERED}字", "　全角空格", *outline_document(catalog, OUTLINE).text()
+             .splitlines()]
+    compared = 0
+    for role in ("body", "strong", "heading"):
+        for size in (11.0, 12.0, 14.0, 15.0, 22.0):
+            pdf.set_font(role, "", size)
+            for text in texts:
+                assert pdf.get_string_width(text) == FPDF.get_string_width(pdf, text), text
+                compared += 1
+    pdf.set_char_spacing(0.3)  # spaced text: fpdf2 measures it
+    assert pdf.get_string_width("红色abc") == FPDF.get_string_width(pdf, "红色abc")
+    assert compared > 100
+
+
+def test_record_text_is_not_an_fpdf2_page_count_alias(tmp_path: Path) -> None:
+    """fpdf2 replaces "{nb}" in text with the number of pages unless told not to."""
+    import datetime as dt
+
+    from second_classroom.export.document import Block, Document
+
+    doc = Document(id="x", title="共{nb}页", subtitle="", date=dt.date(2026, 12, 2),
+                   author="第二课堂", sources=(),
+                   blocks=(Block("para", "模板写法：第{nb}页"), Block("page", "第二页")))
+    text = squash(pdf_text(export_document(doc, "pdf").data, tmp_path))
+    assert "共{nb}页" in text and "第{nb}页" in text
+
+
+def test_coverage_reads_the_code_points_fonttools_does() -> None:
+    """fonts.coverage reads a face's format 12 map itself (it is asked in the build's
+    process, for cache keys, and in each export worker): the same code points as
+    fontTools' getBestCmap."""
+    faces = [*fonts.cjk_faces().values(), *fonts.fallback_faces(set(RARE_RENDERED))[0]]
+    for face in faces:
+        font = TTFont(face.path, fontNumber=face.index, lazy=True)
+        assert fonts.unicode_full_codes(font) is not None, face  # read the fast way
+        fonts.coverage.cache_clear()
+        assert fonts.coverage(face) == frozenset(
+            TTFont(face.path, fontNumber=face.index, lazy=True).getBestCmap()), face
 
 
 # --- the lecturer pack ----------------------------------------------------------------
@@ -356,6 +477,27 @@ def test_same_input_gives_same_bytes(catalog: Catalog, fmt: str) -> None:
     first = export_outline(catalog, OUTLINE, fmt, pack=True).data
     second = export_outline(catalog, OUTLINE, fmt, pack=True).data
     assert first == second
+
+
+def test_build_goes_on_while_downloads_export_and_gets_the_same_bytes(
+        catalog: Catalog, tmp_path: Path) -> None:
+    """A build starts its downloads in a worker (`prepare`) and places them at the end:
+    starting must not wait for them, and the files must be those made here, in one
+    process, byte for byte (the worker writes PDFs after other PDFs)."""
+    import os
+
+    from second_classroom.export.batch import prepare
+
+    exporting = prepare(catalog, tmp_path / "cache")
+    assert (os.cpu_count() or 1) < 2 or not exporting.done()  # a worker parses fonts for 1 s
+    background = exporting.place(tmp_path / "site")
+    here = export_all(catalog, tmp_path / "here", tmp_path / "cache-here", workers=1)
+    assert background.exported == here.exported == background.files > 50
+    made = {p.relative_to(tmp_path / "site"): p.read_bytes()
+            for p in (tmp_path / "site").rglob("*.*")}
+    assert made == {p.relative_to(tmp_path / "here"): p.read_bytes()
+                    for p in (tmp_path / "here").rglob("*.*")}
+    assert {p.suffix for p in made} == {".pdf", ".docx", ".md"}
 
 
 def test_second_build_reuses_unchanged_exports(catalog: Catalog, tmp_path: Path) -> None:

@@ -99,3 +99,18 @@ def test_an_early_fork_server_gives_every_worker_its_modules() -> None:
     count = str(len(forked.WORKER_MODULES))
     assert probe("early") == [count, count]
     assert probe("default") == ["0", count]
+
+
+def test_waiting_for_a_job_to_end_leaves_its_result() -> None:
+    """The preview's copy of the index update waits until the search child has ended
+    (LiveIndex.follow), without taking the result the next save collects."""
+    job = ForkedJob(lambda: time.sleep(0.3) or 7)
+    start = time.monotonic()
+    job.wait_ended()
+    assert time.monotonic() - start >= 0.3
+    assert job.result() == 7
+    stopped = ForkedJob(lambda: time.sleep(30))
+    stopped.cancel()
+    start = time.monotonic()
+    stopped.wait_ended()  # stopped and reaped: returns at once
+    assert time.monotonic() - start < 1

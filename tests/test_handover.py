@@ -78,3 +78,28 @@ def test_fresh_copies_are_equal_and_new() -> None:
     assert copy == value
     assert copy["name"] is not value["name"] and copy["id"] is value["id"]
     assert copy["list"][2][0] is not value["list"][2][0]
+
+
+def test_records_come_back_as_they_were_handed_over(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through marshal (dates as ordinals and back), or pickled when a value is
+    of another kind; either way the worker gets equal values of the same types."""
+    import datetime as dt
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    plain = [("sites", f"s-{i}", {"name": "旧址", "verified": dt.date(2026, 1, i + 1),
+                                  "location": {"lat": 31.5, "lng": 121.25}, "n": i,
+                                  "ok": True, "none": None, "list": ["碑", ("甲", 1)]})
+             for i in range(3)]
+    path = build._hand_over(plain)  # noqa: SLF001
+    assert path.suffix == ".marshal"
+    back = build._taken_over(path)  # noqa: SLF001
+    assert back == plain and not path.exists()
+    assert [type(r[2]["verified"]) for r in back] == [dt.date] * 3
+    assert type(back[0][2]["list"][1]) is tuple
+    odd = [*plain, ("sites", "s-9", {"when": dt.datetime(2026, 1, 1, 8, 30)})]
+    path = build._hand_over(odd)  # noqa: SLF001
+    assert path.suffix == ".pickle"  # a datetime is no plain date: pickled instead
+    back = build._taken_over(path)  # noqa: SLF001
+    assert back == odd and type(back[-1][2]["when"]) is dt.datetime
+    assert list(tmp_path.iterdir()) == []

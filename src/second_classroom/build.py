@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import gc
+import marshal
 import os
 import pickle
 import shutil
@@ -30,7 +32,7 @@ from .catalog import Catalog, load_catalog
 from .check import CheckResult
 from .chrome import Chrome, can_splice, place
 from .diskerror import naming
-from .export.batch import ExportStats, download_links, export_all, merged, prepare
+from .export.batch import Exporting, ExportStats, download_links, export_all, prepare
 from .forked import ForkedJob, ahead, start_fork_server
 from .layout import DEFAULT_DATA, OPEN_DATA_DIR
 from .models import KINDS, Record
@@ -196,7 +198,7 @@ class SiteBuild:
     keep_search: bool = False  # keep the search index's state (the preview's)
     search_state: IndexState | None = None  # the index's, kept when keep_search
     data_job: Future[DataStats] | None = None
-    prepared: ExportStats | None = None  # downloads exported into the cache at the start
+    prepared: Exporting | None = None  # downloads being exported since the start
     # The engine's page around the placeholders, per (record folder, has a description):
     # asked once per build, and kept by `updated` copies (the preview's quick rebuilds).
     shells: dict[tuple[str, bool], Chrome] = field(default_factory=dict)
@@ -214,7 +216,7 @@ class SiteBuild:
         data = project / options.data
         if _record_files(data) >= EARLY_SERVER_MIN:  # the workers' imports, meanwhile
             start_fork_server()
-        catalog, result = load_catalog(data)
+        catalog, result = load_catalog(data, parallel=True)  # half on the second core
         build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
                                  site_name)
         build.check = result
@@ -236,7 +238,7 @@ class SiteBuild:
         records = {r.uri: r for r in catalog.records.values()}
         build = cls(project, options, catalog, render, warnings, records)
         if options.downloads:
-            # Now, while the build holds only the catalog (see export.batch.prepare).
+            # Now, in the background (see export.batch.prepare): placed by `finish`.
             build.prepared = prepare(catalog, project / options.export_cache, site_name)
         return build
 
@@ -533,9 +535,10 @@ class SiteBuild:
             report.open_data = data_job.result()
             report.open_data_seconds = time.perf_counter() - start  # waited for it
         if self.options.downloads:  # reused from the cache when unchanged
-            report.exports = merged(self.prepared, export_all(
+            exporting, self.prepared = self.prepared, None
+            report.exports = exporting.place(site_dir) if exporting is not None else export_all(
                 self.catalog, site_dir, self.project / self.options.export_cache,
-                author=self.render.site_name))
+                author=self.render.site_name)
         if (job := self.search_job) is not None:
             self.search_job = None
             report.search = job.result()
@@ -605,6 +608,10 @@ class SiteBuild:
             self.packing = None
             with contextlib.suppress(Exception):
                 packing.result()  # writes into the staging dir too
+        if (exporting := self.prepared) is not None:
+            self.prepared = None
+            with contextlib.suppress(Exception):
+                exporting.wait()  # into the cache, for the next build
         if (output := self.output) is not None:
             self.output = None
             self._give_back(output.staging)
@@ -648,10 +655,20 @@ def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licenc
 def _data_then_index(handed: list[tuple[str, str, dict[str, Any]]] | Path, order: list[str],
                      site_dir: Path, site_url: str, licence: str, kept: Collection[str]
                      ) -> tuple[IndexResult, DataStats]:
-    """The worker's job of `index_and_data_ahead`."""
-    records = _taken_over(handed) if isinstance(handed, Path) else handed
-    data = write_open_data_from(records, site_dir, site_url, licence, kept)
-    return write_index_from(records, order, site_dir), data
+    """The worker's job of `index_and_data_ahead`.
+
+    With the cycle collector paused: what it makes (records, documents, postings) holds
+    no cycles, and each full collection walked every record again (~4 % of the job at
+    10,000 records, more the more records there are). The worker ends with the job."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        records = _taken_over(handed) if isinstance(handed, Path) else handed
+        data = write_open_data_from(records, site_dir, site_url, licence, kept)
+        return write_index_from(records, order, site_dir), data
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _fresh(value: Any) -> Any:
@@ -672,7 +689,101 @@ def _fresh(value: Any) -> Any:
 _HAND_OVER_BATCH = 1000  # records pickled at a time
 
 
+class _NotPlain(Exception):
+    """A value marshal cannot hand over (see `_hand_over`)."""
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))  # marshal writes these as they are
+
+
+def _find_dates(value: Any, path: tuple[str | int, ...], found: list[tuple[str | int, ...]]
+                ) -> None:
+    """Add the path (keys and indexes) of every date inside `value` to `found`; raise
+    _NotPlain for a value of a kind marshal does not write."""
+    kind = type(value)
+    if kind is dict:
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif kind is list or kind is tuple:
+        items = enumerate(value)
+    elif kind is dt.date:
+        found.append(path)
+        return
+    else:
+        raise _NotPlain(kind.__name__)
+    for key, item in items:
+        if type(item) not in _SCALARS:
+            _find_dates(item, (*path, key), found)
+
+
+def _replaced(container: Any, path: tuple[str | int, ...], leaf: Any) -> Any:
+    """Return a copy of `container` with the value at `path` replaced by `leaf`: only the
+    containers along the path are copied."""
+    key, rest = path[0], path[1:]
+    item = _replaced(container[key], rest, leaf) if rest else leaf
+    if type(container) is tuple:
+        assert isinstance(key, int)
+        return (*container[:key], item, *container[key + 1:])
+    copy = container.copy()
+    copy[key] = item
+    return copy
+
+
+def _plain(records: list[tuple[str, str, dict[str, Any]]]
+           ) -> list[tuple[str, str, dict[str, Any], list[tuple[str | int, ...]]]]:
+    """Return `records` for marshal, each with the paths of its dates, which are replaced
+    by their ordinals (the containers holding them copied; nothing else is)."""
+    out = []
+    for kind, record_id, data in records:
+        paths: list[tuple[str | int, ...]] = []
+        _find_dates(data, (), paths)
+        for path in paths:
+            data = _replaced(data, path, _value_at(data, path).toordinal())
+        out.append((kind, record_id, data, paths))
+    return out
+
+
+def _value_at(value: Any, path: tuple[str | int, ...]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _unplain(records: list[tuple[str, str, dict[str, Any], list[tuple[str | int, ...]]]]
+             ) -> list[tuple[str, str, dict[str, Any]]]:
+    """Return the records `_plain` was given."""
+    out = []
+    for kind, record_id, data, paths in records:
+        for path in paths:
+            data = _replaced(data, path, dt.date.fromordinal(_value_at(data, path)))
+        out.append((kind, record_id, data))
+    return out
+
+
 def _hand_over(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
+    """Write `records` into a new file for a worker process (`_taken_over`); return it.
+
+    Through marshal when every value is of a kind it writes (dates as their ordinals, with
+    their paths: `_plain`): marshal encodes each string into its output without keeping a UTF-8 copy in
+    it, so this process need not copy the strings first, and writes faster than pickle
+    (0.75 → ~0.3 s of this process at 10,000 records). Otherwise pickled (below).
+    """
+    with tempfile.NamedTemporaryFile(prefix="second-classroom-records-", suffix=".marshal",
+                                     delete=False) as out:
+        try:
+            for start in range(0, len(records), _HAND_OVER_BATCH):
+                batch = marshal.dumps(_plain(records[start:start + _HAND_OVER_BATCH]))
+                out.write(len(batch).to_bytes(8, "little") + batch)  # marshal.load reads
+                # from a file a call at a time: the worker reads each batch whole instead
+        except (_NotPlain, ValueError):
+            os.unlink(out.name)
+            return _hand_over_pickled(records)
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    return Path(out.name)
+
+
+def _hand_over_pickled(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
     """Pickle `records` into a new file for a worker process (`_taken_over`); return it.
 
     Pickling a string makes Python keep its UTF-8 form inside it for as long as the string
@@ -696,9 +807,16 @@ def _hand_over(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
 def _taken_over(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
     """Return the records `_hand_over` wrote into `path`, and remove the file."""
     records: list[tuple[str, str, dict[str, Any]]] = []
+    marshalled = path.suffix == ".marshal"
     try:
         with path.open("rb") as handed:
             while True:
+                if marshalled:
+                    size = int.from_bytes(handed.read(8), "little")
+                    if not size:
+                        break
+                    records += _unplain(marshal.loads(handed.read(size)))
+                    continue
                 try:
                     records += pickle.load(handed)
                 except EOFError:

@@ -189,14 +189,19 @@ def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
     stops as soon as no unvisited cell can hold anything nearer than what it has found, so
     the cost per site stays flat however many sites there are.
     """
-    located = [(s.id, s.data["location"]["lat"], s.data["location"]["lng"])
-               for s in sites if "location" in s.data]
-    grid: dict[tuple[int, int], list[tuple[str, float, float]]] = defaultdict(list)
+    # Each site with its latitude in radians and that latitude's cosine, computed once:
+    # the distances below are distance_km's, to the last bit, without a call per pair.
+    located = [(s.id, lat, lng, p, math.cos(p)) for s in sites if "location" in s.data
+               for lat, lng in [(s.data["location"]["lat"], s.data["location"]["lng"])]
+               for p in [math.radians(lat)]]
+    grid: dict[tuple[int, int], list[tuple[str, float, float, float, float]]] = \
+        defaultdict(list)
+    sin, asin, sqrt, radians = math.sin, math.asin, math.sqrt, math.radians
     for entry in located:
         grid[(math.floor(entry[1] / _CELL_DEG), math.floor(entry[2] / _CELL_DEG))].append(entry)
     reach_deg = max_km / _KM_PER_DEG
     result: dict[str, list[tuple[str, float]]] = {}
-    for sid, lat, lng in located:
+    for sid, lat, lng, p1, cos1 in located:
         if only is not None and sid not in only:
             continue
         row, col = math.floor(lat / _CELL_DEG), math.floor(lng / _CELL_DEG)
@@ -208,9 +213,10 @@ def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
         k = 0
         while True:
             for cell in _ring(row, col, k):
-                for oid, olat, olng in grid.get(cell, ()):
-                    if oid != sid:
-                        d = distance_km(lat, lng, olat, olng)
+                for oid, _, olng, p2, cos2 in grid.get(cell, ()):
+                    if oid != sid:  # distance_km(lat, lng, olat, olng), inlined
+                        a = sin((p2 - p1) / 2) ** 2 + cos1 * cos2 * sin(radians(olng - lng) / 2) ** 2
+                        d = 6371.0 * 2 * asin(sqrt(min(1.0, a)))
                         if d <= max_km:
                             found.append((d, oid))
             # Everything in ring k+1 or beyond is at least k * step_km away.
@@ -227,9 +233,10 @@ def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
     return result
 
 
-def load_catalog(root: Path) -> tuple[Catalog, CheckResult]:
-    """Check `root` and build the catalog; raise DataError if the check found errors."""
-    result = check_tree(root)
+def load_catalog(root: Path, parallel: bool = False) -> tuple[Catalog, CheckResult]:
+    """Check `root` and build the catalog; raise DataError if the check found errors.
+    `parallel`: see check.check_tree."""
+    result = check_tree(root, parallel=parallel)
     if result.errors:
         raise DataError(result.errors)
     return build_catalog(result.records, result.vocab), result

@@ -11,6 +11,7 @@ from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .forked import ForkedJob
 from .load import Mapping, Node, Scalar, Sequence, load_yaml_file
 from .models import (
     HOST_LISTS,
@@ -33,6 +34,10 @@ from .quotes import unregistered_quotes
 from .sources import citations, host_of, mislabelled_publisher, source_type
 
 STALE_AFTER_DAYS = 730  # `verified` older than two years earns a warning
+# Record files to read from which `check_tree(parallel=True)` has a forked copy of this
+# process read half of them on the second core (below, the fork and the hand-back of its
+# records cost more than they save).
+PARALLEL_MIN = 1000
 
 
 @dataclass(frozen=True)
@@ -489,12 +494,19 @@ def check_file(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record 
 
 
 def check_tree(root: Path, today: dt.date | None = None,
-               unchanged: MappingOf[Path, FileCheck] | None = None) -> CheckResult:
+               unchanged: MappingOf[Path, FileCheck] | None = None,
+               parallel: bool = False) -> CheckResult:
     """Check every record under `root` (the site_data folder) and return all findings.
 
     `unchanged`: files known not to have changed since an earlier check of the same
     vocabulary, with that check's findings (`CheckResult.by_file`), taken instead of
     reading them again (the preview's rebuilds). References are checked afresh.
+
+    `parallel`: with two cores and at least PARALLEL_MIN files to read, a forked copy of
+    this process reads and checks the second half of them meanwhile and hands back their
+    `FileCheck`s (pickled: about a tenth of the time reading them takes). The findings are
+    the same either way. Only where forking is safe: no other thread of this process may
+    hold a lock the child would need.
     """
     unchanged = unchanged or {}
     today = today or dt.date.today()
@@ -510,9 +522,14 @@ def check_tree(root: Path, today: dt.date | None = None,
     # them pile up saves it from rescanning them all again and again (~15% of the check).
     collecting = gc.isenabled()
     gc.disable()
+    half = None
     try:
-        for kind, file in files:
-            checked = unchanged.get(file)
+        half = _forked_half(files, unchanged, result.vocab, root) if parallel else None
+        theirs: dict[Path, FileCheck] = {}
+        for kind, file in files:  # in order: the child's half is one run of them
+            if half is not None and file == half[1]:  # this half done: take the other
+                theirs, half = dict(half[0].result()), None
+            checked = unchanged.get(file) or theirs.get(file)
             if checked is None:
                 checked = FileCheck(*check_file(file, kind, result.vocab, root))
             result.by_file[file] = checked
@@ -521,7 +538,26 @@ def check_tree(root: Path, today: dt.date | None = None,
                 result.records.append(checked.record)
         problems += cross_check(result.records, today)  # allocates per record too
     finally:
+        if half is not None:  # left early (an exception): the child's work is not wanted
+            half[0].cancel()
         if collecting:
             gc.enable()
     result.problems = sorted(set(problems))
     return result
+
+
+def _forked_half(files: list[tuple[str, Path]], unchanged: MappingOf[Path, FileCheck],
+                 vocab: Vocab, root: Path
+                 ) -> tuple[ForkedJob[list[tuple[Path, FileCheck]]], Path] | None:
+    """Start a forked child checking the second half of the `files` to read (those not
+    `unchanged`); return it and the first file of its half, or None when there are too
+    few files or one core."""
+    todo = [(kind, file) for kind, file in files if file not in unchanged]
+    if len(todo) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+        return None
+    theirs = todo[len(todo) // 2:]
+
+    def work() -> list[tuple[Path, FileCheck]]:
+        return [(file, FileCheck(*check_file(file, kind, vocab, root))) for kind, file in theirs]
+
+    return ForkedJob(work), theirs[0][1]

@@ -113,10 +113,13 @@ def compact(page_html: str, content: str) -> str:
 
 
 def place(uri: str) -> tuple[str, str] | None:
-    """Return (folder, id) of a generated page `folder/id/index.md` that can be spliced
-    like a record page when it is outside the navigation (a facet value's pages, the
+    """Return (folder, id) of a generated page `folder/id/index.md` or `folder/id.md`
+    (both written as `folder/id/index.html`) that can be spliced like a record page when
+    it is outside the navigation (a facet value's pages, its further pages `2.md`…, the
     days of 党史上的今天), or None for a page at the top of its folder."""
     stem = uri.removesuffix("/index.md")
+    if stem == uri:
+        stem = uri.removesuffix(".md")
     if stem == uri or "/" not in stem:
         return None
     folder, page_id = stem.rsplit("/", 1)

@@ -11,6 +11,7 @@ import multiprocessing.forkserver
 import os
 import pickle
 import signal
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
@@ -55,6 +56,18 @@ class ForkedJob(Generic[T]):
         os.close(write)
         self._read = read
         self._done = False
+
+    def wait_ended(self, poll: float = 0.02) -> None:
+        """Return once the child has ended (or was stopped or waited for), without taking
+        its result: `result()` still gives it."""
+        while not self._done:
+            try:
+                ended = os.waitid(os.P_PID, self._pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:  # reaped meanwhile by result() or cancel()
+                return
+            if ended is not None:
+                return
+            time.sleep(poll)
 
     def cancel(self) -> None:
         """Stop the child if it still runs (its work is no longer wanted) and reap it."""

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,10 +173,15 @@ def _changed_on_disk(site_dir: Path, asset: Asset) -> bool:
         return True
 
 
-def plan_update(snapshot: Snapshot, site_dir: Path,
-                today: dt.date | None = None) -> Update | None:
+def plan_update(snapshot: Snapshot, site_dir: Path, today: dt.date | None = None,
+                early: Callable[[SiteBuild, set[str]], None] | None = None
+                ) -> Update | None:
     """Return what to write into `site_dir` (the preview's site, as the snapshot's build
     left it) to show the data folder as it is now, or None when only a full build will do.
+    `early(build, changed)` is called with the new build and the ids of the records
+    edited, added or removed as soon as the catalog is made, before the pages are planned
+    (the preview starts the search index there and writes those records' own pages);
+    once it has been called, the update is not None.
     """
     today = today or dt.date.today()
     root = snapshot.root
@@ -195,6 +201,8 @@ def plan_update(snapshot: Snapshot, site_dir: Path,
     if data_date(catalog) != data_date(old):
         return None
     build = old_build.updated(catalog, check.warnings)
+    if early is not None:
+        early(build, changed)
     redo = pages_to_redo(old, catalog, changed, old_build, build)
     removed = [old.records[i] for i in changed if i not in catalog.records]
     versions = [old.records.get(i) for i in changed] + [catalog.records.get(i) for i in changed]
@@ -255,17 +263,17 @@ def remove_records(site_dir: Path, records: list[Record]) -> None:
 _exporter = ThreadPoolExecutor(max_workers=1)  # a quick rebuild's downloads, one at a time
 
 
-def start_search(update: Update, site_dir: Path) -> None:
-    """Start writing the search index of an update now, before its pages are written: a
-    forked copy of this process updates the index's state (kept by the snapshot) and
-    writes it, on the second core while the pages are made. `write_rest` then leaves it
-    running with the rest. Without a state (search off, or an update of the state
-    failed) the index is left to `write_rest`."""
-    index = update.search.ready() if update.search is not None else None
-    if index is None or not update.build.options.search:
-        return
-    build = update.build
-    update.search_job = ForkedJob(lambda: build.write_search(site_dir, index))
+def start_search(search: LiveIndex | None, build: SiteBuild,
+                 site_dir: Path) -> ForkedJob[None] | None:
+    """Start writing the search index of a quick rebuild's `build` now, before its pages
+    are planned and written: a forked copy of this process updates the index's state
+    (`search`, kept by the snapshot) and writes it, on the second core while the pages
+    are made. `write_rest` then leaves it running with the rest. Without a state (search
+    off, or an update of the state failed) the index is left to `write_rest` (None)."""
+    index = search.ready() if search is not None else None
+    if index is None or not build.options.search:
+        return None
+    return ForkedJob(lambda: build.write_search(site_dir, index))
 
 
 def write_rest(update: Update, site_dir: Path) -> list[Pending]:
@@ -282,19 +290,30 @@ def write_rest(update: Update, site_dir: Path) -> list[Pending]:
     if build.render.pictures is not None:
         build.render.pictures.write(site_dir, build.project / ".cache" / "images")
     if (early := update.search_job) is not None:  # started by start_search
-        running: list[Pending] = [early, ForkedJob(lambda: build.write_data(site_dir))]
+        running: list[Pending] = [early, ForkedJob(lambda: _behind(build.write_data,
+                                                                   site_dir))]
     else:
         # The index is updated from the state of the last one, in the child (which has
         # the state as it is now).
         index = update.search.ready() if update.search is not None else None
         running = [ForkedJob(lambda: build.write_search_and_data(site_dir, index))]
     if update.search is not None:  # for the next save: here, in a thread, after the fork
-        update.search.follow(build.catalog)
+        update.search.follow(build.catalog, after=early)
     if update.exports and build.options.downloads:  # seconds each
         running.append(_exporter.submit(
             export_all, build.catalog, site_dir, build.project / build.options.export_cache,
             author=build.render.site_name, outline_ids=update.exports))
     return running
+
+
+BEHIND = 10  # niceness of a quick rebuild's work that nobody waits for (open data)
+
+
+def _behind(work: Callable[[Path], None], site_dir: Path) -> None:
+    """Run `work(site_dir)` at a lower priority (in a forked child): the open data must
+    not take the core that the search index, which the editor waits for, is written on."""
+    os.nice(BEHIND)
+    work(site_dir)
 
 
 class Pending(Protocol):

@@ -651,7 +651,10 @@ class Struct(FieldType):
                        f"{'字段 ' + where + ' ' if where else ''}应为映射（字段: 值），"
                        f"实际是{_kind_name(node)}")
             return MISSING
-        declared = self.by_name()
+        cached = self.__dict__.get("_declared")  # by_name(), made once per `fields`
+        if cached is None or cached[0] is not self.fields:
+            cached = self.__dict__["_declared"] = (self.fields, self.by_name())
+        declared: dict[str, Field] = cached[1]
         values: dict[str, Any] = {}
         for key, child in node.items:
             name = key.text
@@ -675,9 +678,13 @@ class Struct(FieldType):
             if value is not MISSING:
                 values[spec.name] = value  # the declared name: one string for all records
                 ctx.marks[sys.intern(full)] = child.mark  # records share field paths
-        written = {k.split("：")[0] for k in node_keys(node)}  # a slip is reported already
+        written: set[str] | None = None  # made only when a required field has no value
         for spec in self.fields:
-            if spec.required and spec.name not in values and spec.name not in written:
+            if spec.required and spec.name not in values:
+                if written is None:  # a slip is reported already
+                    written = {k.split("：")[0] for k in node_keys(node)}
+                if spec.name in written:
+                    continue
                 full = f"{where}.{spec.name}" if where else spec.name
                 ctx.report(node.mark, "missing-field", f"缺少必填字段“{full}”（{spec.label}）")
         return values

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import html
 import logging
 import re
@@ -103,7 +104,7 @@ def preview_build(project: Path, options: BuildOptions, site_url: str = "",
         session.snapshot.search.ready()  # no thread of it runs while the build forks
     session.snapshot = None
     before = stamps(project / options.data)  # a save during the check is seen next time
-    result = check_tree(project / options.data)
+    result = check_tree(project / options.data, parallel=True)  # half on the second core
     if not result.errors:
         catalog = build_catalog(result.records, result.vocab, drafts=True)
         build = SiteBuild.from_catalog(project, options, catalog, result.warnings, site_url,
@@ -138,6 +139,11 @@ def quick_rebuild() -> bool:
     settle(wait=False)
     if session.quick is None or session.snapshot is None:
         return False
+    # The collector would walk every object of the loaded catalog (millions) now and
+    # then while the rebuild allocates: up to 0.8 s of a 2 s rebuild at 10,000 records.
+    # The rebuild makes no cycles that must go at once.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return session.quick()
     except Exception as exc:  # noqa: BLE001 - a full build is always right; say why
@@ -145,18 +151,38 @@ def quick_rebuild() -> bool:
         session.snapshot = None
         settle(wait=False)  # the search index it may have started
         return False
+    finally:
+        if collecting:
+            gc.enable()
 
 
-def quick_update(site_dir: Path) -> Update | None:
+def quick_update(site_dir: Path,
+                 first: Callable[[SiteBuild, list[Record], list[Record]], None] | None = None
+                 ) -> Update | None:
     """Return what to write into the preview's `site_dir` for the data as it is now, or
-    None when a full build is needed (see incremental.plan_update)."""
-    if session.snapshot is None:
+    None when a full build is needed (see incremental.plan_update). `first(build, saved,
+    removed)` is called as soon as the saved records are known, before the listings are
+    planned: the engine writes their own pages (`saved`, those still there) and removes
+    those of `removed`, which are what the editor looks at first."""
+    snapshot = session.snapshot
+    if snapshot is None:
         return None
-    update = plan_update(session.snapshot, site_dir)
-    if update is not None:  # the search index, on the second core while pages are made
-        start_search(update, site_dir)
-        if update.search_job is not None:
-            session.pending.append(update.search_job)  # stopped if the rebuild fails
+    started: list[ForkedJob[None]] = []
+
+    def early(build: SiteBuild, changed: set[str]) -> None:
+        # The search index, on the second core while the pages are planned and made: it
+        # is what the editor waits for longest.
+        if (job := start_search(snapshot.search, build, site_dir)) is not None:
+            started.append(job)
+            session.pending.append(job)  # stopped if the rebuild fails
+        if first is not None:
+            now, before = build.catalog.records, snapshot.build.catalog.records
+            first(build, [now[i] for i in sorted(changed) if i in now],
+                  [before[i] for i in sorted(changed) if i in before and i not in now])
+
+    update = plan_update(snapshot, site_dir, early=early)
+    if update is not None and started:
+        update.search_job = started[0]
     return update
 
 

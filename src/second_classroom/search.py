@@ -61,6 +61,7 @@ import logging
 import operator
 import os
 import re
+import stat
 import sys
 import threading
 import time
@@ -75,7 +76,7 @@ from typing import Any
 from .catalog import Catalog
 from .cnformat import plain_text
 from .diskerror import naming
-from .forked import ahead
+from .forked import ForkedJob, ahead
 from .layout import INDEX_DIR
 from .models import FACETS, KINDS, Markdown, Record, Struct, Term, Text, field_values
 from .output import AtomicOutput
@@ -121,9 +122,14 @@ def fold(text: str) -> str:
     return text.translate(_FULL_WIDTH)
 
 
+_FULL_WIDTH_CHAR = re.compile("[\uff01-\uff5e]")  # the keys of _FULL_WIDTH
+
+
 def _runs(text: str) -> list[tuple[str, str]]:
     """Return (chinese run, word run) pairs: exactly one of the two is non-empty."""
-    return _RUN.findall(fold(text).lower())
+    if _FULL_WIDTH_CHAR.search(text) is not None:  # rare: translate is slow on Chinese
+        text = fold(text)
+    return _RUN.findall(text.lower())
 
 
 def terms(text: str) -> set[str]:
@@ -132,14 +138,20 @@ def terms(text: str) -> set[str]:
     A Chinese run of one character gives that character; `search-ui.js` splits queries
     with the same rules.
     """
+    return _terms_of(_runs(text))
+
+
+def _terms_of(runs: list[tuple[str, str]]) -> set[str]:
+    """Return the index terms of a text's `_runs` (see `terms`)."""
     out: set[str] = set()
-    for run, word in _runs(text):
+    add, update, pair = out.add, out.update, operator.add
+    for run, word in runs:
         if word:
-            out.add(word[:30])
+            add(word[:30])
         elif len(run) == 1:
-            out.add(run)
+            add(run)
         else:
-            out.update(map(operator.add, run, run[1:]))  # each character with the next
+            update(map(pair, run, run[1:]))  # each character with the next
     return out
 
 
@@ -283,9 +295,10 @@ def _term_groups(doc: SearchDoc) -> list[tuple[int, set[str]]]:
     weight the record has it at (a record is listed once per term)."""
     by_weight: dict[int, set[str]] = {}
     for weight, text in doc.fields:
-        found = terms(text)
+        runs = _runs(text)  # once for both terms and characters
+        found = _terms_of(runs)
         if weight >= LEAD_WEIGHT:  # one-character queries look in names and summaries
-            found |= characters(text)
+            found.update("".join(run for run, _ in runs))  # = characters(text)
         if weight >= NAME_WEIGHTS.start:  # names and aliases: pinyin and initials
             found |= name_terms([[s for _, s in run] for run in reading_runs(text)])
         by_weight.setdefault(weight, set()).update(found)
@@ -308,9 +321,11 @@ def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, array[int]]]:
     postings: dict[int, dict[str, array[int]]] = {}
     for number, doc in enumerate(docs):
         for weight, fresh in _term_groups(doc):
-            table = postings.setdefault(weight, defaultdict(_numbers))
-            for term in fresh:
-                table[term].append(number)
+            table = postings.get(weight)
+            if table is None:
+                table = postings[weight] = defaultdict(_numbers)
+            for ids in map(table.__getitem__, fresh):
+                ids.append(number)
     return postings
 
 
@@ -336,9 +351,15 @@ def _line(term: str, groups: Sequence[tuple[int, Sequence[int]]], total: int,
           dense_bytes: int) -> tuple[str, bytes | None]:
     """Return a term's line for a shard, or, for a common term (its line longer than
     `dense_bytes`), the term and the bytes of its own file (`encode_binary`)."""
-    line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in groups)
-    if len(line) <= dense_bytes:
-        return line, None
+    # A group's text is at least as long as its shorter form (each number at least one
+    # digit and a comma, or the bitset): a line surely too long is not made at all.
+    bitset_chars = -(-((total + 7) // 8) // 3) * 4
+    shortest = len(term) + sum(2 + len(str(w)) + min(2 * len(ids) - 1, bitset_chars)
+                               for w, ids in groups)
+    if shortest <= dense_bytes:
+        line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in groups)
+        if len(line) <= dense_bytes:
+            return line, None
     # A common term: its own file, so that a query pays for its own terms only and not
     # for those a shard shares with it.
     return term, encode_binary(groups, total)
@@ -380,6 +401,15 @@ def encode_binary(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> by
     of two bitsets, at three weights 2 bits instead of three). Lengths are LEB128 byte
     counts; weights and counts are one byte each.
     """
+    if len(groups) > 1:
+        codes_bytes = -(-total // codes_per_byte(len(groups) + 1))
+        packed_bytes = 2 + len(groups) + len(_varint(codes_bytes)) + codes_bytes
+        # Each group's list is at least a byte per record or its bitset: when the codes
+        # are shorter than that, the lists need not be made.
+        least = sum(2 + len(_varint(n)) + n
+                    for n in (min(len(ids), (total + 7) // 8) for _, ids in groups))
+        if packed_bytes < least:
+            return _packed(groups, total)
     listed = bytearray()
     for weight, ids in groups:
         gaps = _gaps(ids)
@@ -390,11 +420,16 @@ def encode_binary(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> by
             listed += bytes((_GAPS, weight)) + _varint(len(gaps)) + gaps
     if len(groups) < 2:
         return bytes(listed)
+    packed = _packed(groups, total)
+    return packed if len(packed) < len(listed) else bytes(listed)
+
+
+def _packed(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> bytes:
+    """Return a common term's file as one group of a weight code per record."""
     codes = pack_codes(((code, ids) for code, (_, ids) in enumerate(groups, 1)), total,
                        len(groups) + 1)
-    packed = (bytes((_CODES, len(groups), *(w for w, _ in groups))) + _varint(len(codes))
-              + codes)
-    return packed if len(packed) < len(listed) else bytes(listed)
+    return (bytes((_CODES, len(groups), *(w for w, _ in groups))) + _varint(len(codes))
+            + codes)
 
 
 def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
@@ -722,52 +757,159 @@ class IndexState:
         start, cpu = time.perf_counter(), time.process_time()
         self.update(catalog)
         updated = time.perf_counter()
-        written, linked = self.write(site_dir)
-        log.info("搜索索引快速更新：%d 条记录，更新 %.2f 秒，写出 %d 个文件、链接 %d 个 %.2f 秒"
-                 "（CPU 共 %.2f 秒）", len(self.records), updated - start, written, linked,
+        written, kept = self.write(site_dir)
+        log.info("搜索索引快速更新：%d 条记录，更新 %.2f 秒，写出 %d 个文件、沿用 %d 个 %.2f 秒"
+                 "（CPU 共 %.2f 秒）", len(self.records), updated - start, written, kept,
                  time.perf_counter() - updated, time.process_time() - cpu)
 
     def write(self, site_dir: Path) -> tuple[int, int]:
-        """Write the state's index into `<site_dir>/searchindex/`, beside the old one and
-        swapped in whole; files the index on disk already has (by content: result files
-        move numbers when records are added or removed) are linked, not written. Return
-        how many files were written and how many linked."""
+        """Write the state's index into `<site_dir>/searchindex/`. When the index there is
+        one this state wrote, whole, its folder becomes the new one (`_write_in_place`):
+        only files that changed are written, and files whose number moved are renamed.
+        Otherwise the index is written beside the old one and swapped in whole. Return
+        how many files were written and how many taken over from the old index."""
         files = self.files()
-        linked = 0
         old_dir = ""
         with contextlib.suppress(OSError, ValueError, KeyError):
             old_dir = json.loads((site_dir / INDEX_DIR / "manifest.json").read_bytes())["dir"]
-        old = {data: name for name, data in self.versions.get(old_dir, {}).items()
-               if name != "manifest.json"} if old_dir else {}
+        before = self.versions.get(old_dir) if old_dir else None
+        if before is not None:
+            try:
+                done = _write_in_place(site_dir / INDEX_DIR, old_dir, before, files)
+            except OSError as exc:
+                log.info("搜索索引无法原地更新（%s），整体重写", exc)
+                done = None
+            if done is not None:
+                return done
+        # Not as this state left it (or half changed): nothing in it is trusted.
+        return self._write_beside(site_dir, files)
+
+    def _write_beside(self, site_dir: Path, files: dict[str, bytes]) -> tuple[int, int]:
+        """Write `files` into a new `searchindex/`, swapped in whole."""
         out = AtomicOutput(site_dir / INDEX_DIR)
         staging = out.begin()
-        folder = next(iter(files)).split("/", 1)[0]
+        name = next(iter(files)).split("/", 1)[0]
         try:
-            with naming(staging / folder):
-                (staging / folder).mkdir()
-            source = os.open(out.target, os.O_RDONLY) if old else -1
+            (staging / name).mkdir()
             target = os.open(staging, os.O_RDONLY)
             try:
-                for name, data in files.items():
-                    with naming(staging / name):
-                        if (was := old.get(data)) is not None:
-                            with contextlib.suppress(OSError):
-                                os.link(was, name, src_dir_fd=source, dst_dir_fd=target)
-                                linked += 1
-                                continue
-                        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666,
-                                     dir_fd=target)
-                        with open(fd, "wb") as stream:
-                            stream.write(data)
+                for name, data in files.items():  # ~10,000 files: no Path per file
+                    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666,
+                                 dir_fd=target)
+                    with open(fd, "wb") as stream:
+                        stream.write(data)
             finally:
                 os.close(target)
-                if source >= 0:
-                    os.close(source)
+        except OSError as exc:
+            out.discard()
+            if exc.filename is None:  # a full disk names the file
+                exc.filename = str(staging / name)
+            raise
         except BaseException:
             out.discard()
             raise
         out.commit()
-        return len(files) - linked, linked
+        return len(files), 0
+
+
+def _write_in_place(index: Path, old_dir: str, before: dict[str, bytes],
+                    files: dict[str, bytes]) -> tuple[int, int] | None:
+    """Turn the index folder `old_dir` under `index` (holding `before`, as written by
+    this state) into the folder of `files` and point the manifest at it; return how many
+    files were written and how many kept or renamed. None, having changed nothing, when
+    the folder is not as this state left it (an update stopped half way leaves a link
+    beside it).
+
+    While the files change, a link under the old folder's name leads to the new one, so
+    a search that read the old manifest still finds a folder; the manifest is replaced
+    last, then the link goes. Raises OSError with the folder possibly half changed.
+    """
+    new_dir = next(iter(files)).split("/", 1)[0]
+    try:
+        entries = set(os.listdir(index))
+        whole = stat.S_ISDIR(os.lstat(index / old_dir).st_mode)
+    except OSError:
+        return None
+    if entries != {old_dir, "manifest.json"} or not whole:
+        return None
+    old = {name.split("/", 1)[1]: data for name, data in before.items()
+           if name != "manifest.json"}
+    new = {name.split("/", 1)[1]: data for name, data in files.items()
+           if name != "manifest.json"}
+    renames, writes, removes = _changes(old, new)
+    if new_dir != old_dir:
+        os.rename(index / old_dir, index / new_dir)
+        os.symlink(new_dir, index / old_dir)
+    folder = os.open(index / new_dir, os.O_RDONLY)
+    try:
+        for source, target in renames:
+            os.rename(source, target, src_dir_fd=folder, dst_dir_fd=folder)
+        for name, data in writes.items():
+            _replace(name, data, folder)
+        for name in removes:
+            os.unlink(name, dir_fd=folder)
+        if set(os.listdir(folder)) != new.keys():
+            raise OSError(f"{index / new_dir}: 原地更新后的文件与索引不符")
+        if files["manifest.json"] != before.get("manifest.json"):
+            _replace("manifest.json", files["manifest.json"], os.open(index, os.O_RDONLY),
+                     close=True)
+    finally:
+        os.close(folder)
+    if new_dir != old_dir:
+        os.unlink(index / old_dir)
+    return len(writes), len(new) - len(writes)
+
+
+def _replace(name: str, data: bytes, folder: int, close: bool = False) -> None:
+    """Write `name` in the folder `folder` (a descriptor) whole: readers see the old file
+    or the new one."""
+    try:
+        scratch = f".{name}.new"
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666, dir_fd=folder)
+        with open(fd, "wb") as stream:
+            stream.write(data)
+        os.replace(scratch, name, src_dir_fd=folder, dst_dir_fd=folder)
+    finally:
+        if close:
+            os.close(folder)
+
+
+def _changes(old: dict[str, bytes], new: dict[str, bytes]
+             ) -> tuple[list[tuple[str, str]], dict[str, bytes], list[str]]:
+    """Return how a folder holding `old` (name -> bytes) becomes one holding `new`: the
+    renames (source, target) in an order where no rename replaces a file still to be
+    renamed, the files to write, and the names to remove. A file keeps its name when its
+    bytes do; a new file whose bytes an old file had is that file renamed (a record added
+    or removed moves every later record's result file by one); the rest is written."""
+    kept = {name for name, data in new.items() if old.get(name) == data}
+    movable: dict[bytes, str] = {}
+    for name, data in old.items():
+        if name not in kept:
+            movable.setdefault(data, name)
+    source_of: dict[str, str] = {}  # target -> source
+    writes: dict[str, bytes] = {}
+    for name, data in new.items():
+        if name in kept:
+            continue
+        source = movable.pop(data, None)
+        if source is None:
+            writes[name] = data
+        else:
+            source_of[name] = source
+    sources = set(source_of.values())
+    renames: list[tuple[str, str]] = []
+    # Renames form chains (a -> b -> c: c's file goes first, then b's, then a's into b)
+    # and cycles. A chain is done from its end, a target no rename takes a file from.
+    for end in [t for t in source_of if t not in sources]:
+        target = end
+        while (source := source_of.pop(target, None)) is not None:
+            renames.append((source, target))
+            target = source
+    for target in source_of:  # cycles (rare): written instead
+        writes[target] = new[target]
+    moved = {source for source, _ in renames}
+    removes = [name for name in old if name not in new and name not in moved]
+    return renames, writes, removes
 
 
 @contextlib.contextmanager
@@ -805,13 +947,17 @@ class LiveIndex:
         self._state = IndexState(facet_order(catalog))
         self.follow(catalog)
 
-    def follow(self, catalog: Catalog) -> None:
-        """Start bringing the state to `catalog` (after any update still running)."""
+    def follow(self, catalog: Catalog, after: ForkedJob[Any] | None = None) -> None:
+        """Start bringing the state to `catalog` (after any update still running, and once
+        `after` has ended: the preview's search child, which does the same work first and
+        is what the editor waits for, so this thread leaves it the second core)."""
         state = self.ready()
         if state is None:
             return
 
         def run() -> None:
+            if after is not None:
+                after.wait_ended()
             try:
                 state.update(catalog)
                 state.files()

@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         result, _ = check_files(root, files, today, gone)
         scope = scope or f"指定的 {len(files) + len(gone)} 个文件"
     else:
-        result = check_tree(root, today)
+        result = check_tree(root, today, parallel=True)
     return report(result, args, scope)
 
 

@@ -5,17 +5,13 @@ package's source, the format, the SHA-256 of the outline's `Document` (which hol
 everything the outline and the records it references contribute to the file, and
 nothing else), and for PDF the exact font files. So an outline is exported again only
 when its own text, a referenced record's text or the exporter changes, and a large site
-rebuilds in the time it takes to copy files. Misses are exported in parallel processes.
+rebuilds in the time it takes to copy files. Misses are exported in a worker process
+(`Exporting`); a build starts them first (`prepare`) and goes on with its pages while they
+run, and places the files at the end.
 
 Each cached file has the SHA-256 of its bytes stored beside it (second_classroom.cachefile)
 and is checked before it is used: a truncated or altered entry is exported again, never
 shipped.
-
-The worker processes start from a clean interpreter (multiprocessing's forkserver), not
-as forks of the build: a fork would inherit the loaded catalog and MkDocs' pages, and the
-child's garbage collector, touching every inherited object, turns those shared pages into
-private copies (at 10,000 records, hundreds of MB per worker). A worker receives only the
-`Document` it exports: the text of one outline and the records it uses.
 """
 
 from __future__ import annotations
@@ -26,7 +22,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -37,7 +33,7 @@ from ..models import OUTLINES, STUDYPLANS, Record
 from ..render import Download
 from . import EXPORTER_VERSION, export_document
 from .document import Document, outline_document, used_records
-from .fonts import fonts_fingerprint
+from .fonts import fonts_fingerprint, used_faces
 
 PACK_SUFFIX = "-jiangjiebao"
 
@@ -147,9 +143,7 @@ def export_key(doc: Document, fmt: str) -> str:
     """Return the cache key of `doc` exported as `fmt`."""
     parts = [_source_hash(), fmt, doc.digest()]
     if fmt == "pdf":
-        from .to_pdf import used_faces
-
-        parts.append(fonts_fingerprint(used_faces(doc)))
+        parts.append(fonts_fingerprint(used_faces(doc.text())))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -161,7 +155,7 @@ class ExportStats:
     reused: int = 0  # files copied from the cache
     pruned: int = 0  # cached files deleted: no outline needs them and unused for long
     bytes: int = 0  # total size of the files placed
-    seconds: float = 0.0
+    seconds: float = 0.0  # this process's: finding the downloads, waiting, placing
     missing: dict[str, list[str]] = field(default_factory=dict)  # file -> chars shown as 〓
 
     @property
@@ -173,37 +167,140 @@ class ExportStats:
 def _run(job: tuple[Document, str]) -> tuple[bytes, list[str]]:
     doc, fmt = job
     result = export_document(doc, fmt)
-    if multiprocessing.parent_process() is not None:
-        # An export worker holds little but its fonts, so a full collection is quick
-        # there, and it returns at once the tens of MB a PDF's fonts leave in reference
-        # cycles (fontTools' CFF objects), instead of letting the worker grow by them
-        # until the collector's rare full run.
-        gc.collect()
     return result.data, result.missing
 
 
-def export_all(catalog: Catalog, out_dir: Path | None, cache_dir: Path,
-               author: str = "第二课堂", workers: int | None = None,
-               outline_ids: Iterable[str] | None = None, layout: str = "site") -> ExportStats:
-    """Export every outline's and 读书班's downloads under `out_dir`, reusing cached files.
+def _run_batch(jobs: list[tuple[Document, str]]) -> list[tuple[bytes, list[str]]]:
+    """Export `jobs` one after the other, in a worker process (see `Exporting`)."""
+    results = []
+    frozen = False
+    for job in jobs:
+        results.append(_run(job))
+        if job[1] == "pdf":
+            # Return at once what a PDF leaves in reference cycles (fpdf2's and
+            # fontTools' objects), instead of letting the worker grow until the
+            # collector's rare full run. After the first, what is left is the fonts,
+            # kept to the end: frozen, later collections do not go through them again.
+            gc.collect()
+            if not frozen:
+                gc.freeze()
+                frozen = True
+    return results
+
+
+# A worker parses the CJK faces once (about a second), then writes a PDF in a tenth of a
+# second or less: one worker for a build's downloads, a second one only when there are
+# many. (The build's other work keeps the other core busy meanwhile.)
+JOBS_PER_WORKER = 200
+
+
+@dataclass
+class _Place:
+    """One download: its cache entry, its path in the site, and how it is made."""
+
+    cached: Path
+    site_path: Path  # relative to the built site
+    name: str  # file name (the flat layout)
+    job: tuple[Document, str]
+
+
+class Exporting:
+    """A batch of downloads being exported (see `start`): `place` waits for the exports and
+    puts the files in a site.
+
+    The exports that miss the cache run in worker processes started from a clean
+    interpreter (multiprocessing's forkserver), not as forks of the build: a fork would
+    inherit the loaded catalog and MkDocs' pages, and the child's garbage collector,
+    touching every inherited object, turns those shared pages into private copies (at
+    10,000 records, hundreds of MB per worker). A worker receives only the `Document`s it
+    exports: the text of one outline and the records it uses.
+    """
+
+    def __init__(self, cache_dir: Path, places: list[_Place],
+                 jobs: dict[Path, tuple[Document, str]], processes: int, full: bool,
+                 began: float) -> None:
+        self.cache_dir = cache_dir
+        self.places = places
+        self.full = full  # every record's downloads: the cache can be pruned
+        self.stats = ExportStats(reused=len(places) - len(jobs))
+        self._data: dict[Path, bytes] = {}  # cache entry -> bytes, exported by this batch
+        self._missing: dict[Path, list[str]] = {}
+        # PDFs take longest: spread them over the workers first, so they finish together.
+        order = sorted(jobs, key=lambda cached: jobs[cached][1] != "pdf")
+        self._batches: list[tuple[list[Path], Future[list[tuple[bytes, list[str]]]]]] = []
+        if not processes:  # here and now
+            done: Future[list[tuple[bytes, list[str]]]] = Future()
+            done.set_result([_run(jobs[cached]) for cached in order])
+            self._batches.append((order, done))
+            self.stats.seconds = time.perf_counter() - began
+            return
+        batches = [order[n::processes] for n in range(processes)]
+        context = multiprocessing.get_context("forkserver")  # see the class docstring
+        pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+        for batch in batches:
+            self._batches.append((batch, pool.submit(_run_batch,
+                                                     [jobs[cached] for cached in batch])))
+        pool.shutdown(wait=False)  # each worker exits once its batch is done
+        self.stats.seconds = time.perf_counter() - began  # the rest runs meanwhile
+
+    def done(self) -> bool:
+        """Return whether every export has finished (placing them will not wait)."""
+        return all(future.done() for _, future in self._batches)
+
+    def wait(self) -> None:
+        """Wait for the exports and put them in the cache (each with its digest)."""
+        for batch, future in self._batches:
+            for cached, (data, missing) in zip(batch, future.result(), strict=True):
+                cachefile.store(cached, data)
+                self._data[cached] = data
+                self.stats.exported += 1
+                if missing:
+                    self._missing[cached] = missing
+        self._batches = []
+
+    def place(self, out_dir: Path | None, layout: str = "site") -> ExportStats:
+        """Wait for the exports; put every download under `out_dir` (see `export_all`) or,
+        if None, only in the cache; return what the batch did."""
+        began = time.perf_counter()
+        self.wait()
+        stats = self.stats
+        for place in self.places:
+            if place.cached in self._missing:
+                stats.missing[place.name] = self._missing[place.cached]
+        if out_dir is not None:
+            for place in self.places:
+                data = self._data.get(place.cached) or cachefile.load(place.cached)
+                if data is None:  # damaged since it was checked: export it again, here
+                    data = _run(place.job)[0]
+                    cachefile.store(place.cached, data)
+                target = out_dir / (place.name if layout == "flat" else place.site_path)
+                cachefile.write_atomic(target, data)
+                stats.bytes += len(data)
+            if self.full:  # a full run knows every file the data needs today
+                stats.pruned = prune_cache(self.cache_dir,
+                                           {place.cached for place in self.places})
+        stats.seconds += time.perf_counter() - began
+        return stats
+
+
+def start(catalog: Catalog, cache_dir: Path, author: str = "第二课堂",
+          workers: int | None = None, outline_ids: Iterable[str] | None = None) -> Exporting:
+    """Find every outline's and 读书班's downloads, and start exporting those missing
+    from the cache; return the batch, whose `place` waits for them.
 
     Args:
         catalog: the published records.
-        out_dir: the built site (files go to <kind>/<id>/<file>, next to the page) or,
-            with layout="flat", a folder that receives all files directly; None: only
-            fill the cache (see `prepare`), placing nothing and pruning nothing.
         cache_dir: where exported files are kept by content key between builds.
         author: the site name, shown as the documents' author.
-        workers: processes for exports that miss the cache (default: CPU count).
+        workers: processes for exports that miss the cache (default: one, or more for
+            a large batch, at most the CPU count; none on one core); 1: none, the
+            exports are made here, before this returns.
         outline_ids: only the records with these ids (default: all).
-        layout: "site" or "flat".
     """
-    start = time.perf_counter()
-    stats = ExportStats()
+    began = time.perf_counter()
     wanted = set(outline_ids) if outline_ids is not None else None
-    jobs: list[tuple[Document, str]] = []
-    places: list[tuple[Path, Path, tuple[Document, str]]] = []  # cached file, target, job
-    pending: dict[Path, int] = {}
+    places: list[_Place] = []
+    jobs: dict[Path, tuple[Document, str]] = {}
     checked: set[Path] = set()  # cache entries found to match their digest
     records = [(r, e) for kind, e in EXPORTS.items() for r in catalog.by_kind[kind]]
     for record, exports in records:
@@ -218,70 +315,48 @@ def export_all(catalog: Catalog, out_dir: Path | None, cache_dir: Path,
             key = export_key(doc, variant.fmt)
             cached = cache_dir / key[:2] / f"{key}.{variant.fmt}"
             name = variant.filename(record.id)
-            base = out_dir if out_dir is not None else Path()
-            target = base / name if layout == "flat" else base / record.url / name
-            places.append((cached, target, (doc, variant.fmt)))
-            if cached in pending or cached in checked or cachefile.valid(cached):
+            places.append(_Place(cached, Path(record.url) / name, name, (doc, variant.fmt)))
+            if cached in jobs or cached in checked or cachefile.valid(cached):
                 checked.add(cached)
-                stats.reused += 1
                 continue
-            pending[cached] = len(jobs)
-            jobs.append((doc, variant.fmt))
-    # PDFs take longest: start them first so the processes finish together.
-    order = sorted(pending.items(), key=lambda kv: jobs[kv[1]][1] != "pdf")
-    count = min(workers or os.cpu_count() or 1, len(order))
-    if count > 1:
-        context = multiprocessing.get_context("forkserver")  # see the module docstring
-        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-            results = list(pool.map(_run, [jobs[i] for _, i in order]))
+            jobs[cached] = (doc, variant.fmt)
+    cpus = os.cpu_count() or 1
+    if workers is None:  # in the background, unless there is one core only
+        processes = min(cpus, 1 + len(jobs) // JOBS_PER_WORKER) if cpus > 1 else 0
     else:
-        results = [_run(jobs[i]) for _, i in order]
-    missing_of: dict[Path, list[str]] = {}
-    for (cached, _), (exported, missing) in zip(order, results, strict=True):
-        cachefile.store(cached, exported)
-        stats.exported += 1
-        if missing:
-            missing_of[cached] = missing
-    if out_dir is None:
-        stats.missing = {target.name: missing_of[cached] for cached, target, _ in places
-                         if cached in missing_of}
-        stats.seconds = time.perf_counter() - start
-        return stats
-    for cached, target, job in places:
-        data = cachefile.load(cached)
-        if data is None:  # damaged since it was checked: export it again, here
-            data = _run(job)[0]
-            cachefile.store(cached, data)
-        cachefile.write_atomic(target, data)
-        stats.bytes += len(data)
-        if cached in missing_of:
-            stats.missing[target.name] = missing_of[cached]
-    if wanted is None:  # a full run knows every file the data needs today
-        stats.pruned = prune_cache(cache_dir, {cached for cached, _, _ in places})
-    stats.seconds = time.perf_counter() - start
-    return stats
+        processes = workers if workers > 1 else 0
+    processes = min(processes, len(jobs))
+    return Exporting(cache_dir, places, jobs, processes, wanted is None, began)
 
 
-def prepare(catalog: Catalog, cache_dir: Path, author: str = "第二课堂",
-            workers: int | None = None) -> ExportStats:
-    """Export every download missing from the cache into it, placing nothing.
+def export_all(catalog: Catalog, out_dir: Path | None, cache_dir: Path,
+               author: str = "第二课堂", workers: int | None = None,
+               outline_ids: Iterable[str] | None = None, layout: str = "site") -> ExportStats:
+    """Export every outline's and 读书班's downloads under `out_dir`, reusing cached files.
 
-    A build calls this first, while it holds only the catalog: the export workers (a few
-    hundred MB each, for the CJK fonts) then add to the smallest the build process ever
-    is, not to one holding every page. The `export_all` that places the files later
-    finds them all cached.
+    Args:
+        catalog: the published records.
+        out_dir: the built site (files go to <kind>/<id>/<file>, next to the page) or,
+            with layout="flat", a folder that receives all files directly; None: only
+            fill the cache, placing nothing and pruning nothing.
+        cache_dir: where exported files are kept by content key between builds.
+        author: the site name, shown as the documents' author.
+        workers: processes for exports that miss the cache (see `start`).
+        outline_ids: only the records with these ids (default: all).
+        layout: "site" or "flat".
     """
-    return export_all(catalog, None, cache_dir, author, workers)
+    return start(catalog, cache_dir, author, workers, outline_ids).place(out_dir, layout)
 
 
-def merged(prepared: ExportStats | None, placed: ExportStats) -> ExportStats:
-    """Return what `prepare` and the `export_all` after it did, as one batch's stats."""
-    if prepared is None:
-        return placed
-    return ExportStats(exported=placed.exported + prepared.exported,
-                       reused=placed.reused - prepared.exported, pruned=placed.pruned,
-                       bytes=placed.bytes, seconds=placed.seconds + prepared.seconds,
-                       missing={**prepared.missing, **placed.missing})
+def prepare(catalog: Catalog, cache_dir: Path, author: str = "第二课堂") -> Exporting:
+    """Start exporting every download missing from the cache, in the background; the
+    build places them with `Exporting.place` once it has written its pages.
+
+    A build calls this first, while it holds only the catalog: the export worker is
+    a clean process (see `Exporting`) that gets only the documents, and it runs on the
+    second core while the build goes on with its pages.
+    """
+    return start(catalog, cache_dir, author)
 
 
 CACHE_DAYS = 30

@@ -1,189 +1,274 @@
-"""Give fpdf2 the CJK faces cheaply: each face parsed once per process, glyphs flattened once.
+"""Give fpdf2 the CJK faces cheaply: each face parsed once per process, each document's
+subset built directly from the glyphs it uses.
 
 A PDF used to cost about 3 s, almost all of it in fonts: fpdf2's `add_font` reads a Noto
 CJK face's 65,535 widths and its character map (≈0.3 s a face, three faces a document),
-and at output fontTools' subsetter interprets the charstring of every glyph the document
-uses, with the subroutines it calls, two or three times over (≈0.3–0.4 s a face). An
-export worker writes many documents, and documents share most of their characters, so
-both are done once per process here:
+and at output fontTools' subsetter opens the face again, reads the offsets, names and
+font-dictionary numbers of all 65,535 glyphs, and interprets the charstring of every
+glyph the document uses with the subroutines it calls. An export worker writes many
+documents, and documents share most of their characters, so here:
 
-* `add_face` parses a face once (fpdf2's `TTFFont`: widths, character map, descriptor)
-  and gives each document its own copy of that object, with the per-document state
-  (which glyphs were used) fresh, and a freshly opened font file for the subsetter to cut
-  down: the subsetter changes the font it is given, so that is never shared.
-* That font keeps only the tables that end up in the PDF. For a CID-keyed CFF face
-  (Noto CJK) fpdf2 embeds the CFF table alone (`CIDFontType0C`); the widths in the PDF
-  come from the parsed face, not from `hmtx`. Cutting down `hmtx`, `vmtx`, `cmap` and
-  the layout tables, all of which were then thrown away, took a third of the time.
-* Its CFF table (`_FlatCff`) is subset as fontTools does it, except that the kept
-  glyphs come out desubroutinized (fontTools' own `desubroutinize`, glyph by glyph),
-  and each glyph's flattened charstring is kept for the next document that uses it. A
-  flattened glyph no longer calls subroutines, so no subroutine needs to be renumbered or
-  embedded; the subset is a little smaller than a subroutinized one (measured on an
-  outline pack: 641 KB against 674 KB of CFF before compression), and hints are kept.
+* `add_face` parses a face once per process (fpdf2's `TTFFont`: widths, character map,
+  descriptor; and the face's CFF table, whose glyphs are read on demand) and gives each
+  document its own copy of the `TTFFont`, with the per-document state (which glyphs were
+  used) fresh.
+* `finish_faces`, called once the document is laid out (`SubsetProducer`), gives each such font the subset
+  itself: a small font holding only the glyphs the document used, in the face's glyph
+  order, each flattened (desubroutinized, with fontTools' own desubroutinizer, hints
+  kept) once per process and cached. The CFF table is made from the face's dictionaries
+  (the font dictionaries the glyphs use, their Private dictionaries without
+  subroutines), so it is what fontTools' subsetter made of the whole face, without
+  reading the whole face: fpdf2 still runs its subsetter over it, which then has
+  nothing left to cut.
+* fpdf2 embeds the CFF table alone for a CID-keyed CFF face (`CIDFontType0C`); the
+  widths in the PDF come from the parsed face.
 
-The flattened charstring of a glyph is a function of the font file and the glyph alone,
-so a document's bytes do not depend on what the process exported before it (tested).
-Faces that are not CID-keyed CFF (a TrueType fallback for rare characters) go through
-fpdf2's `add_font` unchanged.
+A flattened glyph is a function of the font file and the glyph alone, so a document's
+bytes do not depend on what the process exported before it (tested). Faces that are not
+CID-keyed CFF (a TrueType fallback for rare characters) go through fpdf2's `add_font`
+unchanged.
 """
 
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from fontTools.cffLib import (
+    CFFFontSet,
+    CharStrings,
+    FDArrayIndex,
+    FDSelect,
+    GlobalSubrsIndex,
+    TopDictIndex,
+)
 from fontTools.cffLib.transforms import _DesubroutinizingT2Decompiler
-from fontTools.subset.util import _uniq_sort
+from fontTools.misc.psCharStrings import T2CharString
 from fontTools.ttLib import TTFont, getTableClass
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.output import OutputProducer
 
 from .fonts import Face
-
-# What a CID-keyed CFF face needs in the font the subsetter cuts down: the outlines, and
-# the two tables fontTools needs to save a font at all (fpdf2 saves it, then embeds the
-# CFF table alone).
-_KEEP = frozenset({"GlyphOrder", "CFF ", "head", "maxp"})
-
-# Keyed by Face.fingerprint() (path, face, size, mtime): a font upgraded while a
-# long-lived process (the preview) runs is parsed again.
-_parsed: dict[str, TTFFont] = {}  # one parsed face per process
-_plain: set[str] = set()  # faces left to fpdf2 (not CID-keyed CFF)
-_flat: dict[str, dict[str, bytes]] = {}  # face -> glyph name -> flattened charstring
 
 _CffTable: Any = getTableClass("CFF ")
 
 
-class _FlatCff(_CffTable):  # type: ignore[misc]
-    """A CFF table that the fontTools subsetter cuts down to flattened, cached glyphs.
+@dataclass
+class _Parsed:
+    """A CID-keyed CFF face, parsed once per process."""
 
-    Only the steps that differ from fontTools' are overridden; the subsetter calls them
-    on the table it finds in the font (fontTools.subset.cff adds the originals to the
-    base class).
-    """
+    template: TTFFont  # fpdf2's parse: widths, character map, descriptor (no tables)
+    file: TTFont  # the face, read lazily (its CFF table's glyphs on demand)
+    cff: Any  # CFFFontSet
+    top: Any  # its one TopDict
+    gid: dict[str, int] = field(default_factory=dict)  # glyph name -> glyph id
+    flat: dict[int, bytes] = field(default_factory=dict)  # glyph id -> flattened charstring
 
-    flat: dict[str, bytes]
+    def flattened(self, gid: int) -> bytes:
+        """Return glyph `gid`'s charstring with every subroutine call expanded."""
+        bytecode = self.flat.get(gid)
+        if bytecode is None:
+            top = self.top
+            original = top.CharStrings.charStringsIndex[gid]
+            glyph = T2CharString(bytecode=original.bytecode, private=original.private,
+                                 globalSubrs=original.globalSubrs)
+            glyph.decompile()
+            decompiler = _DesubroutinizingT2Decompiler(
+                getattr(glyph.private, "Subrs", []), glyph.globalSubrs, glyph.private)
+            decompiler.execute(glyph)
+            glyph.program = glyph._desubroutinized
+            del glyph._desubroutinized
+            glyph.bytecode = None
+            glyph.compile()
+            bytecode = self.flat[gid] = glyph.bytecode
+            top.CharStrings.charStringsIndex.items[gid] = None  # read again if needed
+        return bytecode
 
-    def closure_glyphs(self, s: Any) -> None:
-        """Add nothing: the only glyphs a CFF glyph can pull in are the base and accent
-        of a Type 1 "seac" accented character, named by Standard Encoding names, and a
-        CID-keyed font has no glyphs by those names (its glyphs are "cid12345")."""
-        cff = self.cff
-        if not hasattr(cff[cff.keys()[0]], "ROS"):  # not CID-keyed: fontTools' way
-            super().closure_glyphs(s)
 
-    def prune_post_subset(self, ttfFont: TTFont, options: Any) -> bool:
-        """Drop unused font dictionaries (as fontTools does), then flatten every kept
-        glyph, from the cache when an earlier document used it, and drop all
-        subroutines."""
-        cff = self.cff
-        font = cff[cff.keys()[0]]
-        if hasattr(font, "FDSelect"):
-            sel = font.FDSelect
-            indices = _uniq_sort(sel.gidArray)
-            sel.gidArray = [indices.index(ss) for ss in sel.gidArray]
-            arr = font.FDArray
-            arr.items = [arr[i] for i in indices]
-            del arr.file, arr.offsets
-        charstrings = font.CharStrings
-        for name in font.charset:
-            glyph = charstrings[name]
-            bytecode = self.flat.get(name)
-            if bytecode is None:
-                glyph.decompile()
-                decompiler = _DesubroutinizingT2Decompiler(
-                    getattr(glyph.private, "Subrs", []), glyph.globalSubrs, glyph.private)
-                decompiler.execute(glyph)
-                glyph.program = glyph._desubroutinized
-                del glyph._desubroutinized
-                glyph.bytecode = None
-                glyph.compile()
-                bytecode = self.flat[name] = glyph.bytecode
-            glyph.bytecode, glyph.program = bytecode, None
-        privates = [fd.Private for fd in font.FDArray] if hasattr(font, "FDArray") \
-            else [font.Private]
-        for private in privates:
-            if hasattr(private, "Subrs"):
-                _empty(private.Subrs)
-                del private.Subrs
-            private.rawDict.pop("Subrs", None)
-        _empty(cff.GlobalSubrs)
-        if not options.hinting:
-            cff.remove_hints()
+# Keyed by Face.fingerprint() (path, face, size, mtime): a font upgraded while a
+# long-lived process (the preview) runs is parsed again.
+_parsed: dict[str, _Parsed] = {}
+_plain: set[str] = set()  # faces left to fpdf2 (not CID-keyed CFF)
+
+
+class _Pending:
+    """A document's font until `finish_faces` gives it its subset; fpdf2 reads a font's
+    `ttfont` only when it writes the PDF."""
+
+    def __init__(self, parsed: _Parsed) -> None:
+        self.parsed = parsed
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError("write the PDF with pdf.output(output_producer_class="
+                           "pdffonts.SubsetProducer)")
+
+
+class _SubsetCff(_CffTable):  # type: ignore[misc]
+    """The CFF table of a subset that is already cut down: fontTools' subsetter finds
+    nothing to do in it, and its bytes are compiled once (fpdf2 asks twice)."""
+
+    compiled: bytes | None = None
+
+    def prune_pre_subset(self, font: TTFont, options: Any) -> bool:
         return True
 
+    def closure_glyphs(self, s: Any) -> None:
+        return None
 
-def _empty(subrs: Any) -> None:
-    """Empty a subroutine index, and drop its view of the font file (an index loads its
-    items from it lazily). fontTools' decompilers refer to themselves, so they and the
-    indexes they were given wait for a full garbage collection; emptied, an index no
-    longer keeps the font's CFF data (≈15 MB a face) alive meanwhile."""
-    subrs.clear()
-    for name in ("file", "offsets"):
-        subrs.__dict__.pop(name, None)
+    def subset_glyphs(self, s: Any) -> bool:
+        return True
+
+    def prune_post_subset(self, ttfFont: TTFont, options: Any) -> bool:
+        return True
+
+    def compile(self, otFont: TTFont) -> bytes:
+        if self.compiled is None:
+            self.compiled = super().compile(otFont)
+        return self.compiled
 
 
-def _is_cid_cff(font: TTFFont) -> bool:
-    return bool(font.is_cff and font.is_cid_keyed and "CFF " in font.ttfont)
-
-
-def _open_for_subset(face: Face, key: str) -> TTFont:
-    """Return the face opened afresh, with only what the PDF embeds, for one document."""
-    ttfont = TTFont(face.path, fontNumber=face.index, lazy=True, recalcTimestamp=False)
-    # The subset's bounding box would be recomputed from every glyph's outline; the full
-    # font's box (in the PDF's font descriptor) is still a correct bound for a subset.
-    ttfont.recalcBBoxes = False
-    for tag in list(ttfont.keys()):
-        if tag not in _KEEP:
-            del ttfont[tag]
-    table = _FlatCff("CFF ")
-    table.decompile(ttfont.reader["CFF "], ttfont)
-    table.flat = _flat.setdefault(key, {})
-    ttfont["CFF "] = table
-    return ttfont
+def _parse(face: Face) -> _Parsed | None:
+    # fpdf2 reads the face's descriptor, scale, name and metrics tables; asked to map the
+    # space only, it skips its loop over the 44,000 characters of a CJK face (half its
+    # time: a few table lookups per character), which is done below, the same way.
+    template = TTFFont(FPDF(), Path(face.path), "face", "", unicode_range={0x20},
+                       collection_font_number=face.index)
+    file = template.ttfont
+    template.ttfont = None  # the parsed widths and map stay with the template
+    if not (template.is_cff and template.is_cid_keyed and "CFF " in file):
+        file.close()
+        return None
+    cmap = dict(file.getBestCmap())  # fpdf2's map, before it kept the space only
+    metrics = file["hmtx"].metrics
+    glyph_id = file.getReverseGlyphMap()
+    widths: defaultdict[int, float] = defaultdict(cast("defaultdict[int, float]",
+                                                       template.cw).default_factory)
+    glyph_ids = {}
+    for char, glyph in cmap.items():  # as fpdf2's TTFFont.__init__
+        width = metrics[glyph][0]
+        if width == 65535:
+            width = 0
+        widths[char] = round(template.scale * width + 0.001)  # ROUND_HALF_UP
+        glyph_ids[char] = glyph_id[glyph]
+    template.cmap, template.cw, template.glyph_ids = cmap, widths, glyph_ids
+    for tag in list(file.tables):  # the tables read for the widths and map go
+        if tag not in ("CFF ", "GlyphOrder"):
+            del file.tables[tag]
+    cff = file["CFF "].cff
+    # The face's glyph order is its CFF charset, which fpdf2 read for the glyph ids.
+    return _Parsed(template, file, cff, cff[cff.keys()[0]], glyph_id)
 
 
 def add_face(pdf: FPDF, family: str, face: Face) -> None:
     """Make `face` usable in `pdf` as `family` (like `FPDF.add_font`), parsing it once
-    per process."""
+    per process. Write the PDF with `pdf.output(output_producer_class=SubsetProducer)`."""
     key = face.fingerprint()
-    template = _parsed.get(key)
-    if template is None and key not in _plain:
-        template = TTFFont(FPDF(), Path(face.path), family, "",
-                           collection_font_number=face.index)
-        if not _is_cid_cff(template):
+    parsed = _parsed.get(key)
+    if parsed is None and key not in _plain:
+        parsed = _parse(face)
+        if parsed is None:
             _plain.add(key)
-    if template is None or key in _plain:
+        else:
+            _parsed[key] = parsed
+    if parsed is None:
         pdf.add_font(family, "", face.path, collection_font_number=face.index)
         return
-    if key not in _parsed:
-        template.ttfont = None  # the parsed widths and map stay; the tables go
-        _parsed[key] = template
-    font = copy.copy(template)
+    font = copy.copy(parsed.template)
     font.i = len(pdf.fonts) + 1
     font.fontkey = family
-    font.desc = copy.copy(template.desc)  # the output gives it an object number
+    font.desc = copy.copy(parsed.template.desc)  # the output gives it an object number
     font.biggest_size_pt = 0
     font.missing_glyphs = []
     font._hbfont = None
-    font.ttfont = _open_for_subset(face, key)
+    font.ttfont = _Pending(parsed)
     font.subset = SubsetMap(font)
     pdf.fonts[family] = font
     pdf._set_min_pdf_version("1.6")  # as add_font does for CID-keyed CFF fonts
 
 
-def release_faces(pdf: FPDF) -> None:
-    """Let the document's font files go as soon as the PDF is written.
+def _without_subrs(private: Any) -> Any:
+    """Return a copy of a Private dictionary without its local subroutines."""
+    mine = copy.copy(private)
+    mine.rawDict = {k: v for k, v in private.rawDict.items() if k != "Subrs"}
+    mine.__dict__.pop("Subrs", None)
+    return mine
 
-    fpdf2's font object and its subset map refer to each other, so without this the
-    opened font (tens of MB a document: the CFF table and its 65,535-glyph charset) would
-    wait for the garbage collector's rare full collection, and an export worker would
-    grow by about 60 MB a PDF until it ran.
-    """
+
+def _subset(parsed: _Parsed, gids: list[int]) -> TTFont:
+    """Return a font holding glyphs `gids` (ascending, with 0) of the face, flattened:
+    the font fontTools' subsetter (options as fpdf2 sets them) would cut from the face,
+    with the subroutines expanded into the glyphs."""
+    top = parsed.top
+    charset = [top.charset[g] for g in gids]
+    selected = [top.FDSelect[g] for g in gids]
+    used = sorted(set(selected))
+    renumber = {fd: n for n, fd in enumerate(used)}
+
+    fd_array = FDArrayIndex()
+    for fd in used:
+        font_dict = copy.copy(top.FDArray[fd])
+        font_dict.Private = _without_subrs(top.FDArray[fd].Private)
+        fd_array.append(font_dict)
+    fd_select = FDSelect()
+    fd_select.gidArray = [renumber[fd] for fd in selected]
+    glyphs = CharStrings(None, None, None, None, fd_select, fd_array)
+    for name, gid, fd in zip(charset, gids, fd_select.gidArray, strict=True):
+        glyphs[name] = T2CharString(bytecode=parsed.flattened(gid),
+                                    private=fd_array[fd].Private)
+
+    mine = copy.copy(top)
+    mine.charset = charset
+    mine.numGlyphs = len(charset)
+    mine.CharStrings = glyphs
+    mine.FDSelect = fd_select
+    mine.FDArray = fd_array
+    mine.Encoding = "StandardEncoding"  # as the subsetter sets it (not written: default)
+    cff = CFFFontSet()
+    cff.major, cff.minor, cff.hdrSize = parsed.cff.major, parsed.cff.minor, parsed.cff.hdrSize
+    cff.fontNames = parsed.cff.fontNames[:1]
+    cff.topDictIndex = TopDictIndex()
+    cff.topDictIndex.append(mine)
+    cff.GlobalSubrs = GlobalSubrsIndex()
+
+    font = TTFont(recalcBBoxes=False, recalcTimestamp=False)
+    font.setGlyphOrder(charset)
+    table = _SubsetCff("CFF ")
+    table.cff = cff
+    font["CFF "] = table
+    return font
+
+
+def finish_faces(pdf: FPDF) -> None:
+    """Give each face `add_face` set up in `pdf` the subset of the glyphs the document
+    used: once every page is drawn, the last page's footer too (`SubsetProducer`)."""
+    for font in pdf.fonts.values():
+        if not isinstance(font, TTFFont) or not isinstance(font.ttfont, _Pending):
+            continue
+        pending = font.ttfont
+        parsed = pending.parsed
+        # By name: the entry fpdf2 reserves for .notdef does not carry its glyph id.
+        gids = sorted({0} | {parsed.gid[name] for name in font.subset.get_all_glyph_names()})
+        font.ttfont = _subset(parsed, gids)
+
+
+class SubsetProducer(OutputProducer):
+    """fpdf2's PDF writer, started once the document is complete (the last footer drawn):
+    it gives the faces `add_face` set up their subsets first. Pass it to
+    `pdf.output(output_producer_class=SubsetProducer)`."""
+
+    def __init__(self, fpdf: FPDF) -> None:
+        finish_faces(fpdf)
+        super().__init__(fpdf)
+
+
+def release_faces(pdf: FPDF) -> None:
+    """Let the document's font objects go as soon as the PDF is written (fpdf2's font
+    object and its subset map refer to each other)."""
     for font in pdf.fonts.values():
         if isinstance(font, TTFFont) and font.ttfont is not None:
-            font.ttfont.tables.clear()  # the CFF table refers back to its font
             font.ttfont.close()
             font.ttfont = None

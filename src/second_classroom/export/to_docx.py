@@ -78,7 +78,7 @@ def _spacing(style: ParagraphStyle, indent: bool, center: bool = False) -> None:
         ppr.remove(border)
 
 
-def _setup_styles(document: object) -> dict[str, str]:
+def _setup_styles(document: object) -> None:
     styles = document.styles  # type: ignore[attr-defined]
     normal = styles["Normal"]
     _fonts(normal, BODY_FONT, BODY_SIZE)
@@ -103,7 +103,18 @@ def _setup_styles(document: object) -> dict[str, str]:
         styles.add_style("Footer", WD_STYLE_TYPE.PARAGRAPH)
     footer = styles["Footer"]
     _fonts(footer, "宋体", Pt(14))  # 四号
-    return {"title": "Title", "subtitle": "Subtitle", "h1": "Heading 1", "h2": "Heading 2"}
+
+
+# Paragraph styles by role. Their ids are looked up once a document: python-docx finds a
+# style given by name by going through every style of the document twice, per paragraph.
+_STYLES = {"title": "Title", "subtitle": "Subtitle", "h1": "Heading 1", "h2": "Heading 2"}
+
+
+def _styled(document: object, text: str, style_id: str) -> None:
+    """Append a paragraph of `text` in the (non-default) paragraph style `style_id`: what
+    `add_paragraph(text, style=name)` writes."""
+    paragraph = document.add_paragraph(text)  # type: ignore[attr-defined]
+    paragraph._p.style = style_id
 
 
 def _page_number(paragraph: Paragraph) -> None:
@@ -160,28 +171,49 @@ def _table(document: object, caption: str, rows: tuple[tuple[str, ...], ...]) ->
             run.bold = r == 0
 
 
+_blank: bytes | None = None  # the empty 公文 document (page, styles, footer), per process
+
+
+def _blank_document() -> bytes:
+    """Return an empty document with the page set up, the styles and the footer: made once
+    per process (setting up the styles costs as much as writing an outline), opened for
+    each document."""
+    global _blank
+    if _blank is None:
+        document = new_docx()
+        section = document.sections[0]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        section.footer_distance = Mm(20)
+        _setup_styles(document)
+        footer = section.footer.paragraphs[0]
+        footer.style = document.styles["Footer"]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _page_number(footer)
+        buffer = io.BytesIO()
+        document.save(buffer)
+        _blank = buffer.getvalue()
+    return _blank
+
+
 def to_docx(doc: Document) -> bytes:
     """Return the document as DOCX bytes; identical input gives identical bytes."""
-    document = new_docx()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.footer_distance = Mm(20)
-    styles = _setup_styles(document)
+    document = new_docx(io.BytesIO(_blank_document()))
+    styles = {role: document.styles[name].style_id for role, name in _STYLES.items()}
 
-    document.add_paragraph(doc.title, style=styles["title"])
+    _styled(document, doc.title, styles["title"])
     if doc.subtitle:
-        document.add_paragraph(doc.subtitle, style=styles["subtitle"])
+        _styled(document, doc.subtitle, styles["subtitle"])
     for block in doc.blocks:
         if block.kind == "heading":
-            document.add_paragraph(block.full, style=styles[f"h{block.level}"])
+            _styled(document, block.full, styles[f"h{block.level}"])
         elif block.kind == "table":
             _table(document, block.text, block.rows)
         elif block.kind == "page":
             document.add_page_break()  # type: ignore[no-untyped-call]
-            document.add_paragraph(block.text, style=styles["subtitle"])
+            _styled(document, block.text, styles["subtitle"])
         elif block.kind == "meta":
             label, _, value = block.text.partition("：")
             paragraph = document.add_paragraph()
@@ -193,11 +225,6 @@ def to_docx(doc: Document) -> bytes:
         else:
             for n, line in enumerate(block.full.split("\n")):
                 document.add_paragraph(line if n == 0 else line.strip())
-
-    footer = section.footer.paragraphs[0]
-    footer.style = document.styles["Footer"]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _page_number(footer)
 
     when = dt.datetime.combine(doc.date, dt.time(0, 0))
     props = document.core_properties

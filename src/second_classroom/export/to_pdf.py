@@ -14,11 +14,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
+from fpdf.unicode_script import UnicodeScript, get_unicode_script
 
 from .document import Block, Document
-from .fonts import MISSING_MARK, Face, cjk_faces, coverage, fallback_faces
-from .pdffonts import add_face, release_faces
+from .fonts import MISSING_MARK, cjk_faces, faces_for
+from .pdffonts import SubsetProducer, add_face, release_faces
 
 PT = 25.4 / 72  # millimetres per point
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 26.0, 24.0, 28.0, 26.0
@@ -61,8 +64,49 @@ _STYLES = {
 TABLE_PT = 12.0
 
 
+_SCRIPT_NEUTRAL = (UnicodeScript.COMMON, UnicodeScript.UNKNOWN)
+_scripts: dict[str, UnicodeScript] = {}  # fpdf2 empties its own cache at every output
+
+
 class _Pdf(FPDF):
-    """FPDF with a centred page number in the footer (— 1 —), as on printed 公文."""
+    """FPDF with a centred page number in the footer (— 1 —), as on printed 公文, and
+    string widths measured without building fpdf2's text fragments."""
+
+    def get_string_width(self, s: str, normalized: bool = False,
+                         markdown: bool = False) -> float:
+        """Return the width of `s` as fpdf2 computes it, for text the current font has
+        every character of; otherwise (a fallback font's glyph) ask fpdf2.
+
+        fpdf2 splits text into fragments where the script changes (Han to Latin, not at
+        punctuation) and adds the fragments' widths: so does this, to the last bit, so
+        lines break where they did. Line breaking asks for about 4,000 widths a page.
+        """
+        font = self.current_font
+        if (markdown or self.text_shaping or self.str_alias_nb_pages or self.char_spacing
+                or self.font_stretching != 100 or not isinstance(font, TTFFont)):
+            return super().get_string_width(s, normalized, markdown)
+        cmap, widths, size = font.cmap, font.cw, self.font_size_pt
+        total: float = 0
+        run: float = 0  # character widths of the current fragment, in font units
+        script: UnicodeScript | None = None
+        started = False
+        for ch in s:
+            code = ord(ch)
+            if code not in cmap:
+                return super().get_string_width(s, normalized, markdown)
+            this = _scripts.get(ch)
+            if this is None:
+                this = _scripts[ch] = get_unicode_script(ch)
+            if this not in _SCRIPT_NEUTRAL and this is not script:
+                if started and script is not None:
+                    total += run * size * 0.001 / self.k
+                    run, started = 0, False
+                script = this
+            run += widths[code]
+            started = True
+        if started:
+            total += run * size * 0.001 / self.k
+        return total
 
     def footer(self) -> None:
         self.set_char_spacing(0)
@@ -120,11 +164,12 @@ def to_pdf(doc: Document) -> PdfResult:
         fonts.FontNotFound: no Noto CJK SC font is installed.
     """
     faces = cjk_faces()
-    covered = coverage(faces["body"]) | coverage(faces["heading"]) | coverage(faces["strong"])
-    wanted = {ch for ch in doc.text() if not ch.isspace() and ord(ch) not in covered}
-    extra, missing = fallback_faces(wanted) if wanted else ([], set())
+    extra, missing = faces_for(doc.text())
 
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
+    # Record text is data: "{nb}" stays "{nb}", not the page count (fpdf2's default alias;
+    # None turns it off, as its documentation says).
+    pdf.alias_nb_pages(None)  # type: ignore[arg-type]
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN_LEFT, MARGIN_TOP, MARGIN_RIGHT)
     for role, face in faces.items():
@@ -137,9 +182,9 @@ def to_pdf(doc: Document) -> PdfResult:
     for font in pdf.fonts.values():
         # Subsetting CFF fonts spends most of its time recomputing glyph bounding boxes
         # for the font's bbox; the full font's bbox is still a correct bound for a subset
-        # (pdffonts does the same for the faces it opens).
+        # (pdffonts' subsets keep the face's box too).
         ttfont = getattr(font, "ttfont", None)
-        if ttfont is not None:
+        if isinstance(ttfont, TTFont):
             ttfont.recalcBBoxes = False
 
     when = dt.datetime.combine(doc.date, dt.time(0, 0), tzinfo=dt.UTC)
@@ -264,15 +309,6 @@ def to_pdf(doc: Document) -> PdfResult:
             continue
         key = f"h{block.level}" if block.kind == "heading" else block.kind
         draw(block.full, _STYLES[key], block)
-    data = bytes(pdf.output())
+    data = bytes(pdf.output(output_producer_class=SubsetProducer))
     release_faces(pdf)
     return PdfResult(data, [f.name for f in extra], sorted(missing))
-
-
-def used_faces(doc: Document) -> list[Face]:
-    """Return every face the PDF of `doc` would embed (for cache keys)."""
-    faces = cjk_faces()
-    covered = coverage(faces["body"]) | coverage(faces["heading"]) | coverage(faces["strong"])
-    wanted = {ch for ch in doc.text() if not ch.isspace() and ord(ch) not in covered}
-    extra, _ = fallback_faces(wanted) if wanted else ([], set())
-    return [*faces.values(), *extra]
