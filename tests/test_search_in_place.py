@@ -107,8 +107,8 @@ def _folder(site: Path) -> Path:
     return index / json.loads((index / "manifest.json").read_bytes())["dir"]
 
 
-def test_updates_in_place_equal_a_fresh_index_and_rename_instead_of_writing(
-        tmp_path: Path) -> None:
+def _sample_index(tmp_path: Path) -> tuple[Any, Any, Path, IndexState]:
+    """The sample's records and vocabulary, and their index written into tmp_path/site."""
     if not _SAMPLE:
         _SAMPLE.append(_sample_records())
     records, vocab = _SAMPLE[0]
@@ -116,6 +116,12 @@ def test_updates_in_place_equal_a_fresh_index_and_rename_instead_of_writing(
     site.mkdir()
     state = IndexState.of(build_catalog(records, vocab, drafts=True))
     state.write(site)
+    return records, vocab, site, state
+
+
+def test_updates_in_place_equal_a_fresh_index_and_rename_instead_of_writing(
+        tmp_path: Path) -> None:
+    records, vocab, site, state = _sample_index(tmp_path)
     for step, (op, pick) in enumerate([("add", 0), ("name", 3), ("remove", 1), ("add", 7),
                                        ("summary", 2), ("remove", 0), ("theme", 4)]):
         before = {p.read_bytes() for p in _folder(site).iterdir()}
@@ -138,13 +144,7 @@ def test_an_update_stopped_half_way_is_written_afresh(tmp_path: Path) -> None:
     """An update killed between renaming the folder and replacing the manifest leaves a
     link under the old folder's name (and maybe files half renamed): the next update
     writes the whole index again instead of trusting the folder."""
-    if not _SAMPLE:
-        _SAMPLE.append(_sample_records())
-    records, vocab = _SAMPLE[0]
-    site = tmp_path / "site"
-    site.mkdir()
-    state = IndexState.of(build_catalog(records, vocab, drafts=True))
-    state.write(site)
+    records, vocab, site, state = _sample_index(tmp_path)
     index = site / INDEX_DIR
     folder = _folder(site)
     # As a stopped update leaves it: the folder renamed, its files shuffled, a link.
