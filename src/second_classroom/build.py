@@ -36,7 +36,7 @@ from .export.batch import Exporting, ExportStats, download_links, export_all, pr
 from .forked import ForkedJob, ahead, start_fork_server
 from .layout import DEFAULT_DATA, OPEN_DATA_DIR
 from .models import KINDS, Record
-from .offline import file_digest, offline_page, write_service_worker
+from .offline import offline_page, write_service_worker
 from .opendata import DataStats, open_data_ahead, write_open_data
 from .opendata import _write_from as write_open_data_from
 from .output import (
@@ -45,6 +45,7 @@ from .output import (
     PageCompressor,
     Precompressed,
     data_date,
+    file_digest,
     page_dates,
     precompress,
     write_copies,

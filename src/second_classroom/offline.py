@@ -107,9 +107,10 @@ def build_hash(site_dir: Path, exclude: Iterable[str] = HASH_EXCLUDE,
     `exclude` lists paths to leave out; one ending in "/" leaves out a whole folder.
     Precompressed copies (`.gz`, `.br`) are always left out. `known` maps a file's path
     (`os.path.join(site_dir, rel)`, as str) to the digest of the bytes the build wrote
-    there (`file_digest`): those files are not read again (at 10,000 records the pages
-    are 230 MB of the site's 300 MB, and reading them back took a second). `names`: the
-    files under `site_dir` (walk.files_under), if the caller has them.
+    there (`output.file_digest`: the SHA-256 taken here of a file read): those files are
+    not read again (at 10,000 records the pages are 230 MB of the site's 300 MB, and
+    reading them back took a second). `names`: the files under `site_dir`
+    (walk.files_under), if the caller has them.
     """
     skip = tuple(exclude)
     known = known or {}
@@ -126,11 +127,6 @@ def build_hash(site_dir: Path, exclude: Iterable[str] = HASH_EXCLUDE,
                 found = hashlib.file_digest(f, "sha256").digest()
         digest.update(rel.encode("utf-8") + b"\0" + found)
     return digest.hexdigest()[:16]
-
-
-def file_digest(data: bytes | bytearray) -> bytes:
-    """Return the digest `build_hash` takes of a file with the bytes `data`."""
-    return hashlib.sha256(data).digest()
 
 
 def service_worker(site_dir: Path, known: Mapping[str, bytes] | None = None,

@@ -216,8 +216,14 @@ def _compress_one(site: Path, path: Path,
     many = bool(_PER_RECORD.search(path.relative_to(site).as_posix()))
     data = path.read_bytes()
     if digests is not None:
-        digests[str(path)] = hashlib.sha256(data).digest()
+        digests[str(path)] = file_digest(data)
     return write_copies(path, data, many)
+
+
+def file_digest(data: bytes | bytearray) -> bytes:
+    """Return the digest sw.js's version takes of a file with the bytes `data`
+    (offline.build_hash)."""
+    return hashlib.sha256(data).digest()
 
 
 def write_copies(path: Path, data: bytes | bytearray, many: bool) -> tuple[int, int, int]:
