@@ -643,7 +643,13 @@ class Struct(FieldType):
     name: str = "映射（字段: 值）"
 
     def by_name(self) -> dict[str, Field]:
-        return {f.name: f for f in self.fields}
+        """Return the declared fields by name: made once per `fields` (each record's
+        conversion asks), so the same dict for every caller: read it, do not change it."""
+        cached = self.__dict__.get("_by_name")
+        if cached is None or cached[0] is not self.fields:
+            cached = self.__dict__["_by_name"] = (self.fields, {f.name: f for f in self.fields})
+        declared: dict[str, Field] = cached[1]
+        return declared
 
     def convert(self, node: Node, ctx: Context, where: str) -> Any:
         if not isinstance(node, Mapping):
@@ -651,10 +657,7 @@ class Struct(FieldType):
                        f"{'字段 ' + where + ' ' if where else ''}应为映射（字段: 值），"
                        f"实际是{_kind_name(node)}")
             return MISSING
-        cached = self.__dict__.get("_declared")  # by_name(), made once per `fields`
-        if cached is None or cached[0] is not self.fields:
-            cached = self.__dict__["_declared"] = (self.fields, self.by_name())
-        declared: dict[str, Field] = cached[1]
+        declared = self.by_name()
         values: dict[str, Any] = {}
         for key, child in node.items:
             name = key.text
