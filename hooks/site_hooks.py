@@ -660,14 +660,14 @@ def _quick_rebuild() -> bool:
         return False
     start = time.perf_counter()
     site_dir = Path(config.site_dir)
-    written: set[int] = set()  # ids of the records whose pages were written first
+    done: set[int] = set()  # ids of the records whose pages were written or removed first
 
     def first(build: SiteBuild, saved: list[Record], removed: list[Record]) -> None:
         # What the editor looks at: the saved record's page (or its 404), before the
         # listings and the pages that name it are planned.
         incremental.remove_records(site_dir, removed)
         _write_record_pages(config, only=saved, build=build)
-        written.update(map(id, saved))
+        done.update(map(id, [*saved, *removed]))
 
     update = preview.quick_update(site_dir, first)
     if update is None:
@@ -683,8 +683,8 @@ def _quick_rebuild() -> bool:
     listed_before = [p.uri for p in _run.spliced if p.listed]
     for problem in update.warnings:
         log.info(problem.format())
-    incremental.remove_records(site_dir, update.removed)
-    _write_record_pages(config, only=[r for r in update.records if id(r) not in written])
+    incremental.remove_records(site_dir, [r for r in update.removed if id(r) not in done])
+    _write_record_pages(config, only=[r for r in update.records if id(r) not in done])
     for uri in update.gone:
         if (dropped := _run.pages.pop(uri, None)) is None:
             continue
