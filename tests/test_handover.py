@@ -57,12 +57,82 @@ def test_one_worker_writes_what_the_index_and_the_open_data_write_alone(
     assert list(scratch.glob("second-classroom-records-*")) == []
 
 
-def test_a_failing_worker_fails_both_results_and_leaves_no_file(
-        tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("reread", [False, True])
+def test_the_worker_reading_records_again_writes_the_same_bytes(
+        tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch,
+        reread: bool) -> None:
+    """From REREAD_MIN records the worker holds none (it reads them again from the file
+    at each pass); below it, it holds them all. Same files either way, as written alone."""
+    alone, both = tmp_path / "alone", tmp_path / "both"
+    alone.mkdir()
+    both.mkdir()
+    write_index(catalog, alone)
+    write_open_data(catalog, alone, SITE_URL, "")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     monkeypatch.setattr(build, "AHEAD_MIN", 1)
+    monkeypatch.setattr(build, "_HAND_OVER_BATCH", 3)  # many batches, some cut by kind
+    monkeypatch.setattr(build, "REREAD_MIN", 1 if reread else 10**9)
+    taken: list[int] = []
+    real = build._taken_over  # noqa: SLF001
+
+    def counted(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
+        taken.append(1)
+        return real(path)
+
+    monkeypatch.setattr(build, "_taken_over", counted)
+    handed: list[Path] = []
+    real_hand_over = build._hand_over  # noqa: SLF001
+
+    def hand_over(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
+        handed.append(real_hand_over(records))
+        return handed[-1]
+
+    monkeypatch.setattr(build, "_hand_over", hand_over)
+    # The worker runs here (inline), so that what it called is seen.
+    monkeypatch.setattr(build, "ahead", lambda work, *args, inline: _done(work(*args)))
+    index, data = build.index_and_data_ahead(catalog, both, SITE_URL, "")
+    assert index.result().records == len(catalog.records)
+    assert _tree(both) == _tree(alone)
+    assert taken == ([] if reread else [1])  # held all at once only below REREAD_MIN
+    assert handed and not handed[0].exists()
+
+
+def _done(value: Any) -> Any:
+    from concurrent.futures import Future
+    done: Future[Any] = Future()
+    done.set_result(value)
+    return done
+
+
+def test_records_read_again_are_those_handed_over_kind_by_kind(
+        tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(build, "_HAND_OVER_BATCH", 4)
+    records = [(r.kind, r.id, r.data) for k in build.KINDS for r in catalog.by_kind[k]]
+    path = build._hand_over(records)  # noqa: SLF001
+    again = build._Reread(path)  # noqa: SLF001
+    for _ in range(2):  # each pass reads them again, in the order handed over
+        assert [(r.kind, r.id, r.data) for r in again] == records
+    for kind, of_kind in again.by_kind().items():
+        expected = [(r.kind, r.id, r.data) for r in catalog.by_kind[kind]]
+        assert len(of_kind) == len(expected)
+        assert [(r.kind, r.id, r.data) for r in of_kind] == expected
+    # No batch holds two kinds: a pass over one kind reads only its own batches.
+    assert len(again.frames) == sum(-(-len(catalog.by_kind[k]) // 4) for k in build.KINDS)
+    path.unlink()
+
+
+@pytest.mark.parametrize("reread", [False, True])
+def test_a_failing_worker_fails_both_results_and_leaves_no_file(
+        tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch,
+        reread: bool) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(build, "AHEAD_MIN", 1)
+    monkeypatch.setattr(build, "REREAD_MIN", 1 if reread else 10**9)
     site = tmp_path / "site"
     site.write_text("a file where the site folder should be", "utf-8")
     index, data = build.index_and_data_ahead(catalog, site, SITE_URL, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,27 @@ def test_index_files_are_deterministic_and_named_by_content() -> None:
     assert all(n == "manifest.json" or n.startswith(manifest["dir"] + "/") for n in first)
     changed = build_index([docs[0], _doc("遵义会议会址", "遵义会议旧址")])
     assert json.loads(changed["manifest.json"])["dir"] != manifest["dir"]
+
+
+def test_the_index_of_documents_made_one_by_one_keeps_none_of_them() -> None:
+    """build_index reads an iterator once and lets each document go (a worker's large
+    index never holds them all); the files are those of the list."""
+    import weakref
+    texts = [(f"纪念馆{i}", "长征精神代代相传，" * (i % 5) + f"第{i}号") for i in range(60)]
+    made: list[weakref.ref[SearchDoc]] = []
+    alive_meanwhile: list[int] = []
+
+    def one_by_one() -> Iterator[SearchDoc]:
+        for title, text in texts:
+            alive_meanwhile.append(sum(ref() is not None for ref in made))
+            doc = _doc(title, text)
+            made.append(weakref.ref(doc))
+            yield doc
+            del doc
+
+    files = build_index(one_by_one(), dense_bytes=100)
+    assert files == build_index([_doc(t, x) for t, x in texts], dense_bytes=100)
+    assert len(made) == len(texts) and max(alive_meanwhile) <= 1
 
 
 def test_every_term_is_in_the_shard_its_hash_names() -> None:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .buildcache import PACKAGE, BuildCache, fingerprint
 from .catalog import Catalog, load_catalog
@@ -37,7 +37,7 @@ from .forked import ForkedJob, ahead, start_fork_server
 from .layout import DEFAULT_DATA, OPEN_DATA_DIR
 from .models import KINDS, Record
 from .offline import offline_page, write_service_worker
-from .opendata import DataStats, open_data_ahead, write_open_data
+from .opendata import DataStats, open_data_ahead, write_open_data, write_records_data
 from .opendata import _write_from as write_open_data_from
 from .output import (
     MIN_BYTES,
@@ -48,6 +48,7 @@ from .output import (
     file_digest,
     page_dates,
     precompress,
+    records_date,
     write_copies,
     write_file,
 )
@@ -64,7 +65,16 @@ from .render import (
     site_pages,
 )
 from .render.provincegrid import CHARTS
-from .search import AHEAD_MIN, IndexResult, IndexState, facet_order, index_ahead, write_index
+from .search import (
+    AHEAD_MIN,
+    IndexResult,
+    IndexState,
+    facet_order,
+    index_ahead,
+    search_doc,
+    write_docs,
+    write_index,
+)
 from .search import _write_from as write_index_from
 from .security import unlisted_inline_scripts
 from .walk import files_under
@@ -92,6 +102,7 @@ SPLIT_MIN = 500  # record pages from which a second process writes half of them
 # 7 MB per 1,000 records, while the second core is busy with the search index, the open
 # data and the compressed copies anyway (bench/mem_profile.py, 20,000 and 40,000 records).
 SPLIT_MAX = 20_000
+REREAD_MIN = 20_000  # records from which the open data and index worker holds none (_Reread)
 # Record files from which the fork server is started with the build (forked.start_fork_
 # server): a site this large has the search and open data written by workers.
 EARLY_SERVER_MIN = 2000
@@ -633,7 +644,7 @@ def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licenc
     handed = _hand_over(records) if len(records) >= AHEAD_MIN and (os.cpu_count() or 1) > 1 \
         else records
     both = ahead(_data_then_index, handed, facet_order(catalog), Path(site_dir), site_url,
-                 licence, kept, inline=False)
+                 licence, kept, len(records) >= REREAD_MIN, inline=False)
     index: Future[IndexResult] = Future()
     data: Future[DataStats] = Future()
 
@@ -654,9 +665,14 @@ def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licenc
 
 
 def _data_then_index(handed: list[tuple[str, str, dict[str, Any]]] | Path, order: list[str],
-                     site_dir: Path, site_url: str, licence: str, kept: Collection[str]
-                     ) -> tuple[IndexResult, DataStats]:
+                     site_dir: Path, site_url: str, licence: str, kept: Collection[str],
+                     reread: bool = False) -> tuple[IndexResult, DataStats]:
     """The worker's job of `index_and_data_ahead`.
+
+    With `reread` (a site of REREAD_MIN records or more) and records handed over through
+    marshal, none is held: each pass (each kind's files, the GeoJSON, the data's date, the
+    index) reads them again from the file (`_Reread`), and each goes once it has been used.
+    Otherwise all are read once and held until the index has taken them.
 
     With the cycle collector paused: what it makes (records, documents, postings) holds
     no cycles, and each full collection walked every record again (~4 % of the job at
@@ -664,6 +680,14 @@ def _data_then_index(handed: list[tuple[str, str, dict[str, Any]]] | Path, order
     collecting = gc.isenabled()
     gc.disable()
     try:
+        if reread and isinstance(handed, Path) and handed.suffix == ".marshal":
+            try:
+                again = _Reread(handed)
+                data = write_records_data(again.by_kind(), records_date(again), site_dir,
+                                          site_url, licence, kept)
+                return write_docs(map(search_doc, again), order, site_dir), data
+            finally:
+                handed.unlink(missing_ok=True)
         records = _taken_over(handed) if isinstance(handed, Path) else handed
         data = write_open_data_from(records, site_dir, site_url, licence, kept)
         return write_index_from(records, order, site_dir), data
@@ -771,10 +795,15 @@ def _hand_over(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
     with tempfile.NamedTemporaryFile(prefix="second-classroom-records-", suffix=".marshal",
                                      delete=False) as out:
         try:
-            for start in range(0, len(records), _HAND_OVER_BATCH):
-                batch = marshal.dumps(_plain(records[start:start + _HAND_OVER_BATCH]))
-                out.write(len(batch).to_bytes(8, "little") + batch)  # marshal.load reads
-                # from a file a call at a time: the worker reads each batch whole instead
+            for batch_records in _batches(records):
+                batch = marshal.dumps(_plain(batch_records))
+                kind = batch_records[0][0].encode()
+                # marshal.load reads from a file a call at a time: the worker reads each
+                # batch whole instead. Its kind and size lead, so that a pass over one
+                # kind's records skips the others' batches unread (`_Reread`).
+                out.write(len(batch).to_bytes(8, "little")
+                          + len(batch_records).to_bytes(4, "little")
+                          + bytes((len(kind),)) + kind + batch)
         except (_NotPlain, ValueError):
             os.unlink(out.name)
             return _hand_over_pickled(records)
@@ -805,19 +834,42 @@ def _hand_over_pickled(records: list[tuple[str, str, dict[str, Any]]]) -> Path:
     return Path(out.name)
 
 
+def _batches(records: list[tuple[str, str, dict[str, Any]]]
+             ) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
+    """Yield `records` (grouped by kind) in batches of at most _HAND_OVER_BATCH, each of
+    one kind."""
+    start = 0
+    while start < len(records):
+        kind, end = records[start][0], start + 1
+        while end < len(records) and end - start < _HAND_OVER_BATCH \
+                and records[end][0] == kind:
+            end += 1
+        yield records[start:end]
+        start = end
+
+
+def _frames(handed: BinaryIO) -> Iterator[tuple[str, int, int, int]]:
+    """Yield (kind, count, offset, size) of each batch `_hand_over` wrote, the file left
+    at the batch; the caller reads it or not."""
+    while size := int.from_bytes(handed.read(8), "little"):
+        count = int.from_bytes(handed.read(4), "little")
+        kind = handed.read(handed.read(1)[0]).decode()
+        offset = handed.tell()
+        yield kind, count, offset, size
+        handed.seek(offset + size)
+
+
 def _taken_over(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
     """Return the records `_hand_over` wrote into `path`, and remove the file."""
     records: list[tuple[str, str, dict[str, Any]]] = []
     marshalled = path.suffix == ".marshal"
     try:
         with path.open("rb") as handed:
-            while True:
-                if marshalled:
-                    size = int.from_bytes(handed.read(8), "little")
-                    if not size:
-                        break
+            if marshalled:
+                for _, _, _, size in _frames(handed):
                     records += _unplain(marshal.loads(handed.read(size)))
-                    continue
+                return records
+            while True:
                 try:
                     records += pickle.load(handed)
                 except EOFError:
@@ -825,6 +877,56 @@ def _taken_over(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
     finally:
         path.unlink(missing_ok=True)
     return records
+
+
+class _Reread:
+    """The records `_hand_over` wrote into a file (through marshal), read again at each
+    pass over them, a batch at a time: a worker going through 100,000 records several
+    times (open data, index) holds none of them but the batch it is at (~0.35 GB held
+    otherwise). Each pass costs a read of the file (~0.1 s per 10,000 records)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.frames: list[tuple[str, int, int]] = []
+        with path.open("rb") as handed:
+            for kind, count, offset, size in _frames(handed):  # the batches unread
+                self.frames.append((kind, offset, size))
+                self.counts[kind] += count
+
+    def by_kind(self) -> dict[str, _RereadKind]:
+        return {kind: _RereadKind(self, kind) for kind in KINDS}
+
+    def records(self, kind: str | None = None) -> Iterator[Record]:
+        """Yield the records (of `kind`, or all), in the order they were handed over."""
+        with self.path.open("rb") as handed:
+            for batch_kind, offset, size in self.frames:
+                if kind is None or batch_kind == kind:
+                    handed.seek(offset)
+                    for record_kind, record_id, data in _unplain(marshal.loads(
+                            handed.read(size))):
+                        yield Record(record_kind, record_id, "", data)
+
+    def __iter__(self) -> Iterator[Record]:
+        return self.records()
+
+
+class _RereadKind:
+    """One kind's records of a `_Reread`: a collection read again each time it is gone
+    through."""
+
+    def __init__(self, handed: _Reread, kind: str) -> None:
+        self.handed = handed
+        self.kind = kind
+
+    def __len__(self) -> int:
+        return self.handed.counts[self.kind]
+
+    def __iter__(self) -> Iterator[Record]:
+        return self.handed.records(self.kind)
+
+    def __contains__(self, item: object) -> bool:
+        return any(item == record for record in self)
 
 
 def write_assets(site_dir: Path, assets: Iterable[Asset],

@@ -23,9 +23,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,7 +257,7 @@ def cell_text(ftype: FieldType, value: Any, top: bool = True) -> str:
     return str(value)
 
 
-def kind_csv(spec: RecordKind, records: list[Record], base: str) -> bytes | bytearray:
+def kind_csv(spec: RecordKind, records: Iterable[Record], base: str) -> bytes | bytearray:
     """Return a kind's records as CSV bytes, UTF-8 with BOM, CRLF line ends."""
     cols = csv_columns(spec)
     buffer = io.StringIO(newline="")
@@ -277,12 +278,13 @@ def kind_csv(spec: RecordKind, records: list[Record], base: str) -> bytes | byte
                 value = value.get(part) if isinstance(value, dict) else None
             row.append("" if value is None else cell_text(col.type, value))
         writer.writerow(row)
-    return out + buffer.getvalue().encode("utf-8")
+    out += buffer.getvalue().encode("utf-8")  # not `out + …`: a second copy of the whole
+    return out
 
 
 # --- GeoJSON -----------------------------------------------------------------------------
 
-def geojson(records: list[Record], base: str) -> dict[str, Any]:
+def geojson(records: Iterable[Record], base: str) -> dict[str, Any]:
     """Return an RFC 7946 FeatureCollection of the records that have a `location`."""
     features = []
     for record in records:
@@ -303,10 +305,12 @@ def geojson(records: list[Record], base: str) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+_GEO_KINDS = [name for name, spec in KINDS.items() if GEO_FIELD in spec.schema.by_name()]
+
+
 def geo_records(catalog: Catalog) -> list[Record]:
     """Return the records of every kind that declares a location (sites)."""
-    return [r for name, spec in KINDS.items() if GEO_FIELD in spec.schema.by_name()
-            for r in catalog.by_kind[name]]
+    return [r for name in _GEO_KINDS for r in catalog.by_kind[name]]
 
 
 # --- All files -----------------------------------------------------------------------------
@@ -328,14 +332,21 @@ def kinds_with_records(catalog: Catalog) -> list[RecordKind]:
 
 def data_files(catalog: Catalog, site_url: str, licence: str) -> Iterator[DataFile]:
     """Yield every open data file."""
+    yield from _data_files(catalog.by_kind, data_date(catalog), site_url, licence)
+
+
+def _data_files(by_kind: Mapping[str, Collection[Record]], date: dt.date | None,
+                site_url: str, licence: str) -> Iterator[DataFile]:
+    """Yield every open data file of the records `by_kind` (each kind's are gone through
+    more than once: a worker may read them again each time rather than hold them),
+    whose data date is `date`."""
     base = _base(site_url)
-    kinds = kinds_with_records(catalog)
-    date = data_date(catalog)
+    kinds = [spec for name, spec in KINDS.items() if by_kind[name]]
     index: dict[str, Any] = {"title": "第二课堂开放数据", "date": date.isoformat() if date else None,
                              "licence": licence or None, "coordinates": "WGS-84",
                              "kinds": [], "geojson": None}
     for spec in kinds:
-        records = catalog.by_kind[spec.name]
+        records = by_kind[spec.name]
         head = json.dumps({"kind": spec.name, "label": spec.label, "count": len(records)},
                           ensure_ascii=False, separators=(",", ":"))[:-1]
         # Each record is serialized once: its file, and a part of the kind's file, which
@@ -362,7 +373,7 @@ def data_files(catalog: Catalog, site_url: str, licence: str) -> Iterator[DataFi
             "schema": f"{base}{DATA_DIR}/schema/{spec.name}.schema.json",
             "list_schema": f"{base}{DATA_DIR}/schema/{spec.name}-list.schema.json",
             "records": f"{base}{DATA_DIR}/{spec.name}/"})
-    geo = geojson(geo_records(catalog), base)
+    geo = geojson(itertools.chain.from_iterable(by_kind[name] for name in _GEO_KINDS), base)
     if geo["features"]:
         yield DataFile(GEOJSON_URI, _json(geo))
         index["geojson"] = {"url": f"{base}{GEOJSON_URI}", "count": len(geo["features"])}
@@ -384,19 +395,33 @@ def write_open_data(catalog: Catalog, site_dir: Path, site_url: str,
     here, at fast levels, so `output.precompress` skips them later. The small files are
     left to it (schemas, the index) or to nginx (the per-record files: output._NO_COPY).
     """
+    return _write_files(data_files(catalog, site_url, licence), site_dir, kept)
+
+
+def write_records_data(by_kind: Mapping[str, Collection[Record]], date: dt.date | None,
+                       site_dir: Path, site_url: str, licence: str,
+                       kept: Collection[str] = ()) -> DataStats:
+    """Write the open data of the records `by_kind` (every kind's, each kind's gone
+    through more than once), whose data date is `date`, as `write_open_data` does."""
+    return _write_files(_data_files(by_kind, date, site_url, licence), site_dir, kept)
+
+
+def _write_files(files: Iterator[DataFile], site_dir: Path, kept: Collection[str]) -> DataStats:
     start = time.perf_counter()
     stats = DataStats()
-    for item in data_files(catalog, site_url, licence):
+    for item in files:
         stats.files += 1
         stats.bytes += len(item.content)
         top = item.uri.split("/")[1] if item.uri.count("/") == 1 else item.uri.split("/")[1] + "/"
         stats.by_name[top] = stats.by_name.get(top, 0) + len(item.content)
-        if item.uri in kept:
-            continue
-        target = site_dir / item.uri
-        write_file(target, item.content)  # makes the folder when it is missing
-        if len(item.content) >= _BIG:
-            write_copies(target, item.content, many=True)
+        if item.uri not in kept:
+            target = site_dir / item.uri
+            write_file(target, item.content)  # makes the folder when it is missing
+            if len(item.content) >= _BIG:
+                write_copies(target, item.content, many=True)
+        # Gone before the next file is made: a kind's JSON (160 MB at 100,000 records)
+        # was otherwise held while its CSV grew.
+        del item
     stats.seconds = time.perf_counter() - start
     return stats
 

@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from pathlib import Path
 from .catalog import Catalog
 from .diskerror import naming
 from .layout import INDEX_DIR, OPEN_DATA_DIR
+from .models import Record
 from .walk import files_under
 
 try:  # optional: without it only .gz copies are written
@@ -145,7 +147,12 @@ class AtomicOutput:
 def data_date(catalog: Catalog) -> dt.date | None:
     """Return the latest date any record was verified or recorded something done (a held
     lecture, a task's progress): the date the data as a whole has."""
-    dates = [d for r in catalog.records.values() for d in r.spec.recorded(r.data)]
+    return records_date(catalog.records.values())
+
+
+def records_date(records: Iterable[Record]) -> dt.date | None:
+    """Return the latest date of `records` (see `data_date`)."""
+    dates = [d for r in records for d in r.spec.recorded(r.data)]
     return max(dates) if dates else None
 
 

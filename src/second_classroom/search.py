@@ -67,7 +67,7 @@ import threading
 import time
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -311,22 +311,20 @@ def _term_groups(doc: SearchDoc) -> list[tuple[int, set[str]]]:
     return groups
 
 
-def _postings(docs: list[SearchDoc]) -> dict[int, dict[str, array[int]]]:
-    """Return weight → term → record numbers (increasing) holding the term at that weight.
+def _post(postings: dict[int, dict[str, array[int]]], number: int, doc: SearchDoc) -> None:
+    """Add record `number` (`doc`) to `postings`: weight → term → record numbers
+    (increasing) holding the term at that weight.
 
     A record is listed once per term, under the highest weight it has the term at. The
     numbers are arrays of 4-byte integers, not lists (8-byte pointers): at 100,000 records
     there are ~31 million of them.
     """
-    postings: dict[int, dict[str, array[int]]] = {}
-    for number, doc in enumerate(docs):
-        for weight, fresh in _term_groups(doc):
-            table = postings.get(weight)
-            if table is None:
-                table = postings[weight] = defaultdict(_numbers)
-            for ids in map(table.__getitem__, fresh):
-                ids.append(number)
-    return postings
+    for weight, fresh in _term_groups(doc):
+        table = postings.get(weight)
+        if table is None:
+            table = postings[weight] = defaultdict(_numbers)
+        for ids in map(table.__getitem__, fresh):
+            ids.append(number)
 
 
 def _entry(doc: SearchDoc) -> tuple[bytes, set[tuple[str, str]]]:
@@ -432,11 +430,13 @@ def _packed(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> bytes:
             + codes)
 
 
-def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
-    """Return facet names, values and one column per facet: record i's values at i."""
+def _facet_file(facets: Sequence[dict[str, list[str]]], order: dict[str, int]
+                ) -> dict[str, Any]:
+    """Return facet names, values and one column per facet: record i's values (its
+    document's `facets`, given at i) at i."""
     values: dict[str, list[str]] = {}
     for label in FILTERS:
-        seen = {v for d in docs for v in d.facets.get(label, [])}
+        seen = {v for d in facets for v in d.get(label, [])}
         values[label] = sorted(seen, key=lambda v: (v not in order, order.get(v, 0), v))
     columns = {}
     for label, names in values.items():
@@ -444,7 +444,7 @@ def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
             raise SearchIndexError(f"筛选项“{label}”有 {len(names)} 个取值，搜索索引最多支持 "
                                    f"{len(_VALUE_CHARS)} 个")
         code = {v: _VALUE_CHARS[i] for i, v in enumerate(names)}
-        columns[label] = ",".join("".join(code[v] for v in d.facets.get(label, [])) for d in docs)
+        columns[label] = ",".join("".join(code[v] for v in d.get(label, [])) for d in facets)
     return {"facets": list(FILTERS), "values": values, "columns": columns}
 
 
@@ -452,46 +452,61 @@ def _ideographs(term: str) -> Iterator[str]:
     return (ch for ch in term if _IDEOGRAPH.match(ch))
 
 
-def build_index(docs: list[SearchDoc], order: Iterable[str] = (),
+def build_index(docs: Iterable[SearchDoc], order: Iterable[str] = (),
                 dense_bytes: int = DENSE_BYTES) -> dict[str, bytes]:
     """Return the index files (path under searchindex/ → bytes) for `docs`.
 
     `order` lists facet values in the order the filters should show them (vocabularies).
     The same docs always give the same bytes.
+
+    `docs` is read once, in order, and no document is kept: given an iterator that makes
+    each one when asked (`_write_from`), a large index never holds them all (at 100,000
+    records their texts are ~0.3 GB). Each term's numbers go as its line is made, and
+    each line as its shard is: the postings, the lines and the files are not all held
+    at once either.
     """
-    total = len(docs)
-    lists: dict[str, list[tuple[int, array[int]]]] = {}
-    for weight, table in sorted(_postings(docs).items(), reverse=True):
-        for term, ids in table.items():
-            lists.setdefault(term, []).append((weight, ids))
-    lines = {term: _line(term, lists[term], total, dense_bytes) for term in lists}
+    postings: dict[int, dict[str, array[int]]] = {}
     contextual: dict[str, set[str]] = {}
-    entries = []
-    for doc in docs:
+    entries: list[bytes] = []
+    facets: list[dict[str, list[str]]] = []
+    kinds: set[str] = set()
+    for number, doc in enumerate(docs):
+        _post(postings, number, doc)
         entry, found = _entry(doc)
         entries.append(entry)
         for char, syllable in found:
             contextual.setdefault(char, set()).add(syllable)
-    index_chars = {ch for term in lists for ch in _ideographs(term)}
-    facets = _json(_facet_file(docs, {v: i for i, v in enumerate(order)}))
+        facets.append(doc.facets)
+        kinds.add(doc.kind)
+    total = len(entries)
+    lists: dict[str, list[tuple[int, array[int]]]] = {}
+    for weight in sorted(postings, reverse=True):
+        for term, ids in postings.pop(weight).items():
+            lists.setdefault(term, []).append((weight, ids))
+    lines = {term: _line(term, lists.pop(term), total, dense_bytes) for term in list(lists)}
+    index_chars = {ch for term in lines for ch in _ideographs(term)}
+    facet_file = _json(_facet_file(facets, {v: i for i, v in enumerate(order)}))
+    del facets
     return _assemble(lines, entries, fold_file(index_chars),
-                     sound_file(index_chars, contextual), facets, _listings(docs))
+                     sound_file(index_chars, contextual), facet_file, _listings(kinds),
+                     release=True)
 
 
-def _listings(docs: Iterable[SearchDoc]) -> list[list[str]]:
-    kinds = {d.kind for d in docs}
+def _listings(kinds: Collection[str]) -> list[list[str]]:
+    """Return the listing pages of the kinds (labels) that have records, in declared order."""
     return [[k.label, f"{k.name}/"] for k in KINDS.values() if k.label in kinds]
 
 
 def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[bytes],
-              fold: bytes, sound: bytes, facets: bytes, listings: list[list[str]]
-              ) -> dict[str, bytes]:
+              fold: bytes, sound: bytes, facets: bytes, listings: list[list[str]],
+              release: bool = False) -> dict[str, bytes]:
     """Return the index files from each term's line or file (see `_line`), the records'
-    result files in record order and the other files' bytes."""
+    result files in record order and the other files' bytes. With `release`, `lines` is
+    emptied, and each shard's lines go once its file is made."""
     shard_lines: list[tuple[str, str]] = []
     dense: list[tuple[str, bytes]] = []
     for term in sorted(lines):
-        line, own = lines[term]
+        line, own = lines.pop(term) if release else lines[term]
         if own is not None:
             dense.append((term, own))
         else:
@@ -503,7 +518,12 @@ def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[byte
     texts: list[list[str]] = [[] for _ in range(shards)]
     for term, line in shard_lines:
         texts[shard_of(term, shards)].append(line)
-    files = {f"t{k}.txt": ("\n".join(t) + "\n").encode("utf-8") for k, t in enumerate(texts)}
+    del shard_lines
+    files = {}
+    for k, text in enumerate(texts):
+        files[f"t{k}.txt"] = ("\n".join(text) + "\n").encode("utf-8")
+        if release:
+            text.clear()
     if dense:
         files["dense.txt"] = ("\n".join(term for term, _ in dense) + "\n").encode("utf-8")
         files.update({f"w{j}.bin": own for j, (_, own) in enumerate(dense)})
@@ -737,13 +757,10 @@ class IndexState:
                             sound_file(chars, contextual))
         facets = [a.facets for a in self.analyses]
         if self._facets is None or self._facets[0] != facets:
-            self._facets = facets, _json(_facet_file(
-                [SearchDoc("", "", a.kind, [], "", a.facets) for a in self.analyses],
-                self.order))
-        kinds = {a.kind for a in self.analyses}
-        listings = [[k.label, f"{k.name}/"] for k in KINDS.values() if k.label in kinds]
+            self._facets = facets, _json(_facet_file(facets, self.order))
         files = _assemble(self.lines, [a.entry for a in self.analyses], self._shared[2],
-                          self._shared[3], self._facets[1], listings)
+                          self._shared[3], self._facets[1],
+                          _listings({a.kind for a in self.analyses}))
         folder = json.loads(files["manifest.json"])["dir"]
         self.versions.pop(folder, None)
         self.versions[folder] = files
@@ -1012,16 +1029,20 @@ def write_index(catalog: Catalog, site_dir: Path) -> IndexResult:
     return write_docs(search_docs(catalog), facet_order(catalog), Path(site_dir))
 
 
-def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path,
+def write_docs(docs: Iterable[SearchDoc], order: list[str], site_dir: Path,
                keep_state: bool = False) -> IndexResult:
     """Write the index of `docs` into `<site_dir>/searchindex/` (see `write_index`); with
-    `keep_state`, the result carries the index's `IndexState` (the preview's)."""
+    `keep_state`, the result carries the index's `IndexState` (the preview's). `docs`
+    may be an iterator that makes each document when asked (see `build_index`)."""
     start = time.perf_counter()
     if not site_dir.is_dir():
         raise SearchIndexError(f"{site_dir}: 站点目录不存在，无法建立搜索索引")
-    if not docs:
+    docs = iter(docs)
+    if (first := next(docs, None)) is None:
         raise SearchIndexError(f"{site_dir}: 没有可检索的记录（全部是草稿或数据目录为空）")
-    state = IndexState.of_docs(docs, order) if keep_state else None
+    docs = itertools.chain((first,), docs)
+    del first
+    state = IndexState.of_docs(list(docs), order) if keep_state else None
     files = state.files() if state is not None else build_index(docs, order)
     out = AtomicOutput(site_dir / INDEX_DIR)
     staging = out.begin()
@@ -1041,7 +1062,7 @@ def write_docs(docs: list[SearchDoc], order: list[str], site_dir: Path,
     manifest = json.loads(files["manifest.json"])
     term_count = manifest["dense"] + sum(data.count(b"\n") for name, data in files.items()
                                          if name.rsplit("/", 1)[-1].startswith("t"))
-    return IndexResult(records=len(docs), terms=term_count, shards=manifest["shards"],
+    return IndexResult(records=manifest["docs"], terms=term_count, shards=manifest["shards"],
                        bytes=sum(len(d) for d in files.values()),
                        seconds=time.perf_counter() - start, folder=out.target, state=state)
 
@@ -1069,11 +1090,14 @@ def index_ahead(catalog: Catalog, site_dir: Path,
 def _write_from(records: list[tuple[str, str, dict[str, Any]]], order: list[str],
                 site_dir: Path, keep_state: bool = False) -> IndexResult:
     """Write the index of records handed over as (kind, id, data) (a worker's job). The
-    list is emptied as their documents are made: each record's values can go at once."""
+    list is emptied as their documents are made, and each document goes once the index
+    has taken what it needs of it (`build_index`): neither all the values nor all the
+    documents are held while the index grows."""
     records.reverse()
-    docs = []
-    while records:
-        kind, record_id, data = records.pop()
-        docs.append(search_doc(Record(kind, record_id, "", data)))
-    return write_docs(docs, order, site_dir, keep_state)
 
+    def docs() -> Iterator[SearchDoc]:
+        while records:
+            kind, record_id, data = records.pop()
+            yield search_doc(Record(kind, record_id, "", data))
+
+    return write_docs(docs(), order, site_dir, keep_state)
