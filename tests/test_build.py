@@ -155,3 +155,23 @@ def test_lifespan_is_one_rule_for_pages_and_exports(born: str | None, died: str 
     data = {"born": born, "died": died}
     heading = KINDS["people"].heading("某人", data)
     assert heading == (f"某人（{doc}）" if doc else "某人")
+
+
+def test_file_digests_go_once_sw_js_is_written(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digests of every written file are sw.js's; a large build no longer holds them
+    afterwards (nor pickles them into the warm build's snapshot)."""
+    import second_classroom.build as build_module
+
+    seen: list[int] = []
+    real = build_module.write_service_worker
+
+    def counting(site_dir: Path, digests: dict[str, bytes], *args: object) -> Path:
+        seen.append(len(digests))
+        return real(site_dir, digests, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "write_service_worker", counting)
+    build = SiteBuild.start(REPO, BuildOptions(downloads=False, search=False, open_data=False))
+    write_site(build, tmp_path / "site")
+    assert seen and seen[0] > 0  # sw.js had them
+    assert build.written == {}

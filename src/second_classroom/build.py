@@ -561,6 +561,7 @@ class SiteBuild:
         if self.compressor is None:
             # sw.js last of all files: its cache names hash every other file.
             write_service_worker(site_dir, self.written)
+            self.written = {}  # see below
             return report
         start = time.perf_counter()
         compressor, self.compressor = self.compressor, None
@@ -574,6 +575,10 @@ class SiteBuild:
         names = files_under(site_dir)
         report.packed += precompress(site_dir, names=names, digests=self.written)
         sw = write_service_worker(site_dir, self.written, names)
+        # sw.js was their last user: at 100,000 records they are ~0.1 GB (a path and a
+        # digest for each of ~400,000 files), held while the warm build's snapshot is
+        # pickled, and pickled into it for nothing (a build from it starts afresh).
+        self.written = {}
         if len(text := sw.read_bytes()) >= MIN_BYTES:
             report.packed.add(write_copies(sw, text, False))
         report.pack_seconds = time.perf_counter() - start
