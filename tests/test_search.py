@@ -126,6 +126,34 @@ def test_the_index_of_documents_made_one_by_one_keeps_none_of_them() -> None:
     assert len(made) == len(texts) and max(alive_meanwhile) <= 1
 
 
+def test_result_files_spilled_to_disk_give_the_same_index(tmp_path: Path) -> None:
+    """With `spill`, the records' result files wait in a temporary file and are read back
+    when asked for: the same files, the same folder name, the same writing."""
+    from second_classroom.search import IndexFiles, Spilled, write_docs
+    docs = [_doc(f"纪念馆{i}", "长征精神代代相传，" * (i % 5) + f"第{i}号") for i in range(30)]
+    plain = build_index(docs, dense_bytes=100)
+    spilled = build_index(iter(docs), dense_bytes=100, spill=True)
+    assert isinstance(spilled, IndexFiles) and isinstance(spilled.entries, Spilled)
+    assert not any(name.rsplit("/", 1)[-1].startswith("d") and name.endswith(".json")
+                   for name in spilled.files)  # none held in memory
+    assert len(spilled) == len(plain) and dict(spilled.items()) == plain
+    folder = json.loads(plain["manifest.json"])["dir"]
+    assert spilled[f"{folder}/d29.json"] == plain[f"{folder}/d29.json"]
+    for missing in (f"{folder}/d30.json", f"{folder}/d01.json", f"{folder}/dx.json"):
+        with pytest.raises(KeyError):
+            spilled[missing]
+    for where, spill in (("a", False), ("b", True)):
+        (tmp_path / where).mkdir()
+        result = write_docs(docs, ["红色地标"], tmp_path / where, spill=spill)
+        assert result.records == len(docs)
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def test_every_term_is_in_the_shard_its_hash_names() -> None:
     docs = [_doc(f"纪念馆{i}", "长征精神代代相传，" * (i % 7) + f"第{i}号") for i in range(400)]
     files = build_index(docs)

@@ -690,7 +690,7 @@ def _data_then_index(handed: list[tuple[str, str, dict[str, Any]]] | Path, order
                 again = _Reread(handed)
                 data = write_records_data(again.by_kind(), records_date(again), site_dir,
                                           site_url, licence, kept)
-                return write_docs(map(search_doc, again), order, site_dir), data
+                return write_docs(map(search_doc, again), order, site_dir, spill=True), data
             finally:
                 handed.unlink(missing_ok=True)
         records = _taken_over(handed) if isinstance(handed, Path) else handed

@@ -63,11 +63,12 @@ import os
 import re
 import stat
 import sys
+import tempfile
 import threading
 import time
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -453,7 +454,8 @@ def _ideographs(term: str) -> Iterator[str]:
 
 
 def build_index(docs: Iterable[SearchDoc], order: Iterable[str] = (),
-                dense_bytes: int = DENSE_BYTES) -> dict[str, bytes]:
+                dense_bytes: int = DENSE_BYTES, spill: bool = False
+                ) -> dict[str, bytes] | IndexFiles:
     """Return the index files (path under searchindex/ → bytes) for `docs`.
 
     `order` lists facet values in the order the filters should show them (vocabularies).
@@ -463,11 +465,13 @@ def build_index(docs: Iterable[SearchDoc], order: Iterable[str] = (),
     each one when asked (`_write_from`), a large index never holds them all (at 100,000
     records their texts are ~0.3 GB). Each term's numbers go as its line is made, and
     each line as its shard is: the postings, the lines and the files are not all held
-    at once either.
+    at once either. With `spill`, the records' result files are kept in a temporary file
+    rather than in memory (`Spilled`) and the files come as an `IndexFiles`, which reads
+    them back when asked.
     """
     postings: dict[int, dict[str, array[int]]] = {}
     contextual: dict[str, set[str]] = {}
-    entries: list[bytes] = []
+    entries: list[bytes] | Spilled = Spilled() if spill else []
     facets: list[dict[str, list[str]]] = []
     kinds: set[str] = set()
     for number, doc in enumerate(docs):
@@ -497,12 +501,63 @@ def _listings(kinds: Collection[str]) -> list[list[str]]:
     return [[k.label, f"{k.name}/"] for k in KINDS.values() if k.label in kinds]
 
 
-def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[bytes],
+class Spilled:
+    """The records' result files (d<i>.json) in an unnamed temporary file, in record
+    order, instead of in memory: at 100,000 records they are ~0.14 GB, each written once
+    into the index and hashed once for its folder's name, after all of them are made."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile(  # noqa: SIM115 - as long as the entries live
+            prefix="second-classroom-entries-")
+        self.ends = array("Q", [0])  # where each one ends
+
+    def append(self, data: bytes) -> None:
+        self.file.write(data)
+        self.ends.append(self.ends[-1] + len(data))
+
+    def __len__(self) -> int:
+        return len(self.ends) - 1
+
+    def read(self, number: int) -> bytes:
+        """Return record `number`'s file."""
+        self.file.flush()
+        start = self.ends[number]
+        return os.pread(self.file.fileno(), self.ends[number + 1] - start, start)
+
+
+class IndexFiles(Mapping[str, bytes]):
+    """The index files (path → bytes) with the records' result files `Spilled`: each is
+    read back when asked for."""
+
+    def __init__(self, files: dict[str, bytes], entries: Spilled, folder: str) -> None:
+        self.files = files
+        self.entries = entries
+        self.prefix = f"{folder}/d"
+
+    def __getitem__(self, name: str) -> bytes:
+        if (found := self.files.get(name)) is not None:
+            return found
+        number = name.removeprefix(self.prefix).removesuffix(".json")
+        if name.startswith(self.prefix) and number.isdigit() and int(number) < len(self.entries) \
+                and name == f"{self.prefix}{int(number)}.json":
+            return self.entries.read(int(number))
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.files
+        yield from (f"{self.prefix}{number}.json" for number in range(len(self.entries)))
+
+    def __len__(self) -> int:
+        return len(self.files) + len(self.entries)
+
+
+def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[bytes] | Spilled,
               fold: bytes, sound: bytes, facets: bytes, listings: list[list[str]],
-              release: bool = False) -> dict[str, bytes]:
+              release: bool = False) -> dict[str, bytes] | IndexFiles:
     """Return the index files from each term's line or file (see `_line`), the records'
-    result files in record order and the other files' bytes. With `release`, `lines` is
-    emptied, and each shard's lines go once its file is made."""
+    result files in record order and the other files' bytes (as an `IndexFiles` when the
+    result files are `Spilled`). With `release`, `lines` is emptied, and each shard's
+    lines go once its file is made."""
     shard_lines: list[tuple[str, str]] = []
     dense: list[tuple[str, bytes]] = []
     for term in sorted(lines):
@@ -527,18 +582,26 @@ def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[byte
     if dense:
         files["dense.txt"] = ("\n".join(term for term, _ in dense) + "\n").encode("utf-8")
         files.update({f"w{j}.bin": own for j, (_, own) in enumerate(dense)})
-    files.update((f"d{number}.json", entry) for number, entry in enumerate(entries))
+    spilled: list[str] = []  # names of the result files read back as they are hashed
+    if isinstance(entries, Spilled):
+        spilled = [f"d{number}.json" for number in range(len(entries))]
+    else:
+        files.update((f"d{number}.json", entry) for number, entry in enumerate(entries))
     files["fold.txt"] = fold
     files["sound.txt"] = sound
     files["facets.json"] = facets
     digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name])
+    for name in sorted([*files, *spilled]):
+        data = files.get(name)
+        if data is None:
+            assert isinstance(entries, Spilled)
+            data = entries.read(int(name[1:-5]))
+        digest.update(name.encode() + b"\0" + data)
     folder = digest.hexdigest()[:12]
     out = {f"{folder}/{name}": data for name, data in files.items()}
     out["manifest.json"] = _json({"version": VERSION, "docs": len(entries), "shards": shards,
                                   "dense": len(dense), "dir": folder, "lists": listings})
-    return out
+    return IndexFiles(out, entries, folder) if isinstance(entries, Spilled) else out
 
 
 @dataclass(frozen=True)
@@ -761,6 +824,7 @@ class IndexState:
         files = _assemble(self.lines, [a.entry for a in self.analyses], self._shared[2],
                           self._shared[3], self._facets[1],
                           _listings({a.kind for a in self.analyses}))
+        assert isinstance(files, dict)  # the result files were given in memory
         folder = json.loads(files["manifest.json"])["dir"]
         self.versions.pop(folder, None)
         self.versions[folder] = files
@@ -1030,10 +1094,11 @@ def write_index(catalog: Catalog, site_dir: Path) -> IndexResult:
 
 
 def write_docs(docs: Iterable[SearchDoc], order: list[str], site_dir: Path,
-               keep_state: bool = False) -> IndexResult:
+               keep_state: bool = False, spill: bool = False) -> IndexResult:
     """Write the index of `docs` into `<site_dir>/searchindex/` (see `write_index`); with
     `keep_state`, the result carries the index's `IndexState` (the preview's). `docs`
-    may be an iterator that makes each document when asked (see `build_index`)."""
+    may be an iterator that makes each document when asked, and with `spill` the
+    records' result files wait in a temporary file (see `build_index`)."""
     start = time.perf_counter()
     if not site_dir.is_dir():
         raise SearchIndexError(f"{site_dir}: 站点目录不存在，无法建立搜索索引")
@@ -1043,12 +1108,14 @@ def write_docs(docs: Iterable[SearchDoc], order: list[str], site_dir: Path,
     docs = itertools.chain((first,), docs)
     del first
     state = IndexState.of_docs(list(docs), order) if keep_state else None
-    files = state.files() if state is not None else build_index(docs, order)
+    files = state.files() if state is not None else build_index(docs, order, spill=spill)
     out = AtomicOutput(site_dir / INDEX_DIR)
     staging = out.begin()
+    size = 0
     try:
         made: set[Path] = set()
         for name, data in files.items():
+            size += len(data)
             path = staging / name
             with naming(path):
                 if path.parent not in made:  # one folder holds all but the manifest
@@ -1063,7 +1130,7 @@ def write_docs(docs: Iterable[SearchDoc], order: list[str], site_dir: Path,
     term_count = manifest["dense"] + sum(data.count(b"\n") for name, data in files.items()
                                          if name.rsplit("/", 1)[-1].startswith("t"))
     return IndexResult(records=manifest["docs"], terms=term_count, shards=manifest["shards"],
-                       bytes=sum(len(d) for d in files.values()),
+                       bytes=size,
                        seconds=time.perf_counter() - start, folder=out.target, state=state)
 
 
