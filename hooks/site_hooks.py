@@ -48,6 +48,7 @@ from second_classroom.build import (
     engine_fingerprint,
     input_fingerprint,
 )
+from second_classroom.forked import stop_fork_server
 from second_classroom.incremental import Stamp
 from second_classroom.models import Record
 from second_classroom.output import WarningCounter
@@ -515,6 +516,8 @@ def on_post_build(config: MkDocsConfig) -> None:
     # Pickled while the old site is deleted, once the workers are gone: pickling leaves a
     # UTF-8 copy in every Chinese string (~0.3 GB at 100,000 records), which must not add
     # to the peak of the workers' memory.
+    if _run.command.startswith("build"):  # a preview's next build would start it again
+        stop_fork_server()
     saving = _save_snapshot(build)
     if (target := build.publish()) is not None:
         log.info("站点已完整写入 %s", target)

@@ -114,3 +114,36 @@ def test_waiting_for_a_job_to_end_leaves_its_result() -> None:
     start = time.monotonic()
     stopped.wait_ended()  # stopped and reaped: returns at once
     assert time.monotonic() - start < 1
+
+
+_STOP = """
+import multiprocessing, multiprocessing.forkserver, os
+from concurrent.futures import ProcessPoolExecutor
+from second_classroom.forked import start_fork_server, stop_fork_server
+
+def run():
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        return pool.submit(os.getppid).result()  # a worker's parent: the server
+
+start_fork_server()
+first = run()
+os.kill(first, 0)  # running
+stop_fork_server()
+try:
+    os.kill(first, 0)
+    print("still running")
+except ProcessLookupError:
+    print("stopped")
+second = run()  # the next worker starts a new one
+stop_fork_server()
+print("new server" if second != first else "same server")
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: no early fork server")
+def test_the_fork_server_stops_and_the_next_worker_starts_it_again() -> None:
+    """At the end of a build the fork server is stopped (its memory is no longer shared
+    with any worker); a later worker (the preview's next build) starts a new one."""
+    done = subprocess.run([sys.executable, "-c", _STOP], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split("\n")[:2] == ["stopped", "new server"], done.stdout
