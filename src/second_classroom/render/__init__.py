@@ -23,7 +23,8 @@ from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record, RecordKind
 from ..quotes import citation
 from . import boards, interact, qr, studyplan
 from .datapage import data_page
-from .environment import card_note, environment, render
+from .direct import WRITERS
+from .environment import card_note, environment, render, root_of
 from .feed import atom_feed, updates_page
 from .maps import map_links
 from .nearme import nearme_assets
@@ -181,7 +182,11 @@ def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Pag
     """Render one record's page with its kind's template."""
     view = _RecordView(catalog, options)
     pictures = options.pictures.pictures(record.data.get("images")) if options.pictures else []
-    html = render(record.spec.template, record.url, record=record, pictures=pictures, v=view)
+    write = WRITERS.get(record.spec.template)
+    html = write(record, root_of(record.url), pictures, view) if write is not None else None
+    if html is None:  # the template itself (see render.direct)
+        html = render(record.spec.template, record.url, record=record, pictures=pictures,
+                      v=view)
     if record.draft:  # only the preview's catalog holds drafts
         html = DRAFT_BANNER + html
     return Page(record.uri, record.title, html, record.description)
