@@ -250,7 +250,7 @@ def timeline(step: float) -> None:
     """Print, per `step` seconds of wall time, how many cores the build's processes used
     and wanted (used + runnable but queued: on a machine shared with others, what it
     would have used alone), and which processes were busy."""
-    print(f"\n| from s | cores used | cores wanted | busy processes (CPU s in the step) |")
+    print("\n| from s | cores used | cores wanted | busy processes (CPU s in the step) |")
     print("|---:|---:|---:|---|")
     me = os.getpid()
     last: dict[int, tuple[float, float]] = {}

@@ -47,13 +47,12 @@ def _written(catalog: Catalog, options: RenderOptions) -> list[tuple[Record, str
 
 
 @pytest.fixture(scope="module")
-def synthetic() -> Catalog:
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     """300 synthetic records (bench/synth.py), their sites with dated events."""
     sys.path.insert(0, str(REPO / "bench"))
     from synth import add_events, write_synthetic
 
-    import tempfile
-    folder = Path(tempfile.mkdtemp(prefix="direct-")) / "site_data"
+    folder = tmp_path_factory.mktemp("direct") / "site_data"
     write_synthetic(folder, 300, seed=5)
     add_events(folder, seed=5)
     return load_catalog(folder)[0]
@@ -63,18 +62,36 @@ def test_some_kind_is_written_directly() -> None:
     assert {spec.template for spec in KINDS.values()} & set(WRITERS)
 
 
-def test_sample_sites_are_the_template_s_pages(catalog: Catalog) -> None:
+def test_sample_records_are_the_template_s_pages(catalog: Catalog) -> None:
     for options in (RenderOptions(), RenderOptions(site_url="https://example.org/x/")):
         written = _written(catalog, options)
         assert len(written) >= 20  # most sample sites have nothing left to the template
 
 
-def test_synthetic_sites_are_the_template_s_pages(synthetic: Catalog) -> None:
+def test_synthetic_records_are_the_template_s_pages(synthetic: Catalog) -> None:
     written = _written(synthetic, RenderOptions(site_url="https://example.org/"))
-    assert len(written) > 150
+    assert {r.spec.template for r, _ in written} == set(WRITERS)
+    assert len(written) > 200
     assert any("sc-events-of" in html for _, html in written)  # events, nearby, related
     assert any("sc-nearby" in html for _, html in written)
     assert any("相关人物" in html for _, html in written)
+    assert any("所属旧址" in html for _, html in written)
+
+
+def test_names_with_markup_characters_print_as_the_template_prints_them(
+        synthetic: Catalog) -> None:
+    """Every record's name with markup characters: its own page and the cards, nearby
+    places and links of the pages that show it."""
+    marked = copy.copy(synthetic)
+    marked.records = {}
+    for record_id, record in synthetic.records.items():
+        values = dict(record.data)
+        values[record.spec.title_field] = f"{record.title} <&\"'>"
+        marked.records[record_id] = copy.copy(record)
+        marked.records[record_id].data = values
+    written = _written(marked, RenderOptions())
+    assert len(written) > 200
+    assert all("&lt;&amp;&#34;&#39;&gt;" in html for _, html in written)
 
 
 def test_pages_left_to_the_template_are_rendered_by_it(catalog: Catalog) -> None:
@@ -90,22 +107,25 @@ def test_pages_left_to_the_template_are_rendered_by_it(catalog: Catalog) -> None
 
 _TEXT = st.text(st.sampled_from("红色旧址&<>\"' 　\n#*[]()_`{}%0:·，。"), min_size=1, max_size=12)
 _OPTIONAL = ("address", "open_hours", "booking", "website", "body", "aliases", "designations",
-             "themes", "periods", "audiences", "location", "kind", "summary")
+             "themes", "periods", "audiences", "location", "kind", "summary", "role",
+             "native_place", "born", "died", "era", "category", "grade", "holder", "site",
+             "description", "events")
+_TEXTS = ("name", "address", "open_hours", "booking", "summary", "kind", "body", "role",
+          "native_place", "era", "category", "grade", "holder", "description")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_generated_values_print_as_the_template_prints_them(synthetic: Catalog,
                                                             data: st.DataObject) -> None:
-    """Any text in a site's fields (markup characters, quotes, Markdown) and any field
+    """Any text in a record's fields (markup characters, quotes, Markdown) and any field
     left out come out of both the same."""
-    sites = [r for r in synthetic.records.values() if r.spec.template in WRITERS]
-    record = copy.copy(data.draw(st.sampled_from(sites)))
+    written = [r for r in synthetic.records.values() if r.spec.template in WRITERS]
+    record = copy.copy(data.draw(st.sampled_from(written)))
     values = copy.deepcopy(record.data)
     for name in data.draw(st.sets(st.sampled_from(_OPTIONAL))):
         values.pop(name, None)
-    for name in data.draw(st.sets(st.sampled_from(("name", "address", "open_hours", "booking",
-                                                   "summary", "kind", "body")))):
+    for name in data.draw(st.sets(st.sampled_from(_TEXTS))):
         values[name] = data.draw(_TEXT)
     if data.draw(st.booleans()):
         values["aliases"] = data.draw(st.lists(_TEXT, min_size=1, max_size=3))

@@ -4,7 +4,8 @@ A Jinja render of a record page costs ~0.35 ms, most of it the template engine's
 work (a context per render, a module of macros per render, every call and attribute
 through the context and the environment); 70 % of a large site's records are sites.
 `site_page` writes what templates/site.html (and the macros of _macros.html it calls)
-writes, byte for byte, for the pages the sites of a large site have. The template stays
+writes, byte for byte, for the pages the sites of a large site have; `person_page` and
+`relic_page` do the same for the next commonest kinds (10 % each). The template stays
 the definition: a page with anything this code does not write itself (photos, a quiz, the
 读书班 that use the site) is left to it (`page` returns None), and tests/test_direct.py
 compares the two on every sample site, synthetic sites and generated values.
@@ -43,7 +44,7 @@ def _e(value: Any) -> str:
     """Return `value` escaped as the template prints it (markupsafe.escape)."""
     if value.__class__ is str:
         return _escape_text(value)
-    return escape(value)  # type: ignore[no-any-return]  # a str (Markup)
+    return escape(value)  # a str (Markup)
 
 
 def _cards(records: list[Record], root: str, out: list[str]) -> None:
@@ -73,6 +74,28 @@ def _chips(field: str, values: Any, root: str, out: list[str]) -> None:
         for v in values:
             out += ['<li><a href="', root, _e(facet_url(field, v)), '">', _e(v), "</a></li>"]
         out.append("</ul>")
+
+
+def _aliases(d: dict[str, Any], out: list[str]) -> None:
+    """`{% if d.aliases %}{{ m.aliases(d.aliases) }}{% endif %}`."""
+    if aliases := d.get("aliases"):
+        out += ['<p class="sc-aliases">又称 ', "、".join(_e(str(a)) for a in aliases), "</p>"]
+
+
+def _facts(rows: tuple[tuple[str, Any], ...], out: list[str]) -> None:
+    """_macros.html `facts`."""
+    shown = [(label, value) for label, value in rows if value]
+    if shown:
+        out.append('\n<dl class="sc-facts">')
+        for label, value in shown:
+            out += ["\n<dt>", label, "</dt><dd>", _e(value), "</dd>"]
+        out.append("\n</dl>")
+
+
+def _body(text: Any, root: str, v: View, out: list[str]) -> None:
+    """_macros.html `body`."""
+    if text:
+        out += ['<div class="sc-body">', v.rich(text, root), "</div>"]
 
 
 def _events(items: list[Any], root: str, out: list[str]) -> None:
@@ -135,8 +158,7 @@ def site_page(record: Record, root: str, pictures: list[Any], v: View) -> str | 
     nearby = v.nearby(record)
     qr = v.qr(record)
     out = ['<div class="sc-record sc-site">\n<h1>', _e(record.title), "</h1>\n"]
-    if aliases := d.get("aliases"):
-        out += ['<p class="sc-aliases">又称 ', "、".join(_e(str(a)) for a in aliases), "</p>"]
+    _aliases(d, out)
     out += ['\n<p class="sc-badges"><span class="sc-badge">', _e(d.get("kind", "")), "</span>"]
     for x in d.get("designations") or ():
         out += ['<span class="sc-badge sc-badge--title">', _e(x), "</span>"]
@@ -144,14 +166,8 @@ def site_page(record: Record, root: str, pictures: list[Any], v: View) -> str | 
             '</p>\n<section class="sc-checkin" id="checkin" data-sc-checkin="',
             _e(v.checkin(record)), _CHECKIN, root, 'footprints/">查看我的足迹</a></p>\n'
             '</section>\n\n<section class="sc-visit"><h2>参观信息</h2>\n']
-    shown = [(label, value) for label, value in (
-        ("所在地区", region), ("地址", d.get("address")), ("开放时间", d.get("open_hours")),
-        ("预约", d.get("booking"))) if value]
-    if shown:
-        out.append('\n<dl class="sc-facts">')
-        for label, value in shown:
-            out += ["\n<dt>", label, "</dt><dd>", _e(value), "</dd>"]
-        out.append("\n</dl>")
+    _facts((("所在地区", region), ("地址", d.get("address")), ("开放时间", d.get("open_hours")),
+            ("预约", d.get("booking"))), out)
     if d.get("website"):
         out += ['<p><a href="', _e(d["website"]), '" rel="noopener noreferrer nofollow">'
                 "官方网站</a></p>"]
@@ -165,8 +181,7 @@ def site_page(record: Record, root: str, pictures: list[Any], v: View) -> str | 
         out += ['\n<a class="sc-button" href="', _e(link.url),
                 '" rel="noopener noreferrer nofollow" data-map="', app, '">', app, "</a>"]
     out.append("\n</div>\n</section>\n")
-    if body := d.get("body"):
-        out += ['<div class="sc-body">', v.rich(body, root), "</div>"]
+    _body(d.get("body"), root, v, out)
     out.append("\n")
     if events:
         _events(events, root, out)
@@ -198,6 +213,66 @@ def site_page(record: Record, root: str, pictures: list[Any], v: View) -> str | 
     return "".join(out)
 
 
+def person_page(record: Record, root: str, pictures: list[Any], v: View) -> str | None:
+    """Return what templates/person.html renders for `record`, or None for a page with
+    photos (left to the template)."""
+    if pictures:
+        return None
+    d = record.data
+    events = v.events(record)
+    related = [(title, v.related(record, kind)) for kind, title in (
+        ("sites", "相关旧址"), ("relics", "相关文物"), ("outlines", "讲到此人的宣讲提纲"))]
+    out = ['<div class="sc-record sc-person">\n<h1>', _e(record.title), "</h1>\n"]
+    _aliases(d, out)
+    out += ['\n<p class="sc-lead">', _e(d.get("role", "")), "</p>\n"]
+    _facts((("生卒", v.lifespan(d)), ("籍贯", d.get("native_place"))), out)
+    out += ["\n<p>", _e(d.get("summary", "")), "</p>\n\n"]
+    _tail(record, root, v, events, related, out)
+    return "".join(out)
+
+
+def relic_page(record: Record, root: str, pictures: list[Any], v: View) -> str | None:
+    """Return what templates/relic.html renders for `record`, or None for a page with
+    photos (left to the template)."""
+    if pictures:
+        return None
+    d = record.data
+    events = v.events(record)
+    site = v.record_of(d.get("site"))
+    related = [(title, v.related(record, kind)) for kind, title in (
+        ("people", "相关人物"), ("outlines", "讲到此文物的宣讲提纲"))]
+    out = ['<div class="sc-record sc-relic">\n<h1>', _e(record.title), "</h1>\n"]
+    _aliases(d, out)
+    out.append("\n")
+    _facts((("年代", d.get("era")), ("类别", d.get("category")), ("级别", d.get("grade")),
+            ("收藏单位", d.get("holder"))), out)
+    if site:
+        out += ['<p>所属旧址：<a href="', root, _e(site.url), '">', _e(site.title), "</a></p>"]
+    out.append("\n\n")
+    _tail(record, root, v, events, related, out, "description")
+    return "".join(out)
+
+
+def _tail(record: Record, root: str, v: View, events: list[Any],
+          related: list[tuple[str, list[Record]]], out: list[str], body: str = "body") -> None:
+    """What person.html and relic.html end with, from their body on."""
+    d = record.data
+    _body(d.get(body), root, v, out)
+    out.append("\n")
+    if events:
+        _events(events, root, out)
+    for title, records in related:
+        out.append("\n")
+        if records:
+            _related(title, records, root, out)
+    out.append('\n<section class="sc-tags"><h2>分类</h2>')
+    _chips("theme", d.get("themes"), root, out)
+    _chips("period", d.get("periods"), root, out)
+    out.append("</section>\n")
+    _sources(d, out)
+    out.append("\n</div>")
+
+
 _CHECKIN = ('" aria-labelledby="checkin-title" hidden>\n<h2 id="checkin-title">打卡</h2>\n'
             '<p class="sc-checkin__qr" hidden>你是扫描现场二维码打开本页的，可以在这里打卡。</p>\n'
             '<p><button type="button" class="sc-button sc-checkin__button">标记为已参观</button>'
@@ -209,4 +284,6 @@ _CHECKIN = ('" aria-labelledby="checkin-title" hidden>\n<h2 id="checkin-title">�
 # its writer leaves (None), is rendered by Jinja.
 WRITERS: dict[str, Callable[[Record, str, list[Any], View], str | None]] = {
     "site.html": site_page,
+    "person.html": person_page,
+    "relic.html": relic_page,
 }
