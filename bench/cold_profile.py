@@ -130,7 +130,7 @@ def instrument() -> None:
     import mkdocs.commands.build as mkbuild
     import mkdocs.plugins as mkplugins
 
-    from second_classroom import build, catalog, chrome, forked, output, sitemap
+    from second_classroom import build, catalog, chrome, forked, output, sitemap, warm
     from second_classroom.export import batch
 
     original_run_event = mkplugins.PluginCollection.run_event
@@ -162,6 +162,11 @@ def instrument() -> None:
     patch(build.SiteBuild, "page_dates")
     patch(output.PageCompressor, "wait", "compressor wait")
     patch(sitemap, "write_split", "sitemap split")
+    patch(build.SiteBuild, "finish")
+    patch(build, "files_under", "walk the site")
+    patch(warm, "snapshot_of", "warm: snapshot_of")
+    patch(warm, "save", "warm: save (thread)")
+    patch(warm, "record", "warm: record (folders' print)")
     patch(mkbuild, "_populate_page")
     patch(mkbuild, "_build_page")
     patch(mkbuild, "_build_theme_template")

@@ -320,11 +320,11 @@ def _whole(config: MkDocsConfig, page: Page) -> str:
 
 
 def _write_record_pages(config: MkDocsConfig, only: list[Record] | None = None,
-                        build: SiteBuild | None = None) -> None:
+                        build: SiteBuild | None = None, posters: bool = False) -> None:
     try:
         (build or _build()).write_record_pages(
             Path(config.site_dir), lambda *key: _shell(config, *key),
-            lambda page: _whole(config, page), only=only)
+            lambda page: _whole(config, page), only=only, posters=posters)
     except UnsafePageError as exc:
         raise _unsafe(exc.uri, exc.hashes) from None
 
@@ -481,9 +481,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     if build.options.splice_records:
         if _run.warm is not None:  # only the pages that change; the others move over
             build.take_over(Path(config.site_dir))
-            _write_record_pages(config, only=_run.warm.update.records)
+            _write_record_pages(config, only=_run.warm.update.records, posters=True)
         else:
-            _write_record_pages(config)
+            _write_record_pages(config, posters=True)
         _write_spliced_pages(config, _run.spliced)
     try:
         report = build.finish(Path(config.site_dir))

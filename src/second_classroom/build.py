@@ -58,6 +58,7 @@ from .render import (
     Page,
     RenderOptions,
     listing_pages,
+    poster_asset,
     qr,
     record_page,
     site_assets,
@@ -209,6 +210,9 @@ class SiteBuild:
     # sw.js's version takes these instead of reading the files back (offline.build_hash).
     written: dict[str, bytes] = field(default_factory=dict)
     packing: Future[Precompressed] | None = None  # the open data's copies, being made
+    # Ids of the records whose QR posters the page writers wrote beside their pages
+    # (write_record_pages with `posters`): `finish` writes the others.
+    posters_written: set[str] = field(default_factory=set)
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -323,9 +327,12 @@ class SiteBuild:
                            chrome: Callable[[str, bool], Chrome],
                            fallback: Callable[[Page], str], workers: int = 2,
                            split_min: int = SPLIT_MIN, split_max: int = SPLIT_MAX,
-                           only: list[Record] | None = None) -> int:
+                           only: list[Record] | None = None, posters: bool = False) -> int:
         """Write every record page (or those of `only`) into `site_dir` as
-        `kind/id/index.html`; return how many.
+        `kind/id/index.html`; return how many. With `posters`, each page's QR poster
+        that `finish` would write (site_assets) is written with it instead: by whichever
+        process renders the page, which has its QR code at hand, and while both cores
+        are busy rather than in the build's last, single-core steps.
 
         `chrome(folder, described)` returns the engine's page for the placeholders of
         second_classroom.chrome (asked once per folder and for whether the record has a
@@ -353,9 +360,9 @@ class SiteBuild:
             # pages takes it about as long as the other two thirds take this process.
             share = records[2::3]
             records = [r for i, r in enumerate(records) if i % 3 != 2]
-        helper = self._fork_writer(share, shells, site_dir) if share else None
+        helper = self._fork_writer(share, shells, site_dir, posters) if share else None
         try:
-            unfit = self._write_records(records, shells, site_dir, self.compressor)
+            unfit = self._write_records(records, shells, site_dir, self.compressor, posters)
         finally:
             if helper is not None:
                 stats, more, digests = helper.result()
@@ -363,6 +370,8 @@ class SiteBuild:
                     self.compressor.stats += stats
                 unfit += more
                 self.written.update(digests)
+                if posters:
+                    self.posters_written.update(r.id for r in share if self._poster(r))
         for uri in unfit:  # pages the chrome does not fit: the engine renders them whole
             page = self.record_page(uri)
             self._write_page(site_dir / page.url / "index.html", fallback(page),
@@ -396,13 +405,21 @@ class SiteBuild:
             count += 1
         return count
 
+    def _poster(self, record: Record) -> bool:
+        """Return whether `finish` would write the QR poster of `record` (site_assets)."""
+        return record.spec.qr and (self.reuse is None or record.id in self.reuse.posters)
+
     def _write_records(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
-                       site_dir: Path, copies: PageCompressor | None | Precompressed
-                       ) -> list[str]:
-        """Write the spliced pages of `records`; return the uris of those the chrome does
-        not fit. Raises UnsafePageError."""
+                       site_dir: Path, copies: PageCompressor | None | Precompressed,
+                       posters: bool = False) -> list[str]:
+        """Write the spliced pages of `records` (and, with `posters`, their QR posters:
+        see write_record_pages); return the uris of those the chrome does not fit.
+        Raises UnsafePageError."""
         unfit = []
         for record in records:
+            if posters and self._poster(record):
+                write_assets(site_dir, [poster_asset(record, self.render)], self.written)
+                self.posters_written.add(record.id)
             page = self.record_page(record.uri)
             if unlisted := unlisted_inline_scripts(page.html):
                 raise UnsafePageError(record.uri, unlisted)
@@ -427,7 +444,7 @@ class SiteBuild:
             copies.add(write_copies(target, data, True))
 
     def _fork_writer(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
-                     site_dir: Path
+                     site_dir: Path, posters: bool = False
                      ) -> ForkedJob[tuple[Precompressed, list[str], dict[str, bytes]]]:
         """Start a copy of this process (fork: it shares the loaded catalog) writing the
         pages of `records`, and their compressed copies when this build makes them; it
@@ -445,7 +462,8 @@ class SiteBuild:
         def work() -> tuple[Precompressed, list[str], dict[str, bytes]]:
             stats = Precompressed()
             self.written = {}  # this copy's: only what it writes goes back
-            unfit = self._write_records(records, shells, site_dir, stats if compress else None)
+            unfit = self._write_records(records, shells, site_dir, stats if compress else None,
+                                        posters)
             return stats, unfit, self.written
 
         return ForkedJob(work)
@@ -529,7 +547,8 @@ class SiteBuild:
         report = BuildReport()
         self.packing = self._compress_open_data(site_dir)
         write_assets(site_dir, site_assets(self.catalog, self.render, None if self.reuse is None
-                                           else self.reuse.posters), self.written)
+                                           else self.reuse.posters, self.posters_written),
+                     self.written)
         if (data_job := self.data_job) is not None:  # /data/, written on the second core
             self.data_job = None
             start = time.perf_counter()
