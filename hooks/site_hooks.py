@@ -478,6 +478,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         shutil.rmtree(throwaway, ignore_errors=True)
         return
     build = _build()
+    build.write_shared(Path(config.site_dir))  # their copies made while pages are written
     if build.options.splice_records:
         if _run.warm is not None:  # only the pages that change; the others move over
             build.take_over(Path(config.site_dir))

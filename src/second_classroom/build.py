@@ -34,7 +34,7 @@ from .chrome import Chrome, can_splice, place
 from .diskerror import naming
 from .export.batch import Exporting, ExportStats, download_links, export_all, prepare
 from .forked import ForkedJob, ahead, start_fork_server
-from .layout import DEFAULT_DATA, OPEN_DATA_DIR
+from .layout import DEFAULT_DATA, INDEX_DIR, OPEN_DATA_DIR
 from .models import KINDS, Record
 from .offline import offline_page, write_service_worker
 from .opendata import DataStats, open_data_ahead, write_open_data
@@ -47,7 +47,9 @@ from .output import (
     data_date,
     file_digest,
     page_dates,
+    per_record,
     precompress,
+    wants_copies,
     write_copies,
     write_file,
 )
@@ -61,6 +63,7 @@ from .render import (
     poster_asset,
     qr,
     record_page,
+    shared_assets,
     site_assets,
     site_pages,
 )
@@ -213,6 +216,7 @@ class SiteBuild:
     # Ids of the records whose QR posters the page writers wrote beside their pages
     # (write_record_pages with `posters`): `finish` writes the others.
     posters_written: set[str] = field(default_factory=set)
+    shared_written: bool = False  # `write_shared` wrote the shared files before the pages
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -532,6 +536,38 @@ class SiteBuild:
                 self.catalog, site_dir, self.render.site_url, self.options.licence,
                 self.reuse.data if self.reuse is not None else ())
 
+    def write_shared(self, site_dir: Path) -> None:
+        """Write now, before the record pages, the files `finish` would write that draw on
+        many records (the feed, near-me files, the schedule's calendar, 党史上的今天's
+        day files), and queue their copies and those of the other files already in
+        `site_dir` that stay as they are (the theme's and the project's assets) with the
+        pages': made on the second core while pages are written, not in the build's last,
+        single-core steps (where the densest levels of these took a second at 10,000
+        records). The search index and the open data, being written meanwhile, are left
+        to `finish`, and so are pages (each page's copies come with it)."""
+        write_assets(site_dir, shared_assets(self.catalog, self.render), self.written)
+        self.shared_written = True
+        if self.compressor is None:
+            return
+        busy = {INDEX_DIR, OPEN_DATA_DIR}
+        names: list[str] = []
+        with os.scandir(site_dir) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in busy:
+                        names += [f"{entry.name}/{rel}" for rel in files_under(Path(entry.path))]
+                elif entry.is_file():
+                    names.append(entry.name)
+        present = set(names)
+        for rel in sorted(names):
+            if rel.endswith(".html") or not wants_copies(rel) or rel + ".gz" in present:
+                continue
+            path = site_dir / rel
+            data = path.read_bytes()
+            if len(data) >= MIN_BYTES:
+                self.written[str(path)] = file_digest(data)
+                self.compressor.add(path, data, per_record(rel))
+
     def page_written(self, path: Path, data: bytes) -> None:
         """Queue the precompressed copies of a page just written at `path`."""
         self.written[str(path)] = file_digest(data)
@@ -547,8 +583,8 @@ class SiteBuild:
         report = BuildReport()
         self.packing = self._compress_open_data(site_dir)
         write_assets(site_dir, site_assets(self.catalog, self.render, None if self.reuse is None
-                                           else self.reuse.posters, self.posters_written),
-                     self.written)
+                                           else self.reuse.posters, self.posters_written,
+                                           shared=not self.shared_written), self.written)
         if (data_job := self.data_job) is not None:  # /data/, written on the second core
             self.data_job = None
             start = time.perf_counter()

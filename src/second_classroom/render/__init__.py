@@ -409,15 +409,16 @@ def poster_asset(record: Record, options: RenderOptions) -> Asset:
 
 def site_assets(catalog: Catalog, options: RenderOptions,
                 posters: Collection[str] | None = None,
-                written: Collection[str] = ()) -> Iterator[Asset]:
+                written: Collection[str] = (), shared: bool = True) -> Iterator[Asset]:
     """Yield files written as they are: the A4 QR poster of every page with a QR code (or
     of the records in `posters`: a warm build keeps the others), but those of the records
-    in `written` (written with their pages), and the shared files."""
+    in `written` (written with their pages), and (if `shared`) the shared files."""
     for record in _qr_records(catalog):
         if (posters is None or record.id in posters) and record.id not in written:
             yield poster_asset(record, options)
     qr.finish()  # posters are the last users of the codes
-    yield from shared_assets(catalog, options)
+    if shared:
+        yield from shared_assets(catalog, options)
 
 
 def shared_assets(catalog: Catalog, options: RenderOptions,
