@@ -438,9 +438,7 @@ class SiteBuild:
     def _write_page(self, target: Path, text: str,
                     copies: PageCompressor | None | Precompressed) -> None:
         data = text.encode("utf-8", errors="xmlcharrefreplace")
-        with naming(target):  # a full disk names the page, not only the site folder
-            target.parent.mkdir(parents=True, exist_ok=True)  # a record's folder is new
-        write_file(target, data)
+        write_file(target, data)  # makes a record's (new) folder; an error names the page
         self.written[str(target)] = file_digest(data)
         if isinstance(copies, PageCompressor):
             copies.add(target, data)
