@@ -382,6 +382,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for unused in [f for f in files if f.src_uri.startswith(UNUSED_THEME_FILES)]:
         files.remove(unused)
     build = _build()
+    # Written meanwhile (under serve too), from now on: the earliest event after MkDocs
+    # has emptied the site folder, so that the listing pages below are made meanwhile.
+    build.start_search(Path(config.site_dir))
     # A warm build has them from the last build's snapshot, with what changed made again.
     listing = list(build.listing_pages()) if _run.warm is None else \
         list(_run.warm.snapshot.listing.values())
@@ -405,7 +408,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             _run.pages[uri] = None
             files.append(File.generated(config, uri,
                                         content=build.record_stub(uri).as_markdown()))
-    build.start_search(Path(config.site_dir))  # written meanwhile (under serve too)
     return files
 
 

@@ -59,6 +59,7 @@ from .render import (
     Asset,
     Page,
     RenderOptions,
+    encode_codes_ahead,
     listing_pages,
     poster_asset,
     qr,
@@ -246,6 +247,7 @@ class SiteBuild:
             render.downloads = download_links(catalog)
         records = {r.uri: r for r in catalog.records.values()}
         build = cls(project, options, catalog, render, warnings, records)
+        encode_codes_ahead(catalog, render)  # while the engine does what comes next
         if options.downloads:
             # Now, in the background (see export.batch.prepare): placed by `finish`.
             build.prepared = prepare(catalog, project / options.export_cache, site_name)

@@ -34,7 +34,7 @@ from .quotation import rich_html, rich_text
 from .today import today_assets, today_pages
 
 __all__ = ["PAGE_SIZE", "Asset", "Download", "Page", "RenderOptions", "card_note",
-           "cn_number", "cndate", "facet_url", "home_page", "kind_pages", "facet_pages",
+           "cn_number", "cndate", "encode_codes_ahead", "facet_url", "home_page", "kind_pages", "facet_pages",
            "page_address", "record_page", "listing_pages", "poster_asset",
            "shared_assets", "facet_prefix", "region_text", "site_assets", "site_pages",
            "url_of"]
@@ -361,11 +361,16 @@ def _qr_records(catalog: Catalog) -> list[Record]:
     return [r for kind, spec in KINDS.items() if spec.qr for r in catalog.by_kind[kind]]
 
 
+def encode_codes_ahead(catalog: Catalog, options: RenderOptions) -> None:
+    """Start encoding the QR codes of every page and poster with one on a second core
+    (render.qr.encode_ahead): as early as the catalog is there."""
+    qr.encode_ahead([(page_address(options, r), _qr_title(r)) for r in _qr_records(catalog)])
+
+
 def site_pages(catalog: Catalog, options: RenderOptions,
                records: bool = True) -> Iterator[Page]:
     """Yield every generated page: home, listings, facet pages and (if `records`) records."""
-    # Pages and posters with a QR code: let a second core encode them meanwhile.
-    qr.encode_ahead([(page_address(options, r), _qr_title(r)) for r in _qr_records(catalog)])
+    encode_codes_ahead(catalog, options)  # if not yet: meanwhile, on a second core
     yield from listing_pages(catalog, options)
     if not records:
         return
