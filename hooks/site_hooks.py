@@ -550,8 +550,13 @@ def _keep_snapshot(build: SiteBuild, site: Path, saving: Future[str]) -> None:
     """Record the kept snapshot with the published site's record folders; a failure to
     keep it only makes the next build cold."""
     try:
-        warm.record(build.project, site, _run.engine, saving.result(),
-                    build.records.values())
+        printing = warm.print_ahead(site, build.records.values())  # meanwhile
+        try:
+            digest = saving.result()
+        finally:
+            folders = printing()
+        warm.record(build.project, site, _run.engine, digest, build.records.values(),
+                    folders)
     except OSError as exc:
         warm.forget(build.project, site)
         log.info("没能保存本次构建的快照（%s），下次构建将完整构建", exc)
