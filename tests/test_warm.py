@@ -170,8 +170,12 @@ def test_a_failing_warm_build_leaves_the_old_site_whole(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
 
 
-def test_the_folders_print_taken_ahead_is_the_one_record_takes(tmp_path: Path,
-                                                               catalog: Any) -> None:
+def _no_fork(*_: Any) -> Any:
+    raise AssertionError("forked")
+
+
+def test_the_folders_print_taken_ahead_is_the_one_record_takes(
+        tmp_path: Path, catalog: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """In a forked copy or here: the print of every record folder and kept file."""
     from second_classroom import warm as warm_module
 
@@ -186,3 +190,10 @@ def test_the_folders_print_taken_ahead_is_the_one_record_takes(tmp_path: Path,
     assert forked() == here() == expected
     (tmp_path / records[0].url / "index.html").write_text("changed!", "utf-8")
     assert warm_module.print_ahead(tmp_path, records, least=0)() != expected
+    # Above `most` records no copy is forked (its pages would be copied as the snapshot
+    # is pickled): the print is taken here.
+    monkeypatch.setattr(warm_module, "ForkedJob", _no_fork)
+    changed = warm_module.print_ahead(tmp_path, records, least=0, most=len(records) - 1)
+    assert changed() != expected
+    with pytest.raises(AssertionError):
+        warm_module.print_ahead(tmp_path, records, least=0, most=len(records))

@@ -47,6 +47,7 @@ from .render import Page
 
 STATE_DIR = ".cache/build/warm"  # under the project
 PRINT_AHEAD_MIN = 2000  # records from which `print_ahead` has a forked copy take the print
+PRINT_AHEAD_MAX = 20_000  # … and up to which (build.SPLIT_MAX's reason: see print_ahead)
 
 
 @dataclass
@@ -133,18 +134,21 @@ def save(project: Path, site: Path, snapshot: Snapshot) -> str:
     return out.digest.hexdigest()
 
 
-def print_ahead(site: Path, records: Iterable[Record], least: int = PRINT_AHEAD_MIN
-                ) -> Callable[[], str]:
+def print_ahead(site: Path, records: Iterable[Record], least: int = PRINT_AHEAD_MIN,
+                most: int = PRINT_AHEAD_MAX) -> Callable[[], str]:
     """Start taking the print of the record folders and kept files of `records` in `site`
     (what `record` keeps); return a function that returns it (call it exactly once).
 
     From `least` records on, a forked copy of this process takes it on the second core
     while this one pickles the build's snapshot (warm.save): at the very end of a build,
     where the two took ~0.4 s each at 10,000 records one after the other. The copy only
-    reads file stamps and touches few of the shared objects."""
+    reads file stamps and touches few of the shared objects; but pickling touches every
+    object of this one (their reference counts), so each page of them is copied while the
+    copy lives. Above `most` records that is too much memory at the build's peak (the
+    snapshot's pickling is the peak at 100,000 records): the print is taken here, after."""
     records = list(records)
     urls, files = [r.url for r in records], kept_files(records)
-    if len(urls) < least or (os.cpu_count() or 1) < 2:
+    if not least <= len(urls) <= most or (os.cpu_count() or 1) < 2:
         return lambda: folders_print(site, urls, files)
     return ForkedJob(lambda: folders_print(site, urls, files)).result
 
