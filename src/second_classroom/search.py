@@ -1157,14 +1157,12 @@ def index_ahead(catalog: Catalog, site_dir: Path,
 def _write_from(records: list[tuple[str, str, dict[str, Any]]], order: list[str],
                 site_dir: Path, keep_state: bool = False) -> IndexResult:
     """Write the index of records handed over as (kind, id, data) (a worker's job). The
-    list is emptied as their documents are made, and each document goes once the index
-    has taken what it needs of it (`build_index`): neither all the values nor all the
-    documents are held while the index grows."""
+    list is emptied as their documents are made: each record's values can go at once.
+    (From build.REREAD_MIN records the worker does not hold the records at all, and the
+    documents are made one by one as the index takes them: `build._data_then_index`.)"""
     records.reverse()
-
-    def docs() -> Iterator[SearchDoc]:
-        while records:
-            kind, record_id, data = records.pop()
-            yield search_doc(Record(kind, record_id, "", data))
-
-    return write_docs(docs(), order, site_dir, keep_state)
+    docs = []
+    while records:
+        kind, record_id, data = records.pop()
+        docs.append(search_doc(Record(kind, record_id, "", data)))
+    return write_docs(docs, order, site_dir, keep_state)
