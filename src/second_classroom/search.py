@@ -67,7 +67,7 @@ import threading
 import time
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
@@ -485,18 +485,27 @@ def _packed(groups: Sequence[tuple[int, Sequence[int]]], total: int,
 
 def _facet_file(docs: list[SearchDoc], order: dict[str, int]) -> dict[str, Any]:
     """Return facet names, values and one column per facet: record i's values at i."""
-    values: dict[str, list[str]] = {}
-    for label in FILTERS:
-        seen = {v for d in docs for v in d.facets.get(label, [])}
-        values[label] = sorted(seen, key=lambda v: (v not in order, order.get(v, 0), v))
+    values = _facet_values({label: {v for d in docs for v in d.facets.get(label, [])}
+                            for label in FILTERS}, order)
     columns = {}
     for label, names in values.items():
-        if len(names) > len(_VALUE_CHARS):
-            raise SearchIndexError(f"筛选项“{label}”有 {len(names)} 个取值，搜索索引最多支持 "
-                                   f"{len(_VALUE_CHARS)} 个")
         code = {v: _VALUE_CHARS[i] for i, v in enumerate(names)}
         columns[label] = ",".join("".join(code[v] for v in d.facets.get(label, [])) for d in docs)
     return {"facets": list(FILTERS), "values": values, "columns": columns}
+
+
+def _facet_values(seen: Mapping[str, Iterable[str]], order: dict[str, int]
+                  ) -> dict[str, list[str]]:
+    """Return each filter's values (`seen[label]`) in vocabulary order, the others after
+    them by name; raise SearchIndexError when a filter has more than a column can code."""
+    values: dict[str, list[str]] = {}
+    for label in FILTERS:
+        names = sorted(seen.get(label, ()), key=lambda v: (v not in order, order.get(v, 0), v))
+        if len(names) > len(_VALUE_CHARS):
+            raise SearchIndexError(f"筛选项“{label}”有 {len(names)} 个取值，搜索索引最多支持 "
+                                   f"{len(_VALUE_CHARS)} 个")
+        values[label] = names
+    return values
 
 
 def _ideographs(term: str) -> Iterator[str]:
@@ -584,6 +593,9 @@ class Analysis:
     chars: frozenset[str]  # the ideographs of its terms, for fold.txt and sound.txt
     kind: str
     facets: dict[str, list[str]]
+    # (version of the state's facet value codes, this record's codes per filter): see
+    # IndexState._facet_file. Not part of what the record is.
+    codes: list[Any] = field(default_factory=list, compare=False, repr=False)
 
 
 def analyse(doc: SearchDoc) -> Analysis:
@@ -626,7 +638,10 @@ class IndexState:
         self._chars: Counter[str] = Counter()  # ideograph -> records holding it
         self._readings: Counter[tuple[str, str]] = Counter()  # (character, syllable) -> records
         self._shared: tuple[Any, ...] = ()  # (chars, readings, fold.txt, sound.txt)
-        self._facets: tuple[list[dict[str, list[str]]], bytes] | None = None
+        self._values: dict[str, Counter[str]] = {label: Counter() for label in FILTERS}
+        # The facet values in order, their codes per filter, and the version of those
+        # codes that an Analysis's `codes` were made with.
+        self._facet_codes: tuple[dict[str, list[str]], list[dict[str, str]], int] = ({}, [], 0)
 
     @classmethod
     def of(cls, catalog: Catalog) -> IndexState:
@@ -874,6 +889,9 @@ class IndexState:
         """Count `analysis`'s characters and readings in (step 1) or out (step -1)."""
         _step(self._chars, analysis.chars, step)
         _step(self._readings, analysis.readings, step)
+        for label, held in analysis.facets.items():
+            if label in self._values:
+                _step(self._values[label], held, step)
 
     def _rebuild(self) -> None:
         postings: dict[str, dict[int, array[int]]] = defaultdict(dict)
@@ -890,6 +908,8 @@ class IndexState:
         self.lines = {term: self._line(term) for term in self.postings}
         self._chars = Counter(ch for a in self.analyses for ch in a.chars)
         self._readings = Counter(pair for a in self.analyses for pair in a.readings)
+        self._values = {label: Counter(v for a in self.analyses for v in a.facets.get(label, ()))
+                        for label in FILTERS}
 
     def files(self) -> dict[str, bytes]:
         """Return the index files (as `build_index` gives them) and remember them."""
@@ -904,21 +924,37 @@ class IndexState:
                 contextual.setdefault(char, set()).add(syllable)
             self._shared = (chars, set(self._readings), fold_file(chars),
                             sound_file(chars, contextual))
-        facets = [a.facets for a in self.analyses]
-        if self._facets is None or self._facets[0] != facets:
-            self._facets = facets, _json(_facet_file(
-                [SearchDoc("", "", a.kind, [], "", a.facets) for a in self.analyses],
-                self.order))
         kinds = {a.kind for a in self.analyses}
         listings = [[k.label, f"{k.name}/"] for k in KINDS.values() if k.label in kinds]
         files = _assemble(self.lines, [a.entry for a in self.analyses], self._shared[2],
-                          self._shared[3], self._facets[1], listings)
+                          self._shared[3], self._facet_file(), listings)
         folder = json.loads(files["manifest.json"])["dir"]
         self.versions.pop(folder, None)
         self.versions[folder] = files
         while len(self.versions) > self.KEPT_VERSIONS:
             del self.versions[next(iter(self.versions))]
         return files
+
+    def _facet_file(self) -> bytes:
+        """Return facets.json (as `_facet_file` makes it): each record's codes are kept
+        with its analysis until the values or their order change."""
+        values = _facet_values(self._values, self.order)
+        known, maps, version = self._facet_codes
+        if values != known:
+            maps = [{v: _VALUE_CHARS[i] for i, v in enumerate(values[label])}
+                    for label in FILTERS]
+            version += 1
+            self._facet_codes = values, maps, version
+        rows = []
+        for analysis in self.analyses:
+            codes = analysis.codes
+            if not codes or codes[0] != version:
+                codes[:] = [version, tuple("".join(map(code.__getitem__, analysis.facets.get(
+                    label, ()))) for label, code in zip(FILTERS, maps, strict=True))]
+            rows.append(codes[1])
+        columns = {label: ",".join(map(operator.itemgetter(i), rows))
+                   for i, label in enumerate(FILTERS)}
+        return _json({"facets": list(FILTERS), "values": values, "columns": columns})
 
     def rewrite(self, catalog: Catalog, site_dir: Path) -> None:
         """Update the state to `catalog` and write its index into `site_dir` (the
