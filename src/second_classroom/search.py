@@ -544,10 +544,11 @@ def _listings(docs: Iterable[SearchDoc]) -> list[list[str]]:
 
 
 def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[bytes],
-              fold: bytes, sound: bytes, facets: bytes, listings: list[list[str]]
-              ) -> dict[str, bytes]:
+              fold: bytes, sound: bytes, facets: bytes, listings: list[list[str]],
+              shard_memo: dict[int, dict[str, int]] | None = None) -> dict[str, bytes]:
     """Return the index files from each term's line or file (see `_line`), the records'
-    result files in record order and the other files' bytes."""
+    result files in record order and the other files' bytes. `shard_memo` (shard count
+    -> term -> shard), when given, keeps each term's `shard_of` from call to call."""
     shard_lines: list[tuple[str, str]] = []
     dense: list[tuple[str, bytes]] = []
     for term in sorted(lines):
@@ -556,13 +557,25 @@ def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[byte
             dense.append((term, own))
         else:
             shard_lines.append((term, line))
-    size = sum(len(line.encode("utf-8")) + 1 for _, line in shard_lines)
+    # Each line's UTF-8 bytes and its line break.
+    size = len("\n".join(line for _, line in shard_lines).encode("utf-8")) + 1 \
+        if shard_lines else 0
     shards = 1
     while size / shards > SHARD_BYTES and shards < 4096:
         shards *= 2
     texts: list[list[str]] = [[] for _ in range(shards)]
-    for term, line in shard_lines:
-        texts[shard_of(term, shards)].append(line)
+    if shard_memo is None:
+        for term, line in shard_lines:
+            texts[shard_of(term, shards)].append(line)
+    else:
+        if shards not in shard_memo:
+            shard_memo.clear()
+        memo = shard_memo.setdefault(shards, {})
+        for term, line in shard_lines:
+            shard = memo.get(term)
+            if shard is None:
+                shard = memo[term] = shard_of(term, shards)
+            texts[shard].append(line)
     files = {f"t{k}.txt": ("\n".join(t) + "\n").encode("utf-8") for k, t in enumerate(texts)}
     if dense:
         files["dense.txt"] = ("\n".join(term for term, _ in dense) + "\n").encode("utf-8")
@@ -639,6 +652,7 @@ class IndexState:
         self._readings: Counter[tuple[str, str]] = Counter()  # (character, syllable) -> records
         self._shared: tuple[Any, ...] = ()  # (chars, readings, fold.txt, sound.txt)
         self._values: dict[str, Counter[str]] = {label: Counter() for label in FILTERS}
+        self._shard_memo: dict[int, dict[str, int]] = {}  # see _assemble
         # The facet values in order, their codes per filter, and the version of those
         # codes that an Analysis's `codes` were made with.
         self._facet_codes: tuple[dict[str, list[str]], list[dict[str, str]], int] = ({}, [], 0)
@@ -927,7 +941,7 @@ class IndexState:
         kinds = {a.kind for a in self.analyses}
         listings = [[k.label, f"{k.name}/"] for k in KINDS.values() if k.label in kinds]
         files = _assemble(self.lines, [a.entry for a in self.analyses], self._shared[2],
-                          self._shared[3], self._facet_file(), listings)
+                          self._shared[3], self._facet_file(), listings, self._shard_memo)
         folder = json.loads(files["manifest.json"])["dir"]
         self.versions.pop(folder, None)
         self.versions[folder] = files
