@@ -121,3 +121,38 @@ def test_lines_encoded_from_kept_bitsets_are_the_plain_ones(
     assert encode_binary(groups, total, bits.__getitem__) == encode_binary(groups, total)
     for weight, ids in groups:
         assert encode_ids(ids, total, lambda w=weight: bits[w]) == encode_ids(ids, total)
+
+
+def test_a_record_added_or_removed_encodes_again_only_what_changed(
+        monkeypatch: object) -> None:
+    """Of 300 records' terms, an added record (or its removal) encodes afresh only its own
+    terms and those whose lines depend on the count (bitsets, own files): the other lists
+    get their one moved gap edited, or stay as they are."""
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    words = ["遵义会议", "长征精神", "延安窑洞", "纪念馆藏", "井冈山下", "西柏坡村"]
+    made = [_doc(n, words[n % 6] + str(n), f"{words[(n * 7) % 6]}第{n}号 馆{n}", "")
+            for n in range(300)]
+    state = IndexState(_ORDER, dense_bytes=2048)
+    state.analyses = [analyse(d) for d in made]
+    state._rebuild()
+    calls: list[str] = []
+    real = search._line
+    monkeypatch.setattr(search, "_line", lambda term, *a: calls.append(term) or real(term, *a))
+    doc = _doc(999, "新增测试纪念馆", "遵义会议 长征", "")
+    added = analyse(doc)
+    for at in (0, 150, 300):
+        calls.clear()
+        state._insert_at(at, added)
+        made.insert(at, doc)
+        own = {t for _, found in added.groups for t in found}
+        counted = {t for t, (line, file) in state.lines.items() if file is not None or "#" in line}
+        assert set(calls) <= own | counted, at
+        assert len(state.lines.keys() - set(calls)) >= 250  # the records' own names
+        assert state.files() == build_index(made, _ORDER)
+        calls.clear()
+        state._remove_at(at)
+        del made[at]
+        assert set(calls) <= own | counted, at
+        assert state.files() == build_index(made, _ORDER)
