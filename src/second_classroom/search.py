@@ -628,9 +628,13 @@ class IndexState:
     rebuild instead updates this state: a record object it has seen (unchanged records
     are the same objects after `catalog.update_catalog`) keeps its analysis; an edited
     record's numbers move in the postings of its old and new terms only, and only those
-    terms' lines are encoded again. When records are added or removed (numbers shift and
-    the record count changes every line's encoding), the postings and lines are made
-    again from the kept analyses. `files()` gives the same bytes as `build_index` for the
+    terms' lines are encoded again. One record added or removed (the editor's save) moves
+    every later number by one: each list's numbers from there on are added to as one
+    whole number, a text list changes only in the gap into the first moved number, and
+    bitsets (kept as ints, `bits`) are shifted, so that common terms' lines and files are
+    packed again without a step per record (`_insert_at`, `_remove_at`). More records
+    added or removed at once: the postings and lines are made again from the kept
+    analyses. `files()` gives the same bytes as `build_index` for the
     same records; `write()` writes them, linking the files the index on disk already has.
     """
 
