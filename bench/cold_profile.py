@@ -82,6 +82,8 @@ class Timeline:
     procs: dict[int, Proc] = field(default_factory=dict)
     labels: dict[int, str] = field(default_factory=dict)  # pid -> what started it
     depth: int = 0
+    # Per sample: (time, pid -> (CPU seconds, queued seconds)), this process included.
+    samples: list[tuple[float, dict[int, tuple[float, float]]]] = field(default_factory=list)
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
@@ -128,7 +130,7 @@ def instrument() -> None:
     import mkdocs.commands.build as mkbuild
     import mkdocs.plugins as mkplugins
 
-    from second_classroom import build, catalog, chrome, forked, output, sitemap
+    from second_classroom import build, catalog, chrome, forked, output, sitemap, warm
     from second_classroom.export import batch
 
     original_run_event = mkplugins.PluginCollection.run_event
@@ -160,6 +162,11 @@ def instrument() -> None:
     patch(build.SiteBuild, "page_dates")
     patch(output.PageCompressor, "wait", "compressor wait")
     patch(sitemap, "write_split", "sitemap split")
+    patch(build.SiteBuild, "finish")
+    patch(build, "files_under", "walk the site")
+    patch(warm, "snapshot_of", "warm: snapshot_of")
+    patch(warm, "save", "warm: save (thread)")
+    patch(warm, "record", "warm: record (folders' print)")
     patch(mkbuild, "_populate_page")
     patch(mkbuild, "_build_page")
     patch(mkbuild, "_build_theme_template")
@@ -223,6 +230,16 @@ def sampler(stop: threading.Event) -> None:
             stats[int(entry)] = (comm, int(rest[11]) / TICK, int(rest[12]) / TICK)
         tree = tree_of(me, parents)
         now = TL.now()
+        sample: dict[int, tuple[float, float]] = {}
+        for pid in tree:
+            comm, user, system = stats[pid]
+            try:
+                with open(f"/proc/{pid}/schedstat") as f:
+                    queued = int(f.read().split()[1]) / 1e9
+            except (OSError, IndexError, ValueError):
+                queued = 0.0
+            sample[pid] = (user + system, queued)
+        TL.samples.append((now, sample))
         for pid in tree - {me}:
             comm, user, system = stats[pid]
             proc = TL.procs.get(pid)
@@ -230,12 +247,39 @@ def sampler(stop: threading.Event) -> None:
                 proc = TL.procs[pid] = Proc(pid, f"{comm} (seen in {TL.current()})", now, now)
             proc.last = now
             proc.cpu = (user, system)
-            try:
-                with open(f"/proc/{pid}/schedstat") as f:
-                    proc.queued = int(f.read().split()[1]) / 1e9
-            except (OSError, IndexError, ValueError):
-                pass
+            proc.queued = sample[pid][1]
         time.sleep(0.05)
+
+
+def timeline(step: float) -> None:
+    """Print, per `step` seconds of wall time, how many cores the build's processes used
+    and wanted (used + runnable but queued: on a machine shared with others, what it
+    would have used alone), and which processes were busy."""
+    print("\n| from s | cores used | cores wanted | busy processes (CPU s in the step) |")
+    print("|---:|---:|---:|---|")
+    me = os.getpid()
+    last: dict[int, tuple[float, float]] = {}
+    edge, used, wanted = step, 0.0, 0.0
+    busy: dict[int, float] = {}
+
+    def flush(start: float) -> None:
+        names = ", ".join(f"{'main' if pid == me else TL.labels.get(pid, str(pid))[:40]}"
+                          f" {cpu:.2f}" for pid, cpu in sorted(busy.items(),
+                                                                 key=lambda b: -b[1])
+                          if cpu >= 0.05 * step)
+        print(f"| {start:.0f} | {used / step:.2f} | {wanted / step:.2f} | {names} |")
+
+    for now, sample in TL.samples:
+        while now > edge:
+            flush(edge - step)
+            edge, used, wanted, busy = edge + step, 0.0, 0.0, {}
+        for pid, (cpu, queued) in sample.items():
+            before = last.get(pid, (0.0, 0.0) if pid != me else (cpu, queued))
+            used += cpu - before[0]
+            wanted += cpu - before[0] + queued - before[1]
+            busy[pid] = busy.get(pid, 0.0) + cpu - before[0]
+        last.update(sample)
+    flush(edge - step)
 
 
 def report(total: float, cpu: os.times_result) -> None:
@@ -290,6 +334,8 @@ def main() -> None:
     parser.add_argument("--lectures", type=int, default=0)
     parser.add_argument("--tasks", type=int, default=0)
     parser.add_argument("--profile", type=Path, help="cProfile this process into this file")
+    parser.add_argument("--timeline", type=float, default=0.0, metavar="SECONDS",
+                        help="also print the cores used and wanted per this many seconds")
     parser.add_argument("--without", action="append", default=[], metavar="NAME",
                         help="A/B: turn off one of this session's changes: "
                         + ", ".join(sorted(UNDO)))
@@ -330,6 +376,8 @@ def main() -> None:
                            after.children_user - before.children_user,
                            after.children_system - before.children_system, 0.0))
     report(total, cpu)
+    if args.timeline:
+        timeline(args.timeline)
     if profiler and args.profile:
         profiler.dump_stats(args.profile)
         pstats.Stats(str(args.profile)).sort_stats("tottime").print_stats(40)

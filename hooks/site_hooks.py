@@ -320,11 +320,11 @@ def _whole(config: MkDocsConfig, page: Page) -> str:
 
 
 def _write_record_pages(config: MkDocsConfig, only: list[Record] | None = None,
-                        build: SiteBuild | None = None) -> None:
+                        build: SiteBuild | None = None, posters: bool = False) -> None:
     try:
         (build or _build()).write_record_pages(
             Path(config.site_dir), lambda *key: _shell(config, *key),
-            lambda page: _whole(config, page), only=only)
+            lambda page: _whole(config, page), only=only, posters=posters)
     except UnsafePageError as exc:
         raise _unsafe(exc.uri, exc.hashes) from None
 
@@ -382,6 +382,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for unused in [f for f in files if f.src_uri.startswith(UNUSED_THEME_FILES)]:
         files.remove(unused)
     build = _build()
+    # Written meanwhile (under serve too), from now on: the earliest event after MkDocs
+    # has emptied the site folder, so that the listing pages below are made meanwhile.
+    build.start_search(Path(config.site_dir))
     # A warm build has them from the last build's snapshot, with what changed made again.
     listing = list(build.listing_pages()) if _run.warm is None else \
         list(_run.warm.snapshot.listing.values())
@@ -405,7 +408,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             _run.pages[uri] = None
             files.append(File.generated(config, uri,
                                         content=build.record_stub(uri).as_markdown()))
-    build.start_search(Path(config.site_dir))  # written meanwhile (under serve too)
     return files
 
 
@@ -478,12 +480,13 @@ def on_post_build(config: MkDocsConfig) -> None:
         shutil.rmtree(throwaway, ignore_errors=True)
         return
     build = _build()
+    build.write_shared(Path(config.site_dir))  # their copies made while pages are written
     if build.options.splice_records:
         if _run.warm is not None:  # only the pages that change; the others move over
             build.take_over(Path(config.site_dir))
-            _write_record_pages(config, only=_run.warm.update.records)
+            _write_record_pages(config, only=_run.warm.update.records, posters=True)
         else:
-            _write_record_pages(config)
+            _write_record_pages(config, posters=True)
         _write_spliced_pages(config, _run.spliced)
     try:
         report = build.finish(Path(config.site_dir))
@@ -547,8 +550,13 @@ def _keep_snapshot(build: SiteBuild, site: Path, saving: Future[str]) -> None:
     """Record the kept snapshot with the published site's record folders; a failure to
     keep it only makes the next build cold."""
     try:
-        warm.record(build.project, site, _run.engine, saving.result(),
-                    build.records.values())
+        printing = warm.print_ahead(site, build.records.values())  # meanwhile
+        try:
+            digest = saving.result()
+        finally:
+            folders = printing()
+        warm.record(build.project, site, _run.engine, digest, build.records.values(),
+                    folders)
     except OSError as exc:
         warm.forget(build.project, site)
         log.info("没能保存本次构建的快照（%s），下次构建将完整构建", exc)

@@ -119,6 +119,36 @@ def test_a_forked_writer_writes_the_same_pages_and_copies(tmp_path: Path) -> Non
     assert shared_copies == alone_copies > 0
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_posters_written_with_their_pages_are_finish_s(tmp_path: Path, workers: int) -> None:
+    """With `posters`, the page writers (this process and the forked one) write each QR
+    poster `finish` would write, with the same bytes and digests; `finish` then writes
+    none of them."""
+    from second_classroom.build import BuildOptions, SiteBuild
+    from second_classroom.output import file_digest
+    from second_classroom.render import poster_asset, site_assets
+
+    build = SiteBuild.start(REPO, BuildOptions(downloads=False, search=False))
+    site = build.begin(tmp_path / "site", atomic=False, compress=False)
+    shell = Chrome.parse(f"<title>{TITLE}</title><meta content=\"{DESCRIPTION}\">"
+                         f"<a href=\"/x/{ID}/\">{CONTENT}")
+    build.write_record_pages(site, lambda *_: shell, lambda page: "unfit " + page.uri,
+                             workers=workers, split_min=0, posters=True)
+    with_qr = {r.id for r in build.records.values() if r.spec.qr}
+    assert with_qr and build.posters_written == with_qr
+    for record in build.records.values():
+        path = site / record.url / "poster.html"
+        if record.id not in with_qr:
+            assert not path.exists()
+            continue
+        expected = poster_asset(record, build.render).content.encode("utf-8")
+        assert path.read_bytes() == expected
+        assert build.written[str(path)] == file_digest(expected)
+    left = [a.uri for a in site_assets(build.catalog, build.render, None,
+                                       build.posters_written)]
+    assert left and not any(uri.endswith("poster.html") for uri in left)
+
+
 # A theme's page as its templates leave it: indented, blank lines of template tags, and
 # elements whose whitespace counts (a script with "> <" in it, preformatted text, code).
 THEMED = """<!doctype html>

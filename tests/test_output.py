@@ -317,3 +317,38 @@ def test_serve_builds_in_place(tmp_path: Path, command: str) -> None:
     hooks.on_config(config)
     assert config.site_dir == str(tmp_path / "out")
     assert not list(tmp_path.glob(".out.*"))
+
+
+def test_shared_files_written_before_the_pages_get_finish_s_copies(tmp_path: Path) -> None:
+    """`write_shared` writes the shared files and queues the copies of every file that
+    stays as it is with the pages' (assets at the densest levels, like precompress); the
+    folders being written by the workers and the pages are left alone, and `finish` then
+    writes no shared file again."""
+    from second_classroom.build import BuildOptions, SiteBuild
+    from second_classroom.output import file_digest, write_copies
+    from second_classroom.render import site_assets
+
+    build = SiteBuild.start(REPO, BuildOptions(downloads=False, search=False))
+    site = build.begin(tmp_path / "site", atomic=False, compress=True)
+    text = ("body { color: red }\n" * 60).encode()
+    for rel in ("assets/x.css", "data/sites.json", "searchindex/v/t0.txt", "a/index.html",
+                "assets/small.js"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(text if rel != "assets/small.js" else b"x")
+    build.write_shared(site)
+    assert build.compressor is not None
+    build.compressor.wait()
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    write_copies(reference / "x.css", text, False)  # a shared asset: densest levels
+    for suffix in (".gz", ".br"):
+        assert (site / f"assets/x.css{suffix}").read_bytes() == \
+            (reference / f"x.css{suffix}").read_bytes()
+    assert build.written[str(site / "assets/x.css")] == file_digest(text)
+    for rel in ("data/sites.json", "searchindex/v/t0.txt", "a/index.html", "assets/small.js"):
+        assert not (site / f"{rel}.gz").exists(), rel
+    assert (site / "feed.xml").is_file() and (site / "feed.xml.gz").is_file()
+    assert build.written[str(site / "feed.xml")] == file_digest((site / "feed.xml").read_bytes())
+    assert build.shared_written
+    assert not list(site_assets(build.catalog, build.render, (), shared=False))
+    assert list(site_assets(build.catalog, build.render, ()))

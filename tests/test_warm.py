@@ -10,6 +10,7 @@ import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, site_config
@@ -167,3 +168,21 @@ def test_a_failing_warm_build_leaves_the_old_site_whole(
     assert "磁盘空间已满" in str(stopped.value) and "feed.xml" in str(stopped.value)
     assert _tree(site) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_the_folders_print_taken_ahead_is_the_one_record_takes(tmp_path: Path,
+                                                               catalog: Any) -> None:
+    """In a forked copy or here: the print of every record folder and kept file."""
+    from second_classroom import warm as warm_module
+
+    records = list(catalog.records.values())
+    for record in records[::2]:
+        (tmp_path / record.url).mkdir(parents=True)
+        (tmp_path / record.url / "index.html").write_text(record.id, "utf-8")
+    expected = warm_module.folders_print(tmp_path, [r.url for r in records],
+                                         warm_module.kept_files(records))
+    forked = warm_module.print_ahead(tmp_path, records, least=0)
+    here = warm_module.print_ahead(tmp_path, records, least=len(records) + 1)
+    assert forked() == here() == expected
+    (tmp_path / records[0].url / "index.html").write_text("changed!", "utf-8")
+    assert warm_module.print_ahead(tmp_path, records, least=0)() != expected

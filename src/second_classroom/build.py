@@ -34,7 +34,7 @@ from .chrome import Chrome, can_splice, place
 from .diskerror import naming
 from .export.batch import Exporting, ExportStats, download_links, export_all, prepare
 from .forked import ForkedJob, ahead, start_fork_server
-from .layout import DEFAULT_DATA, OPEN_DATA_DIR
+from .layout import DEFAULT_DATA, INDEX_DIR, OPEN_DATA_DIR
 from .models import KINDS, Record
 from .offline import offline_page, write_service_worker
 from .opendata import DataStats, open_data_ahead, write_open_data
@@ -47,7 +47,9 @@ from .output import (
     data_date,
     file_digest,
     page_dates,
+    per_record,
     precompress,
+    wants_copies,
     write_copies,
     write_file,
 )
@@ -57,9 +59,12 @@ from .render import (
     Asset,
     Page,
     RenderOptions,
+    encode_codes_ahead,
     listing_pages,
+    poster_asset,
     qr,
     record_page,
+    shared_assets,
     site_assets,
     site_pages,
 )
@@ -209,6 +214,10 @@ class SiteBuild:
     # sw.js's version takes these instead of reading the files back (offline.build_hash).
     written: dict[str, bytes] = field(default_factory=dict)
     packing: Future[Precompressed] | None = None  # the open data's copies, being made
+    # Ids of the records whose QR posters the page writers wrote beside their pages
+    # (write_record_pages with `posters`): `finish` writes the others.
+    posters_written: set[str] = field(default_factory=set)
+    shared_written: bool = False  # `write_shared` wrote the shared files before the pages
 
     @classmethod
     def start(cls, project: Path, options: BuildOptions, site_url: str = "",
@@ -238,6 +247,7 @@ class SiteBuild:
             render.downloads = download_links(catalog)
         records = {r.uri: r for r in catalog.records.values()}
         build = cls(project, options, catalog, render, warnings, records)
+        encode_codes_ahead(catalog, render)  # while the engine does what comes next
         if options.downloads:
             # Now, in the background (see export.batch.prepare): placed by `finish`.
             build.prepared = prepare(catalog, project / options.export_cache, site_name)
@@ -323,9 +333,12 @@ class SiteBuild:
                            chrome: Callable[[str, bool], Chrome],
                            fallback: Callable[[Page], str], workers: int = 2,
                            split_min: int = SPLIT_MIN, split_max: int = SPLIT_MAX,
-                           only: list[Record] | None = None) -> int:
+                           only: list[Record] | None = None, posters: bool = False) -> int:
         """Write every record page (or those of `only`) into `site_dir` as
-        `kind/id/index.html`; return how many.
+        `kind/id/index.html`; return how many. With `posters`, each page's QR poster
+        that `finish` would write (site_assets) is written with it instead: by whichever
+        process renders the page, which has its QR code at hand, and while both cores
+        are busy rather than in the build's last, single-core steps.
 
         `chrome(folder, described)` returns the engine's page for the placeholders of
         second_classroom.chrome (asked once per folder and for whether the record has a
@@ -353,9 +366,9 @@ class SiteBuild:
             # pages takes it about as long as the other two thirds take this process.
             share = records[2::3]
             records = [r for i, r in enumerate(records) if i % 3 != 2]
-        helper = self._fork_writer(share, shells, site_dir) if share else None
+        helper = self._fork_writer(share, shells, site_dir, posters) if share else None
         try:
-            unfit = self._write_records(records, shells, site_dir, self.compressor)
+            unfit = self._write_records(records, shells, site_dir, self.compressor, posters)
         finally:
             if helper is not None:
                 stats, more, digests = helper.result()
@@ -363,6 +376,8 @@ class SiteBuild:
                     self.compressor.stats += stats
                 unfit += more
                 self.written.update(digests)
+                if posters:
+                    self.posters_written.update(r.id for r in share if self._poster(r))
         for uri in unfit:  # pages the chrome does not fit: the engine renders them whole
             page = self.record_page(uri)
             self._write_page(site_dir / page.url / "index.html", fallback(page),
@@ -396,13 +411,21 @@ class SiteBuild:
             count += 1
         return count
 
+    def _poster(self, record: Record) -> bool:
+        """Return whether `finish` would write the QR poster of `record` (site_assets)."""
+        return record.spec.qr and (self.reuse is None or record.id in self.reuse.posters)
+
     def _write_records(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
-                       site_dir: Path, copies: PageCompressor | None | Precompressed
-                       ) -> list[str]:
-        """Write the spliced pages of `records`; return the uris of those the chrome does
-        not fit. Raises UnsafePageError."""
+                       site_dir: Path, copies: PageCompressor | None | Precompressed,
+                       posters: bool = False) -> list[str]:
+        """Write the spliced pages of `records` (and, with `posters`, their QR posters:
+        see write_record_pages); return the uris of those the chrome does not fit.
+        Raises UnsafePageError."""
         unfit = []
         for record in records:
+            if posters and self._poster(record):
+                write_assets(site_dir, [poster_asset(record, self.render)], self.written)
+                self.posters_written.add(record.id)
             page = self.record_page(record.uri)
             if unlisted := unlisted_inline_scripts(page.html):
                 raise UnsafePageError(record.uri, unlisted)
@@ -417,9 +440,7 @@ class SiteBuild:
     def _write_page(self, target: Path, text: str,
                     copies: PageCompressor | None | Precompressed) -> None:
         data = text.encode("utf-8", errors="xmlcharrefreplace")
-        with naming(target):  # a full disk names the page, not only the site folder
-            target.parent.mkdir(parents=True, exist_ok=True)  # a record's folder is new
-        write_file(target, data)
+        write_file(target, data)  # makes a record's (new) folder; an error names the page
         self.written[str(target)] = file_digest(data)
         if isinstance(copies, PageCompressor):
             copies.add(target, data)
@@ -427,7 +448,7 @@ class SiteBuild:
             copies.add(write_copies(target, data, True))
 
     def _fork_writer(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
-                     site_dir: Path
+                     site_dir: Path, posters: bool = False
                      ) -> ForkedJob[tuple[Precompressed, list[str], dict[str, bytes]]]:
         """Start a copy of this process (fork: it shares the loaded catalog) writing the
         pages of `records`, and their compressed copies when this build makes them; it
@@ -445,7 +466,8 @@ class SiteBuild:
         def work() -> tuple[Precompressed, list[str], dict[str, bytes]]:
             stats = Precompressed()
             self.written = {}  # this copy's: only what it writes goes back
-            unfit = self._write_records(records, shells, site_dir, stats if compress else None)
+            unfit = self._write_records(records, shells, site_dir, stats if compress else None,
+                                        posters)
             return stats, unfit, self.written
 
         return ForkedJob(work)
@@ -514,6 +536,38 @@ class SiteBuild:
                 self.catalog, site_dir, self.render.site_url, self.options.licence,
                 self.reuse.data if self.reuse is not None else ())
 
+    def write_shared(self, site_dir: Path) -> None:
+        """Write now, before the record pages, the files `finish` would write that draw on
+        many records (the feed, near-me files, the schedule's calendar, 党史上的今天's
+        day files), and queue their copies and those of the other files already in
+        `site_dir` that stay as they are (the theme's and the project's assets) with the
+        pages': made on the second core while pages are written, not in the build's last,
+        single-core steps (where the densest levels of these took a second at 10,000
+        records). The search index and the open data, being written meanwhile, are left
+        to `finish`, and so are pages (each page's copies come with it)."""
+        write_assets(site_dir, shared_assets(self.catalog, self.render), self.written)
+        self.shared_written = True
+        if self.compressor is None:
+            return
+        busy = {INDEX_DIR, OPEN_DATA_DIR}
+        names: list[str] = []
+        with os.scandir(site_dir) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in busy:
+                        names += [f"{entry.name}/{rel}" for rel in files_under(Path(entry.path))]
+                elif entry.is_file():
+                    names.append(entry.name)
+        present = set(names)
+        for rel in sorted(names):
+            if rel.endswith(".html") or not wants_copies(rel) or rel + ".gz" in present:
+                continue
+            path = site_dir / rel
+            data = path.read_bytes()
+            if len(data) >= MIN_BYTES:
+                self.written[str(path)] = file_digest(data)
+                self.compressor.add(path, data, per_record(rel))
+
     def page_written(self, path: Path, data: bytes) -> None:
         """Queue the precompressed copies of a page just written at `path`."""
         self.written[str(path)] = file_digest(data)
@@ -529,7 +583,8 @@ class SiteBuild:
         report = BuildReport()
         self.packing = self._compress_open_data(site_dir)
         write_assets(site_dir, site_assets(self.catalog, self.render, None if self.reuse is None
-                                           else self.reuse.posters), self.written)
+                                           else self.reuse.posters, self.posters_written,
+                                           shared=not self.shared_written), self.written)
         if (data_job := self.data_job) is not None:  # /data/, written on the second core
             self.data_job = None
             start = time.perf_counter()

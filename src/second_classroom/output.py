@@ -213,7 +213,7 @@ _NO_COPY = re.compile(rf"^{INDEX_DIR}/[^/]+/d\d+\.json$|/poster\.html$"
 
 def _compress_one(site: Path, path: Path,
                   digests: dict[str, bytes] | None = None) -> tuple[int, int, int]:
-    many = bool(_PER_RECORD.search(path.relative_to(site).as_posix()))
+    many = per_record(path.relative_to(site).as_posix())
     data = path.read_bytes()
     if digests is not None:
         digests[str(path)] = file_digest(data)
@@ -288,8 +288,8 @@ def write_file(path: Path | str, data: bytes | bytearray) -> None:
             os.close(fd)
 
 
-def _write_batch(batch: list[tuple[Path, bytes]]) -> list[tuple[int, int, int]]:
-    return [write_copies(path, data, True) for path, data in batch]
+def _write_batch(batch: list[tuple[Path, bytes, bool]]) -> list[tuple[int, int, int]]:
+    return [write_copies(path, data, many) for path, data, many in batch]
 
 
 class PageCompressor:
@@ -306,13 +306,14 @@ class PageCompressor:
 
     def __init__(self) -> None:
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
-        self._batch: list[tuple[Path, bytes]] = []
+        self._batch: list[tuple[Path, bytes, bool]] = []
         self._queue: collections.deque[Future[list[tuple[int, int, int]]]] = collections.deque()
         self.stats = Precompressed()
 
-    def add(self, path: Path, data: bytes) -> None:
-        """Queue the copies of a page whose bytes `data` are about to be written at `path`."""
-        self._batch.append((path, data))
+    def add(self, path: Path, data: bytes, many: bool = True) -> None:
+        """Queue the copies of a page whose bytes `data` are about to be written at `path`
+        (with `many` false: of a shared file, at the densest levels; see write_copies)."""
+        self._batch.append((path, data, many))
         if len(self._batch) >= self._BATCH:
             self._send()
         while len(self._queue) > self._AHEAD:
@@ -338,6 +339,17 @@ class PageCompressor:
             self.stats.add(sizes)
 
 
+def wants_copies(rel: str) -> bool:
+    """Return whether `precompress` makes copies of the file `rel` (path relative to the
+    site), if it has none yet and has `MIN_BYTES` at least."""
+    return os.path.splitext(rel)[1] in COMPRESSIBLE and not _NO_COPY.search(rel)
+
+
+def per_record(rel: str) -> bool:
+    """Return whether the file `rel` gets the per-record (fast) levels (write_copies)."""
+    return bool(_PER_RECORD.search(rel))
+
+
 def precompress(site: Path, workers: int | None = None,
                 skip_suffixes: tuple[str, ...] = (), names: list[str] | None = None,
                 digests: dict[str, bytes] | None = None) -> Precompressed:
@@ -353,9 +365,8 @@ def precompress(site: Path, workers: int | None = None,
     names = files_under(site) if names is None else names
     present = set(names)
     todo = [site / rel for rel in names
-            if (suffix := os.path.splitext(rel)[1]) in COMPRESSIBLE
-            and suffix not in skip_suffixes and rel + ".gz" not in present
-            and not _NO_COPY.search(rel) and os.path.getsize(site / rel) >= MIN_BYTES]
+            if wants_copies(rel) and os.path.splitext(rel)[1] not in skip_suffixes
+            and rel + ".gz" not in present and os.path.getsize(site / rel) >= MIN_BYTES]
     stats = Precompressed()
     # zlib and brotli release the GIL: threads use every core.
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:

@@ -31,13 +31,14 @@ import hashlib
 import json
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from . import cachefile
 from .build import BuildOptions, Reuse, SiteBuild
+from .forked import ForkedJob
 from .incremental import Snapshot, Stamp, Update, apply, plan_update, stamp, stamps
 from .models import Record
 from .opendata import record_data_uri
@@ -45,6 +46,7 @@ from .pictures import PictureSet
 from .render import Page
 
 STATE_DIR = ".cache/build/warm"  # under the project
+PRINT_AHEAD_MIN = 2000  # records from which `print_ahead` has a forked copy take the print
 
 
 @dataclass
@@ -131,14 +133,32 @@ def save(project: Path, site: Path, snapshot: Snapshot) -> str:
     return out.digest.hexdigest()
 
 
+def print_ahead(site: Path, records: Iterable[Record], least: int = PRINT_AHEAD_MIN
+                ) -> Callable[[], str]:
+    """Start taking the print of the record folders and kept files of `records` in `site`
+    (what `record` keeps); return a function that returns it (call it exactly once).
+
+    From `least` records on, a forked copy of this process takes it on the second core
+    while this one pickles the build's snapshot (warm.save): at the very end of a build,
+    where the two took ~0.4 s each at 10,000 records one after the other. The copy only
+    reads file stamps and touches few of the shared objects."""
+    records = list(records)
+    urls, files = [r.url for r in records], kept_files(records)
+    if len(urls) < least or (os.cpu_count() or 1) < 2:
+        return lambda: folders_print(site, urls, files)
+    return ForkedJob(lambda: folders_print(site, urls, files)).result
+
+
 def record(project: Path, site: Path, engine: str, digest: str,
-           records: Iterable[Record]) -> None:
+           records: Iterable[Record], folders: str | None = None) -> None:
     """Remember that the published `site` was built by engine fingerprint `engine` from the
-    snapshot of `digest`, with the folders and files of its `records` as they are now."""
+    snapshot of `digest`, with the folders and files of its `records` as they are now
+    (`folders`: their print, if taken already by `print_ahead`)."""
     _, target = _state(project, site)
     records = list(records)
-    entry = {"engine": engine, "snapshot": digest,
-             "folders": folders_print(site, [r.url for r in records], kept_files(records))}
+    if folders is None:
+        folders = folders_print(site, [r.url for r in records], kept_files(records))
+    entry = {"engine": engine, "snapshot": digest, "folders": folders}
     cachefile.write_atomic(target, json.dumps(entry).encode("utf-8"))
 
 

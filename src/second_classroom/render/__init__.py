@@ -23,7 +23,8 @@ from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record, RecordKind
 from ..quotes import citation
 from . import boards, interact, qr, studyplan
 from .datapage import data_page
-from .environment import card_note, environment, render
+from .direct import WRITERS
+from .environment import card_note, environment, render, root_of
 from .feed import atom_feed, updates_page
 from .maps import map_links
 from .nearme import nearme_assets
@@ -33,7 +34,7 @@ from .quotation import rich_html, rich_text
 from .today import today_assets, today_pages
 
 __all__ = ["PAGE_SIZE", "Asset", "Download", "Page", "RenderOptions", "card_note",
-           "cn_number", "cndate", "facet_url", "home_page", "kind_pages", "facet_pages",
+           "cn_number", "cndate", "encode_codes_ahead", "facet_url", "home_page", "kind_pages", "facet_pages",
            "page_address", "record_page", "listing_pages", "poster_asset",
            "shared_assets", "facet_prefix", "region_text", "site_assets", "site_pages",
            "url_of"]
@@ -181,7 +182,11 @@ def record_page(catalog: Catalog, record: Record, options: RenderOptions) -> Pag
     """Render one record's page with its kind's template."""
     view = _RecordView(catalog, options)
     pictures = options.pictures.pictures(record.data.get("images")) if options.pictures else []
-    html = render(record.spec.template, record.url, record=record, pictures=pictures, v=view)
+    write = WRITERS.get(record.spec.template)
+    html = write(record, root_of(record.url), pictures, view) if write is not None else None
+    if html is None:  # the template itself (see render.direct)
+        html = render(record.spec.template, record.url, record=record, pictures=pictures,
+                      v=view)
     if record.draft:  # only the preview's catalog holds drafts
         html = DRAFT_BANNER + html
     return Page(record.uri, record.title, html, record.description)
@@ -356,11 +361,16 @@ def _qr_records(catalog: Catalog) -> list[Record]:
     return [r for kind, spec in KINDS.items() if spec.qr for r in catalog.by_kind[kind]]
 
 
+def encode_codes_ahead(catalog: Catalog, options: RenderOptions) -> None:
+    """Start encoding the QR codes of every page and poster with one on a second core
+    (render.qr.encode_ahead): as early as the catalog is there."""
+    qr.encode_ahead([(page_address(options, r), _qr_title(r)) for r in _qr_records(catalog)])
+
+
 def site_pages(catalog: Catalog, options: RenderOptions,
                records: bool = True) -> Iterator[Page]:
     """Yield every generated page: home, listings, facet pages and (if `records`) records."""
-    # Pages and posters with a QR code: let a second core encode them meanwhile.
-    qr.encode_ahead([(page_address(options, r), _qr_title(r)) for r in _qr_records(catalog)])
+    encode_codes_ahead(catalog, options)  # if not yet: meanwhile, on a second core
     yield from listing_pages(catalog, options)
     if not records:
         return
@@ -403,14 +413,17 @@ def poster_asset(record: Record, options: RenderOptions) -> Asset:
 
 
 def site_assets(catalog: Catalog, options: RenderOptions,
-                posters: Collection[str] | None = None) -> Iterator[Asset]:
+                posters: Collection[str] | None = None,
+                written: Collection[str] = (), shared: bool = True) -> Iterator[Asset]:
     """Yield files written as they are: the A4 QR poster of every page with a QR code (or
-    of the records in `posters`: a warm build keeps the others), and the shared files."""
+    of the records in `posters`: a warm build keeps the others), but those of the records
+    in `written` (written with their pages), and (if `shared`) the shared files."""
     for record in _qr_records(catalog):
-        if posters is None or record.id in posters:
+        if (posters is None or record.id in posters) and record.id not in written:
             yield poster_asset(record, options)
     qr.finish()  # posters are the last users of the codes
-    yield from shared_assets(catalog, options)
+    if shared:
+        yield from shared_assets(catalog, options)
 
 
 def shared_assets(catalog: Catalog, options: RenderOptions,

@@ -15,7 +15,8 @@ from .page import facet_url
 from .richtext import markdown_to_html
 
 
-def _root(url: str) -> str:
+def root_of(url: str) -> str:
+    """Return the relative path from the page at `url` up to the site root."""
     return "../" * url.count("/")
 
 
@@ -65,4 +66,4 @@ def card_note(record: Record) -> str:
 
 def render(template: str, url: str, **context: Any) -> str:
     """Render `template` for the page at `url` (links are relative to it via `root`)."""
-    return environment().get_template(template).render(root=_root(url), **context)
+    return environment().get_template(template).render(root=root_of(url), **context)

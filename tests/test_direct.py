@@ -1,0 +1,152 @@
+"""Record pages written directly (render.direct) are the pages their Jinja template renders."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from second_classroom.catalog import Catalog, load_catalog
+from second_classroom.models import KINDS, Record
+from second_classroom.render import RenderOptions, _RecordView, record_page
+from second_classroom.render.direct import WRITERS
+from second_classroom.render.environment import render, root_of
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _jinja(catalog: Catalog, record: Record, options: RenderOptions,
+           pictures: list[Any] | None = None) -> str:
+    return render(record.spec.template, record.url, record=record, pictures=pictures or [],
+                  v=_RecordView(catalog, options))
+
+
+def _direct(catalog: Catalog, record: Record, options: RenderOptions) -> str | None:
+    return WRITERS[record.spec.template](record, root_of(record.url), [],
+                                         _RecordView(catalog, options))
+
+
+def _written(catalog: Catalog, options: RenderOptions) -> list[tuple[Record, str]]:
+    """Return (record, direct HTML) of every record a writer writes, after checking each
+    against its template."""
+    written = []
+    for record in catalog.records.values():
+        if record.spec.template not in WRITERS:
+            continue
+        html = _direct(catalog, record, options)
+        if html is not None:
+            assert html == _jinja(catalog, record, options), record.id
+            written.append((record, html))
+    return written
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """300 synthetic records (bench/synth.py), their sites with dated events."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from synth import add_events, write_synthetic
+
+    folder = tmp_path_factory.mktemp("direct") / "site_data"
+    write_synthetic(folder, 300, seed=5)
+    add_events(folder, seed=5)
+    return load_catalog(folder)[0]
+
+
+def test_some_kind_is_written_directly() -> None:
+    assert {spec.template for spec in KINDS.values()} & set(WRITERS)
+
+
+def test_sample_records_are_the_template_s_pages(catalog: Catalog) -> None:
+    for options in (RenderOptions(), RenderOptions(site_url="https://example.org/x/")):
+        written = _written(catalog, options)
+        assert len(written) >= 20  # most sample sites have nothing left to the template
+
+
+def test_synthetic_records_are_the_template_s_pages(synthetic: Catalog) -> None:
+    written = _written(synthetic, RenderOptions(site_url="https://example.org/"))
+    assert {r.spec.template for r, _ in written} == set(WRITERS)
+    assert len(written) > 200
+    assert any("sc-events-of" in html for _, html in written)  # events, nearby, related
+    assert any("sc-nearby" in html for _, html in written)
+    assert any("相关人物" in html for _, html in written)
+    assert any("所属旧址" in html for _, html in written)
+
+
+def test_names_with_markup_characters_print_as_the_template_prints_them(
+        synthetic: Catalog) -> None:
+    """Every record's name with markup characters: its own page and the cards, nearby
+    places and links of the pages that show it."""
+    marked = copy.copy(synthetic)
+    marked.records = {}
+    for record_id, record in synthetic.records.items():
+        values = dict(record.data)
+        values[record.spec.title_field] = f"{record.title} <&\"'>"
+        marked.records[record_id] = copy.copy(record)
+        marked.records[record_id].data = values
+    written = _written(marked, RenderOptions())
+    assert len(written) > 200
+    assert all("&lt;&amp;&#34;&#39;&gt;" in html for _, html in written)
+
+
+def test_pages_left_to_the_template_are_rendered_by_it(catalog: Catalog) -> None:
+    """A site with photos, a quiz or 读书班 is the template's; record_page gives the
+    template's page for every record either way."""
+    options = RenderOptions()
+    left = [r for r in catalog.records.values() if r.spec.template in WRITERS
+            and _direct(catalog, r, options) is None]
+    assert left  # the sample has sites with a quiz or a 读书班
+    for record in catalog.records.values():
+        assert record_page(catalog, record, options).html == _jinja(catalog, record, options)
+
+
+_TEXT = st.text(st.sampled_from("红色旧址&<>\"' 　\n#*[]()_`{}%0:·，。"), min_size=1, max_size=12)
+_OPTIONAL = ("address", "open_hours", "booking", "website", "body", "aliases", "designations",
+             "themes", "periods", "audiences", "location", "kind", "summary", "role",
+             "native_place", "born", "died", "era", "category", "grade", "holder", "site",
+             "description", "events")
+_TEXTS = ("name", "address", "open_hours", "booking", "summary", "kind", "body", "role",
+          "native_place", "era", "category", "grade", "holder", "description")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_generated_values_print_as_the_template_prints_them(synthetic: Catalog,
+                                                            data: st.DataObject) -> None:
+    """Any text in a record's fields (markup characters, quotes, Markdown) and any field
+    left out come out of both the same."""
+    written = [r for r in synthetic.records.values() if r.spec.template in WRITERS]
+    record = copy.copy(data.draw(st.sampled_from(written)))
+    values = copy.deepcopy(record.data)
+    for name in data.draw(st.sets(st.sampled_from(_OPTIONAL))):
+        values.pop(name, None)
+    for name in data.draw(st.sets(st.sampled_from(_TEXTS))):
+        values[name] = data.draw(_TEXT)
+    if data.draw(st.booleans()):
+        values["aliases"] = data.draw(st.lists(_TEXT, min_size=1, max_size=3))
+        values["designations"] = data.draw(st.lists(_TEXT, max_size=2))
+        values["website"] = "https://example.org/?a=1&b=\"2\""
+    if data.draw(st.booleans()):
+        values["sources"] = [{"title": data.draw(_TEXT), "publisher": data.draw(_TEXT),
+                              "url": "https://example.org/<x>", "type": data.draw(_TEXT),
+                              "accessed": dt.date(2026, 1, 2)},
+                             {"title": data.draw(_TEXT)}]
+    record.data = values
+    options = RenderOptions(site_url=data.draw(st.sampled_from(["", "https://e.org/a&b/"])))
+    html = _direct(synthetic, record, options)
+    if html is not None:
+        assert html == _jinja(synthetic, record, options)
+
+
+@given(st.text())
+def test_text_is_escaped_as_markupsafe_escapes_it(text: str) -> None:
+    from markupsafe import escape
+
+    from second_classroom.render.direct import _e, _replaced
+
+    assert _replaced(text) == _e(text) == str(escape(text))
