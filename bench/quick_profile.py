@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -98,6 +99,20 @@ def _index_mtime(site: Path) -> float:
         return 0.0
 
 
+def _note_fork(forked: list[float]) -> None:
+    """Note when the quick rebuild forks the search child (preview.start_search)."""
+    from second_classroom import preview
+
+    start = preview.start_search
+
+    def noted(*args: Any) -> Any:
+        job = start(*args)
+        forked.append(time.time())
+        return job
+
+    preview.start_search = noted  # type: ignore[assignment]
+
+
 def bench(n: int, rounds: int, profile: Path | None) -> None:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
@@ -106,6 +121,8 @@ def bench(n: int, rounds: int, profile: Path | None) -> None:
 
     work = Path(tempfile.mkdtemp(prefix=f"quick-profile-{n}-"))
     label = [""]
+    forked: list[float] = []
+    _note_fork(forked)
     if profile is not None:
         profile.mkdir(parents=True, exist_ok=True)
         _profile_search_child(profile, label)
@@ -150,8 +167,11 @@ def bench(n: int, rounds: int, profile: Path | None) -> None:
                 collected = collector.seconds
                 preview.settle()
                 done = time.perf_counter() - began
+                fork = f"{forked[-1] - saved_at:5.2f}" if forked else "  -  "
+                forked.clear()
                 print(f"{what:7} quick={ok!s:5} rebuild {quick:5.2f} s wall {quick_cpu:5.2f} "
-                      f"CPU-s (gc {collected:4.2f} s); index swapped in {_index_mtime(site) - saved_at:5.2f} s after "
+                      f"CPU-s (gc {collected:4.2f} s); search forked {fork} s and index "
+                      f"swapped in {_index_mtime(site) - saved_at:5.2f} s after "
                       f"the save; children done {done:5.2f} s "
                       f"({_children_cpu() - children:5.2f} CPU-s)", flush=True)
             preview.session.snapshot.search.ready()  # type: ignore[union-attr]

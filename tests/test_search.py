@@ -561,3 +561,32 @@ def _written(catalog: Catalog, site: Path) -> dict[str, bytes]:
 def _tree(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes()
             for p in sorted((site / INDEX_DIR).rglob("*")) if p.is_file()}
+
+
+def test_a_save_adding_or_removing_one_record_moves_numbers_in_place(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The editor's save of one new record (or one deleted) takes the state's shift
+    (`_insert_at`/`_remove_at`), not the full renumbering; the bitsets it keeps stay
+    those of its lists."""
+    from second_classroom import search
+    from second_classroom.catalog import build_catalog
+    from second_classroom.search import IndexState, bitset, facet_order, search_docs
+
+    if not _SAMPLE:
+        _SAMPLE.append(_sample_records())
+    records, vocab = _SAMPLE[0]
+    state = IndexState.of(build_catalog(records, vocab, drafts=True))
+    taken: list[str] = []
+    for name in ("_insert_at", "_remove_at"):
+        real = getattr(IndexState, name)
+        monkeypatch.setattr(IndexState, name, lambda self, *a, _n=name, _r=real: (
+            taken.append(_n), _r(self, *a))[1])
+    for op in ("add", "remove", "name"):
+        records = _edit_step(records, op, 3)
+        catalog = build_catalog(records, vocab, drafts=True)
+        state.update(catalog)
+        assert state.files() == search.build_index(search_docs(catalog), facet_order(catalog))
+        for (term, weight), bits in state.bits.items():
+            assert bits == int.from_bytes(bitset(state.postings[term][weight],
+                                                 len(state.analyses)), "little")
+    assert taken == ["_insert_at", "_remove_at"]

@@ -68,9 +68,10 @@ import threading
 import time
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -244,8 +245,14 @@ def _b36(n: int) -> str:
 _B36 = [_b36(n) for n in range(36 ** 2)]
 
 
-def encode_ids(ids: Sequence[int], total: int) -> str:
-    """Return increasing record numbers as gaps in base 36, or as a bitset when shorter."""
+def encode_ids(ids: Sequence[int], total: int, bits: Callable[[], int] | None = None) -> str:
+    """Return increasing record numbers as gaps in base 36, or as a bitset when shorter.
+    `bits()`, when given, returns the numbers' bitset as an int (bit n = record n: the
+    preview's state keeps them) instead of its being made from `ids`."""
+    # The list is at least a digit a number and a comma between: when that is longer
+    # than the bitset's base64, the bitset wins without the list being made.
+    if ids and 2 * len(ids) - 1 > 4 * -(-((total + 7) // 8) // 3):
+        return "#" + base64.b64encode(_bitset_of(ids, total, bits)).decode("ascii")
     gaps = list(map(operator.sub, ids, itertools.chain((0,), ids)))
     if gaps and max(gaps) < len(_B36):  # gaps are mostly small: looked up, not divided
         listed = ",".join(map(_B36.__getitem__, gaps))
@@ -253,8 +260,14 @@ def encode_ids(ids: Sequence[int], total: int) -> str:
         listed = ",".join(map(_b36, gaps))
     if len(listed) * 3 <= total // 2:  # a bitset's base64 is ~total/6 chars: skip trying
         return "." + listed
-    packed = base64.b64encode(bitset(ids, total)).decode("ascii")
+    packed = base64.b64encode(_bitset_of(ids, total, bits)).decode("ascii")
     return "#" + packed if len(packed) < len(listed) else "." + listed
+
+
+def _bitset_of(ids: Sequence[int], total: int, bits: Callable[[], int] | None) -> bytes:
+    if bits is None:
+        return bitset(ids, total)
+    return bits().to_bytes((total + 7) // 8, "little")
 
 
 def bitset(ids: Iterable[int], total: int) -> bytes:
@@ -271,6 +284,31 @@ def pack_codes(groups: Iterable[tuple[int, Iterable[int]]], total: int, radix: i
     codes = bytearray(-(-total // per) * per)
     for code, ids in groups:
         deque(map(codes.__setitem__, ids, itertools.repeat(code)), maxlen=0)
+    return _digits(codes, radix, per)
+
+
+# Bit j of every byte (bytes.translate): the records 8m + j of a bitset, one a byte.
+_BIT_OF = [bytes((b >> j) & 1 for b in range(256)) for j in range(8)]
+
+
+def pack_bits(groups: Iterable[tuple[int, int]], total: int, radix: int) -> bytes:
+    """Return what `pack_codes` returns, the records of each group given as a bitset (an
+    int, bit n = record n) instead of a list: no Python step per record."""
+    per = codes_per_byte(radix)
+    size = -(-total // per) * per
+    whole = 0
+    for code, bits in groups:
+        packed = bits.to_bytes((total + 7) // 8, "little")
+        spread = bytearray(8 * len(packed))  # one byte a record, 0 or 1
+        for j, table in enumerate(_BIT_OF):
+            spread[j::8] = packed.translate(table)
+        # The codes of different groups never meet in a byte (no carry between bytes).
+        whole += code * int.from_bytes(spread, "little")
+    return _digits(whole.to_bytes(size, "little"), radix, per)
+
+
+def _digits(codes: bytes | bytearray, radix: int, per: int) -> bytes:
+    """Return `codes` (one a byte, len a multiple of `per`) packed `per` to a byte."""
     # Digit i of every byte at once: the i-th codes of all bytes as one whole number,
     # times radix ** i. No byte carries over: every byte's digits sum below radix ** per.
     packed = 0
@@ -347,21 +385,27 @@ def _entry(doc: SearchDoc) -> tuple[bytes, set[tuple[str, str]]]:
 
 
 def _line(term: str, groups: Sequence[tuple[int, Sequence[int]]], total: int,
-          dense_bytes: int) -> tuple[str, bytes | None]:
+          dense_bytes: int, bits: Callable[[int], int] | None = None
+          ) -> tuple[str, bytes | None]:
     """Return a term's line for a shard, or, for a common term (its line longer than
-    `dense_bytes`), the term and the bytes of its own file (`encode_binary`)."""
+    `dense_bytes`), the term and the bytes of its own file (`encode_binary`). `bits`,
+    when given, returns a group's bitset (an int) by its weight (see `encode_ids`)."""
     # A group's text is at least as long as its shorter form (each number at least one
     # digit and a comma, or the bitset): a line surely too long is not made at all.
     bitset_chars = -(-((total + 7) // 8) // 3) * 4
     shortest = len(term) + sum(2 + len(str(w)) + min(2 * len(ids) - 1, bitset_chars)
                                for w, ids in groups)
     if shortest <= dense_bytes:
-        line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in groups)
+        if bits is None:
+            line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total)}" for w, ids in groups)
+        else:
+            line = term + "\t" + "\t".join(f"{w}{encode_ids(ids, total, partial(bits, w))}"
+                                            for w, ids in groups)
         if len(line) <= dense_bytes:
             return line, None
     # A common term: its own file, so that a query pays for its own terms only and not
     # for those a shard shares with it.
-    return term, encode_binary(groups, total)
+    return term, encode_binary(groups, total, bits)
 
 
 _GAPS, _BITS, _CODES = 0, 1, 2  # the kinds of group in a common term's file
@@ -388,7 +432,8 @@ def _gaps(ids: Sequence[int]) -> bytes:
     return b"".join(map(_varint, gaps))
 
 
-def encode_binary(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> bytes:
+def encode_binary(groups: Sequence[tuple[int, Sequence[int]]], total: int,
+                  bits: Callable[[int], int] | None = None) -> bytes:
     """Return a common term's file (w<j>.bin): its record lists, binary.
 
     `groups` are (weight, increasing record numbers), highest weight first, disjoint. The
@@ -398,7 +443,7 @@ def encode_binary(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> by
     when shorter, one group `2 <count> <weights…> <length> <codes>` (a code per record,
     packed by `pack_codes`: a term held at two weights costs 1.6 bits a record instead
     of two bitsets, at three weights 2 bits instead of three). Lengths are LEB128 byte
-    counts; weights and counts are one byte each.
+    counts; weights and counts are one byte each. `bits`: see `_line`.
     """
     if len(groups) > 1:
         codes_bytes = -(-total // codes_per_byte(len(groups) + 1))
@@ -408,25 +453,31 @@ def encode_binary(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> by
         least = sum(2 + len(_varint(n)) + n
                     for n in (min(len(ids), (total + 7) // 8) for _, ids in groups))
         if packed_bytes < least:
-            return _packed(groups, total)
+            return _packed(groups, total, bits)
     listed = bytearray()
     for weight, ids in groups:
-        gaps = _gaps(ids)
-        if len(gaps) > (total + 7) // 8:
-            bits = bitset(ids, total)
-            listed += bytes((_BITS, weight)) + _varint(len(bits)) + bits
+        # Each gap is a byte at least: more numbers than the bitset has bytes, bitset.
+        gaps = _gaps(ids) if len(ids) <= (total + 7) // 8 else None
+        if gaps is None or len(gaps) > (total + 7) // 8:
+            bitmap = _bitset_of(ids, total, None if bits is None else partial(bits, weight))
+            listed += bytes((_BITS, weight)) + _varint(len(bitmap)) + bitmap
         else:
             listed += bytes((_GAPS, weight)) + _varint(len(gaps)) + gaps
     if len(groups) < 2:
         return bytes(listed)
-    packed = _packed(groups, total)
+    packed = _packed(groups, total, bits)
     return packed if len(packed) < len(listed) else bytes(listed)
 
 
-def _packed(groups: Sequence[tuple[int, Sequence[int]]], total: int) -> bytes:
+def _packed(groups: Sequence[tuple[int, Sequence[int]]], total: int,
+            bits: Callable[[int], int] | None = None) -> bytes:
     """Return a common term's file as one group of a weight code per record."""
-    codes = pack_codes(((code, ids) for code, (_, ids) in enumerate(groups, 1)), total,
-                       len(groups) + 1)
+    if bits is None:
+        codes = pack_codes(((code, ids) for code, (_, ids) in enumerate(groups, 1)), total,
+                           len(groups) + 1)
+    else:
+        codes = pack_bits(((code, bits(w)) for code, (w, _) in enumerate(groups, 1)), total,
+                          len(groups) + 1)
     return (bytes((_CODES, len(groups), *(w for w, _ in groups))) + _varint(len(codes))
             + codes)
 
@@ -435,18 +486,27 @@ def _facet_file(facets: Sequence[dict[str, list[str]]], order: dict[str, int]
                 ) -> dict[str, Any]:
     """Return facet names, values and one column per facet: record i's values (its
     document's `facets`, given at i) at i."""
-    values: dict[str, list[str]] = {}
-    for label in FILTERS:
-        seen = {v for d in facets for v in d.get(label, [])}
-        values[label] = sorted(seen, key=lambda v: (v not in order, order.get(v, 0), v))
+    values = _facet_values({label: {v for d in facets for v in d.get(label, [])}
+                            for label in FILTERS}, order)
     columns = {}
     for label, names in values.items():
-        if len(names) > len(_VALUE_CHARS):
-            raise SearchIndexError(f"筛选项“{label}”有 {len(names)} 个取值，搜索索引最多支持 "
-                                   f"{len(_VALUE_CHARS)} 个")
         code = {v: _VALUE_CHARS[i] for i, v in enumerate(names)}
         columns[label] = ",".join("".join(code[v] for v in d.get(label, [])) for d in facets)
     return {"facets": list(FILTERS), "values": values, "columns": columns}
+
+
+def _facet_values(seen: Mapping[str, Iterable[str]], order: dict[str, int]
+                  ) -> dict[str, list[str]]:
+    """Return each filter's values (`seen[label]`) in vocabulary order, the others after
+    them by name; raise SearchIndexError when a filter has more than a column can code."""
+    values: dict[str, list[str]] = {}
+    for label in FILTERS:
+        names = sorted(seen.get(label, ()), key=lambda v: (v not in order, order.get(v, 0), v))
+        if len(names) > len(_VALUE_CHARS):
+            raise SearchIndexError(f"筛选项“{label}”有 {len(names)} 个取值，搜索索引最多支持 "
+                                   f"{len(_VALUE_CHARS)} 个")
+        values[label] = names
+    return values
 
 
 def _ideographs(term: str) -> Iterator[str]:
@@ -553,11 +613,13 @@ class IndexFiles(Mapping[str, bytes]):
 
 def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[bytes] | Spilled,
               fold: bytes, sound: bytes, facets: bytes, listings: list[list[str]],
+              shard_memo: dict[int, dict[str, int]] | None = None,
               release: bool = False) -> dict[str, bytes] | IndexFiles:
     """Return the index files from each term's line or file (see `_line`), the records'
     result files in record order and the other files' bytes (as an `IndexFiles` when the
-    result files are `Spilled`). With `release`, `lines` is emptied, and each shard's
-    lines go once its file is made."""
+    result files are `Spilled`). `shard_memo` (shard count -> term -> shard), when given,
+    keeps each term's `shard_of` from call to call. With `release`, `lines` is emptied,
+    and each shard's lines go once its file is made."""
     shard_lines: list[tuple[str, str]] = []
     dense: list[tuple[str, bytes]] = []
     for term in sorted(lines):
@@ -566,13 +628,25 @@ def _assemble(lines: dict[str, tuple[str, bytes | None]], entries: Sequence[byte
             dense.append((term, own))
         else:
             shard_lines.append((term, line))
-    size = sum(len(line.encode("utf-8")) + 1 for _, line in shard_lines)
+    # Each line's UTF-8 bytes and its line break.
+    size = len("\n".join(line for _, line in shard_lines).encode("utf-8")) + 1 \
+        if shard_lines else 0
     shards = 1
     while size / shards > SHARD_BYTES and shards < 4096:
         shards *= 2
     texts: list[list[str]] = [[] for _ in range(shards)]
-    for term, line in shard_lines:
-        texts[shard_of(term, shards)].append(line)
+    if shard_memo is None:
+        for term, line in shard_lines:
+            texts[shard_of(term, shards)].append(line)
+    else:
+        if shards not in shard_memo:
+            shard_memo.clear()
+        memo = shard_memo.setdefault(shards, {})
+        for term, line in shard_lines:
+            shard = memo.get(term)
+            if shard is None:
+                shard = memo[term] = shard_of(term, shards)
+            texts[shard].append(line)
     del shard_lines
     files = {}
     for k, text in enumerate(texts):
@@ -616,6 +690,9 @@ class Analysis:
     chars: frozenset[str]  # the ideographs of its terms, for fold.txt and sound.txt
     kind: str
     facets: dict[str, list[str]]
+    # (version of the state's facet value codes, this record's codes per filter): see
+    # IndexState._facet_file. Not part of what the record is.
+    codes: list[Any] = field(default_factory=list, compare=False, repr=False)
 
 
 def analyse(doc: SearchDoc) -> Analysis:
@@ -635,9 +712,13 @@ class IndexState:
     rebuild instead updates this state: a record object it has seen (unchanged records
     are the same objects after `catalog.update_catalog`) keeps its analysis; an edited
     record's numbers move in the postings of its old and new terms only, and only those
-    terms' lines are encoded again. When records are added or removed (numbers shift and
-    the record count changes every line's encoding), the postings and lines are made
-    again from the kept analyses. `files()` gives the same bytes as `build_index` for the
+    terms' lines are encoded again. One record added or removed (the editor's save) moves
+    every later number by one: each list's numbers from there on are added to as one
+    whole number, a text list changes only in the gap into the first moved number, and
+    bitsets (kept as ints, `bits`) are shifted, so that common terms' lines and files are
+    packed again without a step per record (`_insert_at`, `_remove_at`). More records
+    added or removed at once: the postings and lines are made again from the kept
+    analyses. `files()` gives the same bytes as `build_index` for the
     same records; `write()` writes them, linking the files the index on disk already has.
     """
 
@@ -650,11 +731,19 @@ class IndexState:
         self.analyses: list[Analysis] = []
         self.postings: dict[str, dict[int, array[int]]] = {}
         self.lines: dict[str, tuple[str, bytes | None]] = {}
+        # (term, weight) -> the group's bitset (bit n = record n), for the groups encoded
+        # as bitsets or weight codes: kept in step with the postings, so that encoding
+        # them again costs no step per record (see `_bits`).
+        self.bits: dict[tuple[str, int], int] = {}
         self.versions: dict[str, dict[str, bytes]] = {}  # folder -> its files
         self._chars: Counter[str] = Counter()  # ideograph -> records holding it
         self._readings: Counter[tuple[str, str]] = Counter()  # (character, syllable) -> records
         self._shared: tuple[Any, ...] = ()  # (chars, readings, fold.txt, sound.txt)
-        self._facets: tuple[list[dict[str, list[str]]], bytes] | None = None
+        self._values: dict[str, Counter[str]] = {label: Counter() for label in FILTERS}
+        self._shard_memo: dict[int, dict[str, int]] = {}  # see _assemble
+        # The facet values in order, their codes per filter, and the version of those
+        # codes that an Analysis's `codes` were made with.
+        self._facet_codes: tuple[dict[str, list[str]], list[dict[str, str]], int] = ({}, [], 0)
 
     @classmethod
     def of(cls, catalog: Catalog) -> IndexState:
@@ -702,6 +791,16 @@ class IndexState:
             self._edit(records)
             return
         kept = {id(r) for r in records}
+        gone = [n for n, r in enumerate(self.records) if id(r) not in kept]
+        new = [n for n, r in enumerate(records) if id(r) not in known]
+        if len(gone) + len(new) == 1:  # a record added or removed: the editor's save
+            if gone:
+                self._remove_at(gone[0])
+            else:
+                self._insert_at(new[0], analyse(search_doc(records[new[0]])))
+            self.records = records
+            return
+        self.bits.clear()  # numbers move every way: made again when needed
         # Old numbers of the records that went (deleted, or replaced by an edit) first.
         dirty: set[str] = set()
         for number, (record, analysis) in enumerate(zip(self.records, self.analyses,
@@ -757,36 +856,144 @@ class IndexState:
             self._count(new, 1)
             before = {(w, t) for w, found in old.groups for t in found}
             after = {(w, t) for w, found in new.groups for t in found}
+            bit = 1 << number
             for weight, term in before - after:
                 ids = self.postings[term][weight]
                 del ids[bisect.bisect_left(ids, number)]
+                if (was := self.bits.get((term, weight))) is not None:
+                    self.bits[term, weight] = was & ~bit
                 dirty.add(term)
             for weight, term in after - before:
                 ids = self.postings.setdefault(term, {}).setdefault(weight, _numbers())
                 ids.insert(bisect.bisect_left(ids, number), number)
+                if (was := self.bits.get((term, weight))) is not None:
+                    self.bits[term, weight] = was | bit
                 dirty.add(term)
         self.records, self.analyses = records, analyses
         self._settle(dirty, everything=False)
+
+    def _insert_at(self, number: int, analysis: Analysis) -> None:
+        """Update the state for a record added at `number` (with `analysis`): every
+        number from there on moves up by one (in each list only the gap crossing it
+        changes), the record joins its terms' lists, and the lines that changed are
+        encoded again (a term held only before `number` keeps its line when the new
+        count leaves it as it was)."""
+        shifted: dict[str, dict[int, int]] = {}
+        for term, held in self.postings.items():
+            for weight, ids in held.items():
+                start = bisect.bisect_left(ids, number)
+                if start < len(ids):
+                    _add_from(ids, start, 1)
+                    if (bits := self.bits.get((term, weight))) is not None:
+                        low = bits & ((1 << number) - 1)
+                        self.bits[term, weight] = low | (bits >> number << (number + 1))
+                shifted.setdefault(term, {})[weight] = start
+        touched: set[str] = set()
+        self._count(analysis, 1)
+        bit = 1 << number
+        for weight, found in analysis.groups:
+            for term in found:
+                ids = self.postings.setdefault(term, {}).setdefault(weight, _numbers())
+                ids.insert(bisect.bisect_left(ids, number), number)
+                if (bits := self.bits.get((term, weight))) is not None:
+                    self.bits[term, weight] = bits | bit
+                touched.add(term)
+        self.analyses.insert(number, analysis)
+        self._reencode(touched, shifted)
+
+    def _remove_at(self, number: int) -> None:
+        """Update the state for the record at `number` removed (see `_insert_at`)."""
+        analysis = self.analyses.pop(number)
+        self._count(analysis, -1)
+        touched: set[str] = set()
+        keep = ~(1 << number)
+        for weight, found in analysis.groups:
+            for term in found:
+                ids = self.postings[term][weight]
+                del ids[bisect.bisect_left(ids, number)]
+                if (bits := self.bits.get((term, weight))) is not None:
+                    self.bits[term, weight] = bits & keep
+                touched.add(term)
+        shifted: dict[str, dict[int, int]] = {}
+        for term, held in self.postings.items():
+            for weight, ids in held.items():
+                start = bisect.bisect_left(ids, number)
+                if start < len(ids):
+                    _add_from(ids, start, -1)
+                    if (bits := self.bits.get((term, weight))) is not None:
+                        low = bits & ((1 << number) - 1)
+                        self.bits[term, weight] = low | (bits >> (number + 1) << number)
+                shifted.setdefault(term, {})[weight] = start
+        self._reencode(touched, shifted)
+
+    def _reencode(self, touched: set[str], shifted: dict[str, dict[int, int]]) -> None:
+        """Encode again the lines that changed, the record count being len(self.analyses):
+        those of the `touched` terms (the record added or removed holds them) and of the
+        terms whose line depends on the count (bitsets, a term's own file, a list near a
+        bitset's length); drop the terms no longer held. `shifted[term]`: per group of
+        weight -> the index in its list where the numbers that moved by one start: in a
+        list, only the gap into that number changed."""
+        total = len(self.analyses)
+        half = total // 2
+        for term in touched:
+            held = {w: ids for w, ids in self.postings[term].items() if ids}
+            if len(held) < len(self.postings[term]):
+                for weight in self.postings[term].keys() - held.keys():
+                    self.bits.pop((term, weight), None)
+                if not held:
+                    del self.postings[term]
+                    del self.lines[term]
+                    continue
+                self.postings[term] = held
+        for term, held in self.postings.items():
+            if term not in touched:
+                line, own = self.lines[term]
+                # A line of lists only, each short enough that encode_ids keeps the list
+                # whatever the bitset's length: only the gap where the numbers moved
+                # changes, and the line stays a list (and short enough) if still so.
+                if own is None and "#" not in line:
+                    fresh = _shifted_line(line, held, shifted[term], half)
+                    if fresh is not None and len(fresh) <= self.dense_bytes:
+                        self.lines[term] = fresh, None
+                        continue
+            self.lines[term] = self._line(term)
+
+    def _line(self, term: str) -> tuple[str, bytes | None]:
+        """Return `term`'s line (`_line`), its bitsets taken from `self.bits`."""
+        return _line(term, sorted(self.postings[term].items(), reverse=True),
+                     len(self.analyses), self.dense_bytes, partial(self._bits, term))
+
+    def _bits(self, term: str, weight: int) -> int:
+        """Return the bitset of `term`'s records at `weight` (kept once made)."""
+        bits = self.bits.get((term, weight))
+        if bits is None:
+            ids = self.postings[term][weight]
+            bits = int.from_bytes(bitset(ids, len(self.analyses)), "little")
+            self.bits[term, weight] = bits
+        return bits
 
     def _settle(self, dirty: set[str], everything: bool) -> None:
         """Drop what `dirty` terms no longer hold, and encode their lines again (or, with
         `everything`, every term's line)."""
         for term in dirty:
             held = {w: ids for w, ids in self.postings[term].items() if ids}
+            for weight in self.postings[term].keys() - held.keys():
+                self.bits.pop((term, weight), None)
             if held:
                 self.postings[term] = held
             else:
                 del self.postings[term]
                 del self.lines[term]
-        total = len(self.records)
         for term in self.postings if everything else dirty & self.postings.keys():
-            self.lines[term] = _line(term, sorted(self.postings[term].items(), reverse=True),
-                                     total, self.dense_bytes)
+            self.lines[term] = self._line(term)
 
     def _count(self, analysis: Analysis, step: int) -> None:
         """Count `analysis`'s characters and readings in (step 1) or out (step -1)."""
         _step(self._chars, analysis.chars, step)
         _step(self._readings, analysis.readings, step)
+        for label, held in analysis.facets.items():
+            if label in self._values:
+                _step(self._values[label], held, step)
 
     def _rebuild(self) -> None:
         postings: dict[str, dict[int, array[int]]] = defaultdict(dict)
@@ -799,11 +1006,12 @@ class IndexState:
                     else:
                         held[weight] = array("I", (number,))
         self.postings = dict(postings)
-        total = len(self.analyses)
-        self.lines = {term: _line(term, sorted(held.items(), reverse=True), total,
-                                  self.dense_bytes) for term, held in self.postings.items()}
+        self.bits = {}
+        self.lines = {term: self._line(term) for term in self.postings}
         self._chars = Counter(ch for a in self.analyses for ch in a.chars)
         self._readings = Counter(pair for a in self.analyses for pair in a.readings)
+        self._values = {label: Counter(v for a in self.analyses for v in a.facets.get(label, ()))
+                        for label in FILTERS}
 
     def files(self) -> dict[str, bytes]:
         """Return the index files (as `build_index` gives them) and remember them."""
@@ -818,12 +1026,9 @@ class IndexState:
                 contextual.setdefault(char, set()).add(syllable)
             self._shared = (chars, set(self._readings), fold_file(chars),
                             sound_file(chars, contextual))
-        facets = [a.facets for a in self.analyses]
-        if self._facets is None or self._facets[0] != facets:
-            self._facets = facets, _json(_facet_file(facets, self.order))
         files = _assemble(self.lines, [a.entry for a in self.analyses], self._shared[2],
-                          self._shared[3], self._facets[1],
-                          _listings({a.kind for a in self.analyses}))
+                          self._shared[3], self._facet_file(),
+                          _listings({a.kind for a in self.analyses}), self._shard_memo)
         assert isinstance(files, dict)  # the result files were given in memory
         folder = json.loads(files["manifest.json"])["dir"]
         self.versions.pop(folder, None)
@@ -831,6 +1036,27 @@ class IndexState:
         while len(self.versions) > self.KEPT_VERSIONS:
             del self.versions[next(iter(self.versions))]
         return files
+
+    def _facet_file(self) -> bytes:
+        """Return facets.json (as `_facet_file` makes it): each record's codes are kept
+        with its analysis until the values or their order change."""
+        values = _facet_values(self._values, self.order)
+        known, maps, version = self._facet_codes
+        if values != known:
+            maps = [{v: _VALUE_CHARS[i] for i, v in enumerate(values[label])}
+                    for label in FILTERS]
+            version += 1
+            self._facet_codes = values, maps, version
+        rows = []
+        for analysis in self.analyses:
+            codes = analysis.codes
+            if not codes or codes[0] != version:
+                codes[:] = [version, tuple("".join(map(code.__getitem__, analysis.facets.get(
+                    label, ()))) for label, code in zip(FILTERS, maps, strict=True))]
+            rows.append(codes[1])
+        columns = {label: ",".join(map(operator.itemgetter(i), rows))
+                   for i, label in enumerate(FILTERS)}
+        return _json({"facets": list(FILTERS), "values": values, "columns": columns})
 
     def rewrite(self, catalog: Catalog, site_dir: Path) -> None:
         """Update the state to `catalog` and write its index into `site_dir` (the
@@ -991,6 +1217,51 @@ def _changes(old: dict[str, bytes], new: dict[str, bytes]
     moved = {source for source, _ in renames}
     removes = [name for name in old if name not in new and name not in moved]
     return renames, writes, removes
+
+
+def _shifted_line(line: str, held: dict[int, array[int]], starts: dict[int, int],
+                  half: int) -> str | None:
+    """Return a term's text line of lists (`line`, no bitset), its records `held` (weight
+    -> numbers), after the numbers of each list from index `starts[weight]` on moved by
+    one: only the gap into the first moved number changes. None when a list's text is
+    then too long for encode_ids to keep it whatever the bitset (`half`: the record
+    count // 2), or a list is not as `held` says (then the line is made afresh)."""
+    term, *groups = line.split("\t")
+    if len(groups) != len(held):
+        return None
+    for i, group in enumerate(groups):
+        dot = group.index(".")
+        weight = int(group[:dot])
+        ids, start = held.get(weight), starts.get(weight)
+        if ids is None or start is None:
+            return None
+        if start < len(ids):
+            gap = ids[start] - ids[start - 1] if start else ids[0]
+            tokens = group[dot + 1:].split(",")
+            if len(tokens) != len(ids):
+                return None
+            tokens[start] = _B36[gap] if gap < len(_B36) else _b36(gap)
+            group = groups[i] = group[:dot + 1] + ",".join(tokens)
+        if (len(group) - dot - 1) * 3 > half:
+            return None
+    return term + "\t" + "\t".join(groups)
+
+
+_LANE = array("I").itemsize  # bytes of a record number in the postings
+
+
+def _add_from(ids: array[int], start: int, step: int) -> None:
+    """Add `step` to every number of `ids` from index `start` on (none goes below 0).
+    A long tail is moved as one whole number: 1 in every lane of its bytes, times `step`
+    (no lane carries or borrows), instead of a Python step per number."""
+    count = len(ids) - start
+    if count < 32:
+        ids[start:] = array("I", map(step.__add__, ids[start:]))
+        return
+    order = sys.byteorder
+    ones = int.from_bytes((1).to_bytes(_LANE, order) * count, order)
+    tail = int.from_bytes(ids[start:].tobytes(), order) + step * ones
+    ids[start:] = array("I", tail.to_bytes(count * _LANE, order))
 
 
 @contextlib.contextmanager
