@@ -878,16 +878,7 @@ class IndexState:
         changes), the record joins its terms' lists, and the lines that changed are
         encoded again (a term held only before `number` keeps its line when the new
         count leaves it as it was)."""
-        shifted: dict[str, dict[int, int]] = {}
-        for term, held in self.postings.items():
-            for weight, ids in held.items():
-                start = bisect.bisect_left(ids, number)
-                if start < len(ids):
-                    _add_from(ids, start, 1)
-                    if (bits := self.bits.get((term, weight))) is not None:
-                        low = bits & ((1 << number) - 1)
-                        self.bits[term, weight] = low | (bits >> number << (number + 1))
-                shifted.setdefault(term, {})[weight] = start
+        shifted = self._shift_from(number, 1)
         touched: set[str] = set()
         self._count(analysis, 1)
         bit = 1 << number
@@ -914,17 +905,25 @@ class IndexState:
                 if (bits := self.bits.get((term, weight))) is not None:
                     self.bits[term, weight] = bits & keep
                 touched.add(term)
+        self._reencode(touched, self._shift_from(number, -1))
+
+    def _shift_from(self, number: int, step: int) -> dict[str, dict[int, int]]:
+        """Move every number from `number` on by `step` (1: a record comes in at `number`;
+        -1: the one there has left every list) in every list and its bitset; return, per
+        term and weight, the index in the list where the moved numbers start."""
         shifted: dict[str, dict[int, int]] = {}
+        low_mask = (1 << number) - 1
         for term, held in self.postings.items():
             for weight, ids in held.items():
                 start = bisect.bisect_left(ids, number)
                 if start < len(ids):
-                    _add_from(ids, start, -1)
+                    _add_from(ids, start, step)
                     if (bits := self.bits.get((term, weight))) is not None:
-                        low = bits & ((1 << number) - 1)
-                        self.bits[term, weight] = low | (bits >> (number + 1) << number)
+                        high = (bits >> number << (number + 1) if step > 0
+                                else bits >> (number + 1) << number)
+                        self.bits[term, weight] = bits & low_mask | high
                 shifted.setdefault(term, {})[weight] = start
-        self._reencode(touched, shifted)
+        return shifted
 
     def _reencode(self, touched: set[str], shifted: dict[str, dict[int, int]]) -> None:
         """Encode again the lines that changed, the record count being len(self.analyses):
@@ -933,18 +932,8 @@ class IndexState:
         bitset's length); drop the terms no longer held. `shifted[term]`: per group of
         weight -> the index in its list where the numbers that moved by one start: in a
         list, only the gap into that number changed."""
-        total = len(self.analyses)
-        half = total // 2
-        for term in touched:
-            held = {w: ids for w, ids in self.postings[term].items() if ids}
-            if len(held) < len(self.postings[term]):
-                for weight in self.postings[term].keys() - held.keys():
-                    self.bits.pop((term, weight), None)
-                if not held:
-                    del self.postings[term]
-                    del self.lines[term]
-                    continue
-                self.postings[term] = held
+        half = len(self.analyses) // 2
+        self._drop_emptied(touched)
         for term, held in self.postings.items():
             if term not in touched:
                 line, own = self.lines[term]
@@ -975,8 +964,17 @@ class IndexState:
     def _settle(self, dirty: set[str], everything: bool) -> None:
         """Drop what `dirty` terms no longer hold, and encode their lines again (or, with
         `everything`, every term's line)."""
-        for term in dirty:
+        self._drop_emptied(dirty)
+        for term in self.postings if everything else dirty & self.postings.keys():
+            self.lines[term] = self._line(term)
+
+    def _drop_emptied(self, terms: Iterable[str]) -> None:
+        """Drop the lists of `terms` left empty (and their bitsets), and the terms (and
+        their lines) that hold no record any more."""
+        for term in terms:
             held = {w: ids for w, ids in self.postings[term].items() if ids}
+            if len(held) == len(self.postings[term]):
+                continue
             for weight in self.postings[term].keys() - held.keys():
                 self.bits.pop((term, weight), None)
             if held:
@@ -984,8 +982,6 @@ class IndexState:
             else:
                 del self.postings[term]
                 del self.lines[term]
-        for term in self.postings if everything else dirty & self.postings.keys():
-            self.lines[term] = self._line(term)
 
     def _count(self, analysis: Analysis, step: int) -> None:
         """Count `analysis`'s characters and readings in (step 1) or out (step -1)."""
