@@ -664,26 +664,17 @@ class SiteBuild:
     def abort(self) -> None:
         """Stop after a failure: let workers finish writing, then drop the staging folder.
         The previous site stays as it was."""
-        if (job := self.search_job) is not None:
-            self.search_job = None
-            with contextlib.suppress(Exception):
-                job.result()  # the index worker writes into the staging dir
-        if (data_job := self.data_job) is not None:
-            self.data_job = None
-            with contextlib.suppress(Exception):
-                data_job.result()  # so does the open data worker
-        if (compressor := self.compressor) is not None:
-            self.compressor = None
-            with contextlib.suppress(Exception):
-                compressor.wait()
-        if (packing := self.packing) is not None:
-            self.packing = None
-            with contextlib.suppress(Exception):
-                packing.result()  # writes into the staging dir too
-        if (exporting := self.prepared) is not None:
-            self.prepared = None
-            with contextlib.suppress(Exception):
-                exporting.wait()  # into the cache, for the next build
+        # Workers and threads still writing: the index and open data workers, the
+        # compressors and the open data's copies write into the staging dir, the exports
+        # into the cache (for the next build). Each is let finish; its failure is moot.
+        pending = (self.search_job, self.data_job, self.compressor, self.packing,
+                   self.prepared)
+        self.search_job = self.data_job = self.compressor = self.packing = None
+        self.prepared = None
+        for job in pending:
+            if job is not None:
+                with contextlib.suppress(Exception):
+                    job.wait() if isinstance(job, PageCompressor | Exporting) else job.result()
         if (output := self.output) is not None:
             self.output = None
             self._give_back(output.staging)
