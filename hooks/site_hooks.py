@@ -558,8 +558,7 @@ def _keep_snapshot(build: SiteBuild, site: Path, saving: Future[str]) -> None:
             digest = saving.result()
         finally:
             folders = printing()
-        warm.record(build.project, site, _run.engine, digest, build.records.values(),
-                    folders)
+        warm.record(build.project, site, _run.engine, digest, folders)
     except OSError as exc:
         warm.forget(build.project, site)
         log.info("没能保存本次构建的快照（%s），下次构建将完整构建", exc)

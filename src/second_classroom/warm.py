@@ -153,15 +153,11 @@ def print_ahead(site: Path, records: Iterable[Record], least: int = PRINT_AHEAD_
     return ForkedJob(lambda: folders_print(site, urls, files)).result
 
 
-def record(project: Path, site: Path, engine: str, digest: str,
-           records: Iterable[Record], folders: str | None = None) -> None:
+def record(project: Path, site: Path, engine: str, digest: str, folders: str) -> None:
     """Remember that the published `site` was built by engine fingerprint `engine` from the
-    snapshot of `digest`, with the folders and files of its `records` as they are now
-    (`folders`: their print, if taken already by `print_ahead`)."""
+    snapshot of `digest`, with its record folders and kept files as `folders` (their print,
+    taken by `print_ahead`) says."""
     _, target = _state(project, site)
-    records = list(records)
-    if folders is None:
-        folders = folders_print(site, [r.url for r in records], kept_files(records))
     entry = {"engine": engine, "snapshot": digest, "folders": folders}
     cachefile.write_atomic(target, json.dumps(entry).encode("utf-8"))
 
