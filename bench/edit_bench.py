@@ -22,6 +22,7 @@ script, so the figures do not depend on the script; the poll adds up to 0.25 s. 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
@@ -96,25 +97,72 @@ def gone(url: str) -> Callable[[], bool]:
     return lambda: status(url) == 404
 
 
-def follow(name: str, checks: dict[str, Callable[[], bool]], timeout: float) -> None:
+class Timeline:
+    """With `--timeline`: the server's log lines (stamped by serve_timeline.py) and the
+    benchmark's polls, printed per save in seconds from the save."""
+
+    def __init__(self, log: Path | None) -> None:
+        self.log = log
+        self.polls: list[tuple[float, float, bool]] = []  # epoch start, end, held
+        self.saves: list[tuple[str, float, list[tuple[float, float, bool]]]] = []
+
+    def poll(self, check: Callable[[], bool]) -> bool:
+        begun = time.time()
+        held = check()
+        if self.log is not None:
+            self.polls.append((begun, time.time(), held))
+        return held
+
+    def saved(self, name: str, saved: float) -> None:
+        """Keep the polls of the save `name` made at `saved` (epoch seconds)."""
+        if self.log is not None:
+            self.saves.append((name, saved, self.polls))
+        self.polls = []
+
+    def show(self) -> None:
+        """Print each save's timeline: until the next save (or 5 s)."""
+        if self.log is None:
+            return
+        lines: list[tuple[float, str]] = []
+        for line in self.log.read_text("utf-8", "replace").splitlines():
+            stamp, _, rest = line.partition(" ")
+            with contextlib.suppress(ValueError):
+                lines.append((float(stamp), rest))
+        for k, (name, saved, polls) in enumerate(self.saves):
+            until = self.saves[k + 1][1] if k + 1 < len(self.saves) else saved + 5
+            rows = [(when, text) for when, text in lines if saved - 0.05 <= when < until]
+            rows += [(b, f"poll {b - saved:5.2f}–{e - saved:5.2f} "
+                      f"{'held' if h else 'not yet'}") for b, e, h in polls]
+            print(f"--- timeline of {name} (s from the save)")
+            for when, text in sorted(rows):
+                print(f"  {when - saved:6.3f}  {text}")
+
+
+TIMELINE = Timeline(None)
+
+
+def follow(name: str, checks: dict[str, Callable[[], bool]], timeout: float,
+           saved: float | None = None) -> None:
     """Poll the checks one after the other, each until it holds (every check loads a page,
     so polling all of them in turn would add the others' loads to each); print the
     seconds from the save until each held: an upper bound, by one page load, for all
-    but the first."""
+    but the first. `saved`: the epoch second of the save (for the timeline)."""
     start = time.perf_counter()
+    saved = saved if saved is not None else time.time()
     seen: dict[str, float] = {}
     for what, check in checks.items():
         while time.perf_counter() - start < timeout:
-            if check():
+            if TIMELINE.poll(check):
                 seen[what] = time.perf_counter() - start
                 break
             time.sleep(POLL)
     for what in checks:
         figure = f"{seen[what]:6.2f} s" if what in seen else "  timeout"
         print(f"{name:7} {what:22}: {figure}  (target ≤ 2 s)", flush=True)
+    TIMELINE.saved(name, saved)
 
 
-def bench(n: int, timeout: float, keep: Path | None) -> None:
+def bench(n: int, timeout: float, keep: Path | None, timeline: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix=f"edit-bench-{n}-"))
@@ -126,8 +174,10 @@ def bench(n: int, timeout: float, keep: Path | None) -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}/"
         log = (work / "serve.log").open("w")
+        runner = [str(HERE / "serve_timeline.py")] if timeline else ["-m", "mkdocs"]
+        TIMELINE.log = work / "serve.log" if timeline else None
         server = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a",
+            [sys.executable, *runner, "serve", "-f", str(config), "-a",
              f"127.0.0.1:{port}"], cwd=work, stdout=log, stderr=subprocess.STDOUT,
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
         rid = "site-00001"
@@ -189,9 +239,11 @@ def bench(n: int, timeout: float, keep: Path | None) -> None:
                                                      "utf-8"), search(new)),
                     ("delete", added.unlink, search(new, present=False))):
                 time.sleep(3)  # the previous save's work is done
+                saved = time.time()
                 change()
-                follow(what, {"search, polled alone": check}, timeout)
+                follow(what, {"search, polled alone": check}, timeout, saved)
             browser.close()
+        TIMELINE.show()
         if keep:
             shutil.copytree(work, keep / f"edit-bench-{n}", dirs_exist_ok=True)
     finally:
@@ -209,9 +261,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, action="append", help="records (repeatable)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per change")
     parser.add_argument("--keep", type=Path, help="copy the work tree here")
+    parser.add_argument("--timeline", action="store_true",
+                        help="per save, the server's steps and the polls (serve_timeline.py)")
     args = parser.parse_args()
     for n in args.n or [10000]:
-        bench(n, args.timeout, args.keep)
+        bench(n, args.timeout, args.keep, args.timeline)
 
 
 if __name__ == "__main__":
