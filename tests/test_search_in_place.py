@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,25 @@ def test_updates_in_place_equal_a_fresh_index_and_rename_instead_of_writing(
             assert f"d{number}.json" in new
 
 
+def test_changed_files_are_written_over_in_the_same_files(tmp_path: Path) -> None:
+    """A file whose bytes change keeps its file (inode): no file is made and none freed
+    for it, and one that gets shorter ends where its new bytes do (search._overwrite)."""
+    records, vocab, site, state = _sample_index(tmp_path)
+    for step, (op, pick) in enumerate([("add", 0), ("remove", 0), ("name", 3)]):
+        folder = _folder(site)
+        before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in folder.iterdir()}
+        records = _edit_step(records, op, pick)
+        catalog = build_catalog(records, vocab, drafts=True)
+        state.update(catalog)
+        state.write(site)
+        assert _tree(site) == _fresh(catalog, tmp_path / f"fresh{step}"), op
+        rewritten = [p for p in _folder(site).iterdir() if p.name.startswith("t")
+                     and p.name in before and p.read_bytes() != before[p.name][1]]
+        assert rewritten, op  # the shards holding the record's terms, at least
+        for path in rewritten:
+            assert path.stat().st_ino == before[path.name][0], (op, path.name)
+
+
 def test_an_update_stopped_half_way_is_written_afresh(tmp_path: Path) -> None:
     """An update killed between renaming the folder and replacing the manifest leaves a
     link under the old folder's name (and maybe files half renamed): the next update
@@ -179,3 +199,30 @@ def test_an_index_written_by_someone_else_is_replaced_whole(tmp_path: Path) -> N
     state.write(site)
     assert _tree(site) == _fresh(catalog, tmp_path / "fresh")
     assert not old_folder.exists()
+
+
+def test_the_servers_update_waits_its_grace_unless_the_next_save_needs_it() -> None:
+    """The preview's own update of the index state (LiveIndex.follow) waits `grace`
+    seconds, and again from each `hold` (the browsers reload meanwhile); the next save's
+    `ready()` does not wait for the grace, only for the update."""
+    from second_classroom.search import LiveIndex
+
+    if not _SAMPLE:
+        _SAMPLE.append(_sample_records())
+    records, vocab = _SAMPLE[0]
+    live = LiveIndex(build_catalog(records, vocab, drafts=True))
+    state = live.ready()
+    assert state is not None
+    added = _edit_step(records, "add", 1)
+    live.follow(build_catalog(added, vocab, drafts=True), grace=0.6)
+    time.sleep(0.3)
+    live.hold(0.6)  # from now on: 0.9 s after follow in all
+    time.sleep(0.5)
+    assert len(state.records) == len(records)  # still waiting
+    time.sleep(0.9)
+    assert len(state.records) == len(added)  # waited no longer than it was told
+    assert live.ready() is state
+    live.follow(build_catalog(records, vocab, drafts=True), grace=30)
+    start = time.monotonic()
+    assert live.ready() is state and len(state.records) == len(records)
+    assert time.monotonic() - start < 10
