@@ -116,6 +116,22 @@ def test_waiting_for_a_job_to_end_leaves_its_result() -> None:
     assert time.monotonic() - start < 1
 
 
+def test_waiting_for_a_job_can_give_up_and_wakes_when_it_ends() -> None:
+    """The preview's rebuild waits a little for the search child (preview.quick_done):
+    a bounded wait gives up in time, and the child's end wakes it at once, not at the
+    next look (`poll`)."""
+    slow = ForkedJob(lambda: time.sleep(3) or 1)
+    start = time.monotonic()
+    assert slow.wait_ended(timeout=0.3) is False
+    assert 0.25 <= time.monotonic() - start < 1.5
+    slow.cancel()
+    quick = ForkedJob(lambda: time.sleep(0.3) or 2)
+    start = time.monotonic()
+    assert quick.wait_ended(poll=5, timeout=10) is True
+    assert time.monotonic() - start < 2
+    assert quick.result() == 2
+
+
 _STOP = """
 import multiprocessing, multiprocessing.forkserver, os
 from concurrent.futures import ProcessPoolExecutor

@@ -10,6 +10,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import pickle
+import select
 import signal
 import time
 from collections.abc import Callable
@@ -57,17 +58,29 @@ class ForkedJob(Generic[T]):
         self._read = read
         self._done = False
 
-    def wait_ended(self, poll: float = 0.02) -> None:
-        """Return once the child has ended (or was stopped or waited for), without taking
-        its result: `result()` still gives it."""
+    def wait_ended(self, poll: float = 0.02, timeout: float | None = None) -> bool:
+        """Return True once the child has ended (or was stopped or waited for), without
+        taking its result: `result()` still gives it. With `timeout` (seconds), return
+        False if it still runs by then. The child's handing over its result wakes the
+        wait at once; `poll` is how often it looks whether it was stopped meanwhile."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while not self._done:
             try:
                 ended = os.waitid(os.P_PID, self._pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:  # reaped meanwhile by result() or cancel()
-                return
+                return True
             if ended is not None:
-                return
-            time.sleep(poll)
+                return True
+            wait = poll if deadline is None else min(poll, deadline - time.monotonic())
+            if wait <= 0:
+                return False
+            try:  # readable once the child has written its result (it then exits)
+                handed, _, _ = select.select([self._read], [], [], wait)
+            except (OSError, ValueError):  # closed meanwhile by cancel()
+                continue
+            if handed:
+                time.sleep(0.001)  # the child is exiting: no busy loop meanwhile
+        return True
 
     def cancel(self) -> None:
         """Stop the child if it still runs (its work is no longer wanted) and reap it."""

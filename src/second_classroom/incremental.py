@@ -298,13 +298,18 @@ def write_rest(update: Update, site_dir: Path) -> list[Pending]:
         index = update.search.ready() if update.search is not None else None
         running = [ForkedJob(lambda: build.write_search_and_data(site_dir, index))]
     if update.search is not None:  # for the next save: here, in a thread, after the fork
-        update.search.follow(build.catalog, after=early)
+        update.search.follow(build.catalog, after=early, grace=FOLLOW_GRACE)
     if update.exports and build.options.downloads:  # seconds each
         running.append(_exporter.submit(
             export_all, build.catalog, site_dir, build.project / build.options.export_cache,
             author=build.render.site_name, outline_ids=update.exports))
     return running
 
+
+# Seconds the server's own update of the index state waits after the search child ended
+# (unless the next save needs it sooner): the browsers reload meanwhile, and the threads
+# that answer them must not wait for the interpreter lock the update holds.
+FOLLOW_GRACE = 1.0
 
 BEHIND = 10  # niceness of a quick rebuild's work that nobody waits for (open data)
 

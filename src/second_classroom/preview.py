@@ -27,6 +27,7 @@ from .catalog import Catalog, build_catalog
 from .check import check_tree
 from .forked import ForkedJob
 from .incremental import (
+    FOLLOW_GRACE,
     Pending,
     Snapshot,
     Update,
@@ -186,12 +187,24 @@ def quick_update(site_dir: Path,
     return update
 
 
+# Seconds a quick rebuild waits, once its pages are written, for the search child to swap
+# the new index in: the engine tells the browsers to reload when the rebuild returns (and
+# holds every request until then), so an index swapped in just after would be seen only
+# at the next page load.
+SEARCH_WAIT = 0.5
+
+
 def quick_done(update: Update, pending: list[Pending]) -> None:
-    """Record that `update` was written; `pending` is what it left writing meanwhile."""
+    """Record that `update` was written; `pending` is what it left writing meanwhile.
+    Return once the search index is swapped in, or after SEARCH_WAIT seconds."""
     if session.snapshot is not None:
         apply(session.snapshot, update)
         _last_good[session.snapshot.root.resolve()] = update.build  # shown if data breaks
     session.pending = pending
+    if update.search_job is not None:
+        update.search_job.wait_ended(timeout=SEARCH_WAIT)
+    if update.search is not None:  # the browsers reload now: the state's update waits
+        update.search.hold(FOLLOW_GRACE)
 
 
 def settle(wait: bool = True) -> None:
