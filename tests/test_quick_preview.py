@@ -139,6 +139,38 @@ def test_quick_rebuilds_equal_full_builds(project: Path) -> None:
         _assert_same_as_full_build(project, site, name)
 
 
+def test_open_data_is_written_in_place_or_whole_when_in_doubt(project: Path) -> None:
+    """A save's open data is written in place (the saved records' files and those of all
+    records); the folder is written whole when an earlier update of it was stopped half
+    way (the next save stops it: the marker beside the site says so), or when a kind's
+    last record went (its files must go)."""
+    site = project / "site"
+    _serve_build(project, site)
+    data = project / "site_data"
+    zunyi = data / "sites" / "zunyi-huiyi-huizhi.yml"
+    zhu_de = site / "data" / "people" / "zhu-de.json"
+    _edit(zunyi, r"^name: 遵义会议会址$", "name: 遵义会议会址（改）")
+    assert preview.quick_rebuild()
+    preview.settle()
+    untouched = zhu_de.stat().st_ino  # not written again: no other save wrote it
+    _edit(zunyi, r"^name: 遵义会议会址（改）$", "name: 遵义会议会址")
+    assert preview.quick_rebuild()
+    _assert_same_as_full_build(project, site, "in place")
+    assert zhu_de.stat().st_ino == untouched
+    marker = site.parent / f".{site.name}.data-writing"
+    marker.touch()  # as an update stopped half way leaves it, with a file not yet right
+    zhu_de.write_bytes(b"{}")
+    _edit(zunyi, r"^name: 遵义会议会址$", "name: 遵义会议会址（再改）")
+    assert preview.quick_rebuild()
+    _assert_same_as_full_build(project, site, "stopped half way")
+    assert not marker.exists()
+    for story in (data / "stories").glob("*.yml"):  # the last records of a kind
+        story.unlink()
+    assert preview.quick_rebuild()
+    _assert_same_as_full_build(project, site, "a kind gone")
+    assert not (site / "data" / "stories.json").exists()
+
+
 def test_what_a_quick_rebuild_cannot_follow_is_built_in_full(project: Path) -> None:
     site = project / "site"
     _serve_build(project, site)

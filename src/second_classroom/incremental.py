@@ -31,9 +31,10 @@ Nothing here knows about MkDocs: the hook wraps the planned pages in the theme.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +45,9 @@ from .catalog import Catalog, facet_values, update_catalog
 from .check import CheckResult, check_tree
 from .export.batch import EXPORTS, export_all
 from .forked import ForkedJob
+from .layout import OPEN_DATA_DIR
 from .models import FACETS, KINDS, Record
-from .opendata import record_data_uri
+from .opendata import DATA_DIR, GEOJSON_URI, INDEX_URI, record_data_uri, write_open_data
 from .output import data_date
 from .problems import Problem
 from .render import Asset, Page, facet_prefix, poster_asset, shared_assets
@@ -289,14 +291,20 @@ def write_rest(update: Update, site_dir: Path) -> list[Pending]:
     build = update.build
     if build.render.pictures is not None:
         build.render.pictures.write(site_dir, build.project / ".cache" / "images")
+    changed = update.changed
     if (early := update.search_job) is not None:  # started by start_search
-        running: list[Pending] = [early, ForkedJob(lambda: _behind(build.write_data,
-                                                                   site_dir))]
+        running: list[Pending] = [early, ForkedJob(lambda: _behind(
+            lambda site: write_data(build, site, changed), site_dir))]
     else:
         # The index is updated from the state of the last one, in the child (which has
         # the state as it is now).
         index = update.search.ready() if update.search is not None else None
-        running = [ForkedJob(lambda: build.write_search_and_data(site_dir, index))]
+
+        def both() -> None:
+            build.write_search(site_dir, index)
+            write_data(build, site_dir, changed)
+
+        running = [ForkedJob(both)]
     if update.search is not None:  # for the next save: here, in a thread, after the fork
         update.search.follow(build.catalog, after=early, grace=FOLLOW_GRACE)
     if update.exports and build.options.downloads:  # seconds each
@@ -310,6 +318,38 @@ def write_rest(update: Update, site_dir: Path) -> list[Pending]:
 # (unless the next save needs it sooner): the browsers reload meanwhile, and the threads
 # that answer them must not wait for the interpreter lock the update holds.
 FOLLOW_GRACE = 1.0
+
+def write_data(build: SiteBuild, site_dir: Path, changed: Collection[str]) -> None:
+    """Bring the open data of the preview's `site_dir` to `build`'s catalog, whose records
+    `changed` (ids) were edited, added or removed: in place, writing the files of those
+    records and those of all records (a kind's JSON and CSV, the map, the index), not the
+    10,000 others, each of which depends on its record alone (a removed record's file
+    went with its page: `remove_records`). Each save made and deleted all of them before,
+    seconds of a core (more on a disk without a journal, where a file made soon after
+    many were deleted is slow), while the editor saves again.
+
+    The folder is written whole, beside and swapped in (`SiteBuild.write_data`), when it
+    is missing, when an earlier update of it was stopped half way (the next save stops
+    what the last one left running), or when a kind or the map's file went."""
+    if not build.options.open_data:
+        return
+    marker = site_dir.parent / f".{site_dir.name}.data-writing"  # while written in place
+    if marker.exists() or not (site_dir / OPEN_DATA_DIR).is_dir():
+        build.write_data(site_dir)
+        marker.unlink(missing_ok=True)
+        return
+    marker.touch()
+    kept = {record_data_uri(r.kind, r.id) for r in build.catalog.records.values()
+            if r.id not in changed}
+    write_open_data(build.catalog, site_dir, build.render.site_url, build.options.licence,
+                    kept)
+    index = json.loads((site_dir / INDEX_URI).read_bytes())
+    listed = {entry["kind"] for entry in index["kinds"]}
+    if any((site_dir / DATA_DIR / f"{k}.json").exists() for k in KINDS if k not in listed) \
+            or (index["geojson"] is None and (site_dir / GEOJSON_URI).exists()):
+        build.write_data(site_dir)
+    marker.unlink()
+
 
 BEHIND = 10  # niceness of a quick rebuild's work that nobody waits for (open data)
 
