@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, site_config
@@ -169,6 +170,41 @@ def test_open_data_is_written_in_place_or_whole_when_in_doubt(project: Path) -> 
     assert preview.quick_rebuild()
     _assert_same_as_full_build(project, site, "a kind gone")
     assert not (site / "data" / "stories.json").exists()
+
+
+def test_the_search_child_starts_before_the_catalog_is_updated(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview forks the search child as soon as the saved records pass the check
+    (`checked`), before the catalog is updated: the records it is given, in the index's
+    order (search.records_of), are the new catalog's, the same objects."""
+    from second_classroom import incremental
+    from second_classroom.models import KINDS
+    from second_classroom.search import records_of
+
+    site = project / "site"
+    _serve_build(project, site)
+    data = project / "site_data"
+    zunyi = data / "sites" / "zunyi-huiyi-huizhi.yml"
+    (data / "sites" / "zunyi-ceshi-xinzhi.yml").write_text(
+        zunyi.read_text(encoding="utf-8").replace("name: 遵义会议会址", "name: 遵义测试新址"),
+        encoding="utf-8")
+    calls: list[str] = []
+    given: list[Any] = []
+    update_catalog = incremental.update_catalog
+
+    def spied(*args: Any, **kwargs: Any) -> Any:
+        calls.append("catalog")
+        return update_catalog(*args, **kwargs)
+
+    monkeypatch.setattr(incremental, "update_catalog", spied)
+    snapshot = preview.session.snapshot
+    assert snapshot is not None
+    update = plan_update(snapshot, site, checked=lambda records: (
+        calls.append("checked"), given.append(records)))
+    assert update is not None and calls == ["checked", "catalog"]
+    catalog = update.build.catalog
+    ordered = records_of(given[0], snapshot.drafts)
+    assert [id(r) for r in ordered] == [id(r) for k in KINDS for r in catalog.by_kind[k]]
 
 
 def test_what_a_quick_rebuild_cannot_follow_is_built_in_full(project: Path) -> None:

@@ -52,7 +52,7 @@ from .output import data_date
 from .problems import Problem
 from .render import Asset, Page, facet_prefix, poster_asset, shared_assets
 from .render.nearme import located_kinds
-from .search import LiveIndex
+from .search import LiveIndex, records_of
 
 Stamp = tuple[int, int, int]  # mtime (ns), size, inode: a save by rename changes the inode
 
@@ -176,14 +176,17 @@ def _changed_on_disk(site_dir: Path, asset: Asset) -> bool:
 
 
 def plan_update(snapshot: Snapshot, site_dir: Path, today: dt.date | None = None,
-                early: Callable[[SiteBuild, set[str]], None] | None = None
+                early: Callable[[SiteBuild, set[str]], None] | None = None,
+                checked: Callable[[list[Record]], None] | None = None
                 ) -> Update | None:
     """Return what to write into `site_dir` (the preview's site, as the snapshot's build
     left it) to show the data folder as it is now, or None when only a full build will do.
     `early(build, changed)` is called with the new build and the ids of the records
     edited, added or removed as soon as the catalog is made, before the pages are planned
-    (the preview starts the search index there and writes those records' own pages);
-    once it has been called, the update is not None.
+    (the preview writes those records' own pages there); once it has been called, the
+    update is not None. `checked(records)` is called before that, as soon as the records
+    have passed the check (the preview starts the search index there): the update may
+    still be None, and what it started must then be stopped.
     """
     today = today or dt.date.today()
     root = snapshot.root
@@ -197,6 +200,8 @@ def plan_update(snapshot: Snapshot, site_dir: Path, today: dt.date | None = None
     check = check_tree(root, today, unchanged)
     if check.errors:
         return None
+    if checked is not None:
+        checked(check.records)
     old_build = snapshot.build
     old = old_build.catalog
     catalog, changed = update_catalog(old, check.records, check.vocab, snapshot.drafts)
@@ -265,17 +270,20 @@ def remove_records(site_dir: Path, records: list[Record]) -> None:
 _exporter = ThreadPoolExecutor(max_workers=1)  # a quick rebuild's downloads, one at a time
 
 
-def start_search(search: LiveIndex | None, build: SiteBuild,
-                 site_dir: Path) -> ForkedJob[None] | None:
-    """Start writing the search index of a quick rebuild's `build` now, before its pages
+def start_search(search: LiveIndex | None, build: SiteBuild, site_dir: Path,
+                 records: list[Record], drafts: bool) -> ForkedJob[None] | None:
+    """Start writing the search index of a quick rebuild's `records` (those that passed
+    the check; drafts in with `drafts`) now, before the catalog is updated and the pages
     are planned and written: a forked copy of this process updates the index's state
     (`search`, kept by the snapshot) and writes it, on the second core while the pages
-    are made. `write_rest` then leaves it running with the rest. Without a state (search
-    off, or an update of the state failed) the index is left to `write_rest` (None)."""
+    are made. It needs only the records in the index's order, which the child sorts
+    itself. `write_rest` then leaves it running with the rest. Without a state (search off
+    in `build`'s options, or an update of the state failed) the index is left to
+    `write_rest` (None)."""
     index = search.ready() if search is not None else None
     if index is None or not build.options.search:
         return None
-    return ForkedJob(lambda: build.write_search(site_dir, index))
+    return ForkedJob(lambda: index.rewrite(records_of(records, drafts), site_dir))
 
 
 def write_rest(update: Update, site_dir: Path) -> list[Pending]:
@@ -339,6 +347,8 @@ def write_data(build: SiteBuild, site_dir: Path, changed: Collection[str]) -> No
         marker.unlink(missing_ok=True)
         return
     marker.touch()
+    for copy in [*(site_dir / DATA_DIR).glob("*.gz"), *(site_dir / DATA_DIR).glob("*.br")]:
+        copy.unlink()  # a large file's copies: gone if it is no longer large (_BIG)
     kept = {record_data_uri(r.kind, r.id) for r in build.catalog.records.values()
             if r.id not in changed}
     write_open_data(build.catalog, site_dir, build.render.site_url, build.options.licence,

@@ -170,18 +170,21 @@ def quick_update(site_dir: Path,
         return None
     started: list[ForkedJob[None]] = []
 
-    def early(build: SiteBuild, changed: set[str]) -> None:
-        # The search index, on the second core while the pages are planned and made: it
-        # is what the editor waits for longest.
-        if (job := start_search(snapshot.search, build, site_dir)) is not None:
+    def checked(records: list[Record]) -> None:
+        # The search index, on the second core while the catalog is updated and the
+        # pages are planned and made: it is what the editor waits for longest.
+        if (job := start_search(snapshot.search, snapshot.build, site_dir, records,
+                                snapshot.drafts)) is not None:
             started.append(job)
-            session.pending.append(job)  # stopped if the rebuild fails
+            session.pending.append(job)  # stopped if the rebuild fails or is a full one
+
+    def early(build: SiteBuild, changed: set[str]) -> None:
         if first is not None:
             now, before = build.catalog.records, snapshot.build.catalog.records
             first(build, [now[i] for i in sorted(changed) if i in now],
                   [before[i] for i in sorted(changed) if i in before and i not in now])
 
-    update = plan_update(snapshot, site_dir, early=early)
+    update = plan_update(snapshot, site_dir, early=early, checked=checked)
     if update is not None and started:
         update.search_job = started[0]
     return update

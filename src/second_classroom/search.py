@@ -777,8 +777,15 @@ class IndexState:
         with _collector_paused():
             self._update(catalog)
 
+    def update_records(self, records: list[Record]) -> None:
+        """Make the state that of `records`, in index order (kind, then id: `records_of`)."""
+        with _collector_paused():
+            self._update_records(records)
+
     def _update(self, catalog: Catalog) -> None:
-        records = [r for k in KINDS for r in catalog.by_kind[k]]
+        self._update_records([r for k in KINDS for r in catalog.by_kind[k]])
+
+    def _update_records(self, records: list[Record]) -> None:
         known = {id(r): (n, a) for n, (r, a) in
                  enumerate(zip(self.records, self.analyses, strict=True))}
         if not known:
@@ -1054,11 +1061,15 @@ class IndexState:
                    for i, label in enumerate(FILTERS)}
         return _json({"facets": list(FILTERS), "values": values, "columns": columns})
 
-    def rewrite(self, catalog: Catalog, site_dir: Path) -> None:
-        """Update the state to `catalog` and write its index into `site_dir` (the
-        preview's quick rebuild: a forked child does it); log what it took."""
+    def rewrite(self, catalog: Catalog | list[Record], site_dir: Path) -> None:
+        """Update the state to `catalog` (or to records in index order: `records_of`) and
+        write its index into `site_dir` (the preview's quick rebuild: a forked child does
+        it); log what it took."""
         start, cpu = time.perf_counter(), time.process_time()
-        self.update(catalog)
+        if isinstance(catalog, list):
+            self.update_records(catalog)
+        else:
+            self.update(catalog)
         updated = time.perf_counter()
         written, kept = self.write(site_dir)
         log.info("搜索索引快速更新：%d 条记录，更新 %.2f 秒，写出 %d 个文件、沿用 %d 个 %.2f 秒"
@@ -1378,6 +1389,14 @@ class IndexResult:
     seconds: float
     folder: Path
     state: IndexState | None = None  # when asked for (the preview keeps it)
+
+
+def records_of(records: Iterable[Record], drafts: bool) -> list[Record]:
+    """Return the records a catalog of `records` holds (drafts too with `drafts`) in the
+    index's order, kind by kind and by id within a kind, as `IndexState.update` takes
+    them from the catalog (catalog.build_catalog keeps records by id, then by kind)."""
+    ordered = sorted((r for r in records if drafts or not r.draft), key=lambda r: r.id)
+    return [r for k in KINDS for r in ordered if r.kind == k]
 
 
 def facet_order(catalog: Catalog) -> list[str]:
