@@ -160,6 +160,22 @@ def follow(name: str, checks: dict[str, Callable[[], bool]], timeout: float,
         figure = f"{seen[what]:6.2f} s" if what in seen else "  timeout"
         print(f"{name:7} {what:22}: {figure}  (target ≤ 2 s)", flush=True)
     TIMELINE.saved(name, saved)
+    if SERVE_LOG and any(seen.get(what, SLOW) >= SLOW for what in checks):
+        _why_slow(SERVE_LOG[0], start)
+
+
+SERVE_LOG: list[Path] = []  # the server's log
+SLOW = 10.0  # seconds: a save this slow to show was built in full; the log says why
+
+
+def _why_slow(log: Path, since: float) -> None:
+    """Print what the server logged about its builds since `since` (the perf_counter
+    second of the save): a full build instead of a quick one, and its cause when logged."""
+    told = ("Detected", "Building", "Reloading", "快速更新", "数据检查", "ERROR", "WARNING")
+    lines = log.read_text("utf-8", "replace").splitlines()
+    print(f"  server log, last lines about builds (save {time.perf_counter() - since:.1f} s ago):")
+    for line in [x for x in lines if any(t in x for t in told)][-12:]:
+        print(f"    {line[:200]}")
 
 
 def bench(n: int, timeout: float, keep: Path | None, timeline: bool = False) -> None:
@@ -175,6 +191,7 @@ def bench(n: int, timeout: float, keep: Path | None, timeline: bool = False) -> 
         base = f"http://127.0.0.1:{port}/"
         log = (work / "serve.log").open("w")
         runner = [str(HERE / "serve_timeline.py")] if timeline else ["-m", "mkdocs"]
+        SERVE_LOG[:] = [work / "serve.log"]
         TIMELINE.log = work / "serve.log" if timeline else None
         server = subprocess.Popen(
             [sys.executable, *runner, "serve", "-f", str(config), "-a",
