@@ -2,6 +2,7 @@
 
     python bench/edit_bench.py --n 10000
     python bench/edit_bench.py --n 1000 --timeout 120
+    python bench/edit_bench.py --n 10000 --timeline   # per save: the server's steps
 
 Writes N synthetic records (bench/synth.py) into a temporary folder, starts `mkdocs serve`
 on them with the project's hooks, waits for the first build, and opens a record page in
@@ -16,7 +17,11 @@ Debian's Chromium (Playwright, 390x844). Then, one at a time:
             after the pages, so those figures are upper bounds by their page loads).
 Pages are reloaded every 0.25 s by the benchmark rather than by MkDocs' live-reload
 script, so the figures do not depend on the script; the poll adds up to 0.25 s. Target:
-2 s each at 10,000 records.
+2 s each at 10,000 records. A poll that starts before the server has begun rebuilding
+(MkDocs waits 0.1 s for more changes) loads the old page, whose search reads the old
+manifest; its files are then gone, and the search reads the manifest again (one more
+round of requests). With `--timeline`, the server runs under bench/serve_timeline.py and
+each save's steps are printed at the end, with the polls, in seconds from the save.
 """
 
 from __future__ import annotations
