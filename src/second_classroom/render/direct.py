@@ -5,11 +5,14 @@ work (a context per render, a module of macros per render, every call and attrib
 through the context and the environment); 70 % of a large site's records are sites.
 `site_page` writes what templates/site.html (and the macros of _macros.html it calls)
 writes, byte for byte, for the pages the sites of a large site have; `person_page` and
-`relic_page` do the same for the next commonest kinds (10 % each). The template stays
+`relic_page` do the same for the next commonest kinds (10 % each), and `lecture_page` and
+`task_page` for 宣讲 and ledger items, which a county's deployment has by the thousand
+(lecture.html, task.html and the macros of _boards.html they call). The template stays
 the definition: a page with anything this code does not write itself (photos, a quiz, the
 读书班 that use the site) is left to it (`page` returns None), and tests/test_direct.py
 compares the two on every sample site, synthetic sites and generated values.
-So a change to site.html or to those macros must be made here too, or that test fails.
+So a change to one of these templates or to those macros must be made here too, or that
+test fails.
 """
 
 from __future__ import annotations
@@ -273,6 +276,82 @@ def _tail(record: Record, root: str, v: View, events: list[Any],
     out.append("\n</div>")
 
 
+_SAMPLE = ('\n<p class="sc-sample" role="note"><strong>示例数据</strong>：本页记录属于虚构的“示例区”，'
+           "仅用于演示，不代表任何真实地区、单位或个人的工作情况。</p>")
+
+
+def _head(record: Record, css: str, late: bool = False) -> list[str]:
+    """What lecture.html and task.html begin with, up to the status (its paragraph left
+    open); `css` names the page's class."""
+    status = _e(record.data.get("status", ""))
+    return ['<div class="sc-record ', css, '" data-overdue="true">\n<h1>' if late
+            else '">\n<h1>', _e(record.title),
+            "</h1>\n", _SAMPLE if record.sample else "",
+            '\n<p><span class="sc-status" data-status="', status, '">', status, "</span>"]
+
+
+def lecture_page(record: Record, root: str, pictures: list[Any], v: View) -> str:
+    """Return what templates/lecture.html renders for `record`."""
+    d = record.data
+    outline = v.record_of(d["outline"]) if d.get("outline") else None
+    when = cndate(d.get("date", ""))
+    if d.get("time"):
+        when += f" {d['time']}"
+    out = _head(record, "sc-lecture")
+    out.append("</p>\n")
+    _facts((("日期", when), ("地区", region_text(d["region"])), ("乡镇（街道）", d.get("town")),
+            ("村（社区）", d.get("village")), ("地点", d.get("venue")),
+            ("宣讲对象", d.get("audience")), ("形式", d.get("form")),
+            ("宣讲人", d.get("lecturer")),
+            ("参加人数", f"{d['attendance']} 人" if "attendance" in d else "")), out)
+    if outline:
+        out += ['<p>所用提纲：<a href="', root, _e(outline.url), '">', _e(outline.title),
+                "</a></p>"]
+    if d.get("note"):
+        out += ["<p>", _e(d["note"]), "</p>"]
+    kind = _e(record.kind)
+    out += ['\n<p><a href="', root, kind, '/">返回宣讲安排</a> · <a href="', root, kind, "/",
+            kind, '.ics" type="text/calendar">订阅宣讲日程</a></p>\n</div>']
+    return "".join(out)
+
+
+def task_page(record: Record, root: str, pictures: list[Any], v: View) -> str:
+    """Return what templates/task.html renders for `record`."""
+    d = record.data
+    late = v.overdue(record)
+    out = _head(record, "sc-task", late)
+    if late:
+        out.append('<em class="sc-overdue-tag">逾期</em>')
+    out.append("</p>\n")
+    completed, closed = d.get("completed"), d.get("closed")
+    _facts((("责任单位", d.get("unit")), ("类别", d.get("category")),
+            ("开始日期", cndate(d.get("start", ""))), ("完成时限", cndate(d.get("deadline", ""))),
+            ("完成日期", cndate(completed) if completed else ""),
+            ("销号日期", cndate(closed) if closed else ""),
+            ("受益人数", f"{d['beneficiaries']} 人" if "beneficiaries" in d else "")), out)
+    if late:
+        out += ['<p class="sc-overdue-note">', _e(v.as_of_text()),
+                "，完成时限已过而事项尚未完成。</p>"]
+    if d.get("result"):
+        out += ["<section><h2>完成情况及佐证</h2><p>", _e(d["result"]), "</p></section>"]
+    out.append("\n<section><h2>进展记录</h2>")
+    if progress := d.get("progress"):
+        out.append('\n<ol class="sc-timeline">')
+        for p in progress:
+            out += ['\n<li><time datetime="', _e(p.get("date", "")), '">',
+                    _e(cndate(p.get("date", ""))), "</time><p>", _e(p.get("text", "")),
+                    "</p></li>"]
+        out.append("\n</ol>")
+    else:
+        out.append("<p>还没有进展记录。</p>")
+    out.append("\n</section>\n")
+    if stories := v.related(record, "stories"):
+        _related("相关经验做法", stories, root, out)
+    out += ['\n<p><a href="', root, _e(v.unit_url(record)), '">', _e(d.get("unit", "")),
+            '的全部事项</a> · <a href="', root, _e(record.kind), '/">返回台账</a></p>\n</div>']
+    return "".join(out)
+
+
 _CHECKIN = ('" aria-labelledby="checkin-title" hidden>\n<h2 id="checkin-title">打卡</h2>\n'
             '<p class="sc-checkin__qr" hidden>你是扫描现场二维码打开本页的，可以在这里打卡。</p>\n'
             '<p><button type="button" class="sc-button sc-checkin__button">标记为已参观</button>'
@@ -286,4 +365,6 @@ WRITERS: dict[str, Callable[[Record, str, list[Any], View], str | None]] = {
     "site.html": site_page,
     "person.html": person_page,
     "relic.html": relic_page,
+    "lecture.html": lecture_page,
+    "task.html": task_page,
 }
