@@ -32,9 +32,11 @@ class ForkedJob(Generic[T]):
         read, write = os.pipe()
         # Frozen objects are never visited by the child's collector, so the inherited
         # catalog stays shared instead of being copied page by page (copy-on-write).
+        # What was frozen before (a build's catalog: SiteBuild.start) stays frozen here.
+        frozen = gc.get_freeze_count() > 0
         gc.freeze()
         self._pid = os.fork()
-        if self._pid != 0:
+        if self._pid != 0 and not frozen:
             gc.unfreeze()
         if self._pid == 0:  # pragma: no cover - runs in the child (coverage does not see it)
             # Whatever happens (the parent gone, the pipe broken), the child ends here: an
