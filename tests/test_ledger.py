@@ -10,9 +10,9 @@ from typing import Any
 
 import icalendar
 import pytest
+from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import REPO
 
 from second_classroom.catalog import build_catalog
 from second_classroom.check import check_tree
