@@ -111,6 +111,7 @@ def lecture_calendar(catalog: Catalog, spec: RecordKind, options: RenderOptions,
     for record in shown:
         d = record.data
         start = _start(record)
+        end: dt.date | dt.datetime
         if isinstance(start, dt.datetime):
             outline = catalog.records.get(str(d.get("outline", "")))
             minutes = outline.data.get("duration_minutes", DEFAULT_MINUTES) if outline \
