@@ -141,6 +141,47 @@ def test_pages_left_to_the_template_are_rendered_by_it(catalog: Catalog) -> None
         assert record_page(catalog, record, options).html == _jinja(catalog, record, options)
 
 
+def _board_pages(catalog: Catalog) -> list[tuple[str, str]]:
+    from second_classroom.render.boards import board_pages
+
+    return [(p.uri, p.html) for p in board_pages(catalog)]
+
+
+def test_schedule_pages_are_the_template_s_pages(catalog: Catalog, synthetic: Catalog,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schedule's pages by month, 乡镇, audience and outline (schedule_list.html,
+    written by PAGE_WRITERS), paged or not, and with markup characters in every text a
+    row shows: the same as Jinja renders them."""
+    from second_classroom.render import direct
+
+    marked = copy.copy(synthetic)
+    marked.records = dict(synthetic.records)
+    marked.by_kind = dict(synthetic.by_kind)
+    lectures = []
+    for record in synthetic.by_kind["lectures"][::2]:
+        record = copy.copy(record)
+        record.data = {**record.data, **{name: f"{record.data.get(name, '')}<&\"'>" for name in (
+            "title", "town", "village", "venue", "lecturer", "audience", "form", "time")},
+            "attendance": 7}  # shown only once held
+        lectures.append(record)
+        marked.records[record.id] = record
+    marked.by_kind["lectures"] = lectures + synthetic.by_kind["lectures"][1::2]
+    from second_classroom.render import boards
+
+    for size in (boards.LIST_SIZE, 3):  # and paged: previous and next links
+        monkeypatch.setattr(boards, "LIST_SIZE", size)
+        for cat in (catalog, synthetic, marked):
+            ours = _board_pages(cat)
+            with monkeypatch.context() as m:
+                m.setattr(direct, "PAGE_WRITERS", {})
+                theirs = _board_pages(cat)
+            assert ours == theirs
+            assert any('class="sc-board sc-schedule-list"' in html for _, html in ours)
+    assert any('rel="prev"' in html and 'rel="next"' in html and "schedule-list" in html
+               for _, html in ours)
+    assert any("&lt;&amp;&#34;&#39;&gt;" in html and "schedule-list" in html for _, html in ours)
+
+
 _TEXT = st.text(st.sampled_from("红色旧址&<>\"' 　\n#*[]()_`{}%0:·，。"), min_size=1, max_size=12)
 _OPTIONAL = ("address", "open_hours", "booking", "website", "body", "aliases", "designations",
              "themes", "periods", "audiences", "location", "kind", "summary", "role",

@@ -7,7 +7,9 @@ through the context and the environment); 70 % of a large site's records are sit
 writes, byte for byte, for the pages the sites of a large site have; `person_page` and
 `relic_page` do the same for the next commonest kinds (10 % each), and `lecture_page` and
 `task_page` for 宣讲 and ledger items, which a county's deployment has by the thousand
-(lecture.html, task.html and the macros of _boards.html they call). The template stays
+(lecture.html, task.html and the macros of _boards.html they call); `PAGE_WRITERS` does
+the same for pages that are not a record's: the schedule's lists (schedule_list.html),
+each listing thousands of lectures between them. The template stays
 the definition: a page with anything this code does not write itself (photos, a quiz, the
 读书班 that use the site) is left to it (`page` returns None), and tests/test_direct.py
 compares the two on every sample site, synthetic sites and generated values.
@@ -24,8 +26,8 @@ import markupsafe
 from markupsafe import escape
 
 from ..cnformat import cndate, partial_date, region_text
-from ..models import Record
-from .environment import card_note
+from ..models import HELD, Record, RecordKind
+from .environment import card_note, render, root_of
 from .page import facet_url
 
 # Views of a record (render._RecordView) are passed in as they are: typed loosely here so
@@ -350,6 +352,80 @@ def task_page(record: Record, root: str, pictures: list[Any], v: View) -> str:
     out += ['\n<p><a href="', root, _e(v.unit_url(record)), '">', _e(d.get("unit", "")),
             '的全部事项</a> · <a href="', root, _e(record.kind), '/">返回台账</a></p>\n</div>']
     return "".join(out)
+
+
+def _pager(pages: dict[str, Any], root: str, out: list[str]) -> None:
+    """_macros.html `pager` (of a dict: boards._pager)."""
+    if pages["count"] > 1:
+        out.append('\n<nav class="sc-pager" aria-label="分页">')
+        if pages["prev"]:
+            out += ['<a href="', root, _e(pages["prev"]), '" rel="prev">上一页</a>']
+        out += ["\n<span>第 ", _e(pages["number"]), " / ", _e(pages["count"]), " 页</span>"]
+        if pages["next"]:
+            out += ['<a href="', root, _e(pages["next"]), '" rel="next">下一页</a>']
+        out.append("\n</nav>")
+
+
+def _lectures(records: list[Record], place: Callable[[dict[str, Any]], str], root: str,
+              out: list[str]) -> None:
+    """_boards.html `lectures`."""
+    out.append('<ol class="sc-lectures">')
+    for r in records:
+        d = r.data
+        date, status, audience = d["date"], _e(d.get("status", "")), _e(d.get("audience", ""))
+        out += ['\n<li class="sc-lecture" data-status="', status, '" data-town="',
+                _e(d.get("town", "")), '" data-audience="', audience, '" data-month="',
+                f"{date.year:04d}-{date.month:02d}", '">\n<time datetime="', _e(date), '">',
+                _e(cndate(date))]
+        if d.get("time"):
+            out += [" ", _e(d["time"])]
+        out += ['</time>\n<a href="', root, _e(r.url), '"><strong>', _e(r.title),
+                '</strong></a>\n<span class="sc-note">', _e(place(d)), " · ", audience, " · ",
+                _e(d.get("form", "")), " · ", _e(d.get("lecturer", "")),
+                '</span>\n<span class="sc-status" data-status="', status, '">', status,
+                "</span>"]
+        if "attendance" in d and d.get("status") == HELD:
+            out += ["<small>", _e(d["attendance"]), " 人参加</small>"]
+        out.append("\n</li>")
+    out.append("\n</ol>")
+
+
+def schedule_list_page(root: str, spec: RecordKind, title: str, stamp: str, sample: bool,
+                       records: list[Record], total: int, pages: dict[str, Any],
+                       outline: Record | None, place: Callable[[dict[str, Any]], str],
+                       **unused: Any) -> str:
+    """Return what templates/schedule_list.html renders (a schedule's page by month,
+    乡镇, audience or outline: boards.schedule_pages)."""
+    out = ['<div class="sc-board sc-schedule-list">\n<h1>', _e(title), "</h1>\n",
+           _SAMPLE if sample else "", "\n"]
+    if stamp:
+        out += ['<p class="sc-asof">', _e(stamp), "（按数据中最近登记的日期计算）</p>"]
+    out += ['\n<p class="sc-count">共 ', _e(total), " 场：即将开展的在前，其余按日期从近到远。</p>"]
+    if outline:
+        out += ['<p>所用提纲：<a href="', root, _e(outline.url), '">', _e(outline.title),
+                "</a></p>"]
+    out.append("\n")
+    _lectures(records, place, root, out)
+    out.append("\n")
+    _pager(pages, root, out)
+    out += ['\n<p><a href="', root, _e(spec.name), '/">返回', _e(spec.label), "</a></p>\n</div>"]
+    return "".join(out)
+
+
+# Template name -> its direct writer, for pages that are not a record's (called with the
+# page's root and the template's context).
+PAGE_WRITERS: dict[str, Callable[..., str]] = {
+    "schedule_list.html": schedule_list_page,
+}
+
+
+def page(template: str, url: str, **context: Any) -> str:
+    """Return `template` rendered for the page at `url`: by its direct writer if it has
+    one (PAGE_WRITERS), else by Jinja (environment.render)."""
+    write = PAGE_WRITERS.get(template)
+    if write is not None:
+        return write(root_of(url), **context)
+    return render(template, url, **context)
 
 
 _CHECKIN = ('" aria-labelledby="checkin-title" hidden>\n<h2 id="checkin-title">打卡</h2>\n'
