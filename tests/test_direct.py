@@ -182,6 +182,46 @@ def test_schedule_pages_are_the_template_s_pages(catalog: Catalog, synthetic: Ca
     assert any("&lt;&amp;&#34;&#39;&gt;" in html and "schedule-list" in html for _, html in ours)
 
 
+def test_listings_are_the_template_s_pages(catalog: Catalog, synthetic: Catalog,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kinds' and facet values' listings (listing.html, written by PAGE_WRITERS): grouped,
+    paged, with their facet links, and with markup characters in names and values."""
+    import second_classroom.render as render_module
+    from second_classroom.render import direct, facet_pages, kind_pages
+
+    def marked(cat: Catalog) -> Catalog:
+        """`cat` with markup in every name and in the free texts kinds are listed by (a
+        story's unit: its listing's title and intro)."""
+        out = copy.copy(cat)
+        out.records = {}
+        for record_id, record in cat.records.items():
+            out.records[record_id] = copy.copy(record)
+            out.records[record_id].data = {**record.data, **{
+                name: f"{record.data[name]} <&\"'>" for name in
+                (record.spec.title_field, *record.spec.list_by) if name in record.data}}
+        out.by_kind = {k: [out.records[r.id] for r in rs] for k, rs in cat.by_kind.items()}
+        return out
+
+    def listings(cat: Catalog) -> list[tuple[str, str]]:
+        return [(p.uri, p.html) for p in [*kind_pages(cat, RenderOptions()), *facet_pages(cat)]]
+
+    for size in (render_module.PAGE_SIZE, 7):  # and paged: previous and next links
+        monkeypatch.setattr(render_module, "PAGE_SIZE", size)
+        for cat in (catalog, synthetic, marked(catalog), marked(synthetic)):
+            ours = listings(cat)
+            with monkeypatch.context() as m:
+                m.setattr(direct, "PAGE_WRITERS", {})
+                theirs = listings(cat)
+            assert ours == theirs
+            assert any('class="sc-listing"' in html for _, html in ours)
+    assert any('rel="prev"' in html and 'rel="next"' in html and "sc-listing" in html
+               for _, html in ours)
+    assert any("sc-facets" in html and "<h2>" in html for _, html in ours)
+    assert any("&lt;&amp;&#34;&#39;&gt;" in html and "sc-listing" in html for _, html in ours)
+    assert any('<p class="sc-lead">' in html and "&lt;&amp;&#34;&#39;&gt;”的" in html
+               for _, html in listings(marked(catalog)))  # a story's unit's intro
+
+
 _TEXT = st.text(st.sampled_from("红色旧址&<>\"' 　\n#*[]()_`{}%0:·，。"), min_size=1, max_size=12)
 _OPTIONAL = ("address", "open_hours", "booking", "website", "body", "aliases", "designations",
              "themes", "periods", "audiences", "location", "kind", "summary", "role",

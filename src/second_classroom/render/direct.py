@@ -9,7 +9,8 @@ writes, byte for byte, for the pages the sites of a large site have; `person_pag
 `task_page` for 宣讲 and ledger items, which a county's deployment has by the thousand
 (lecture.html, task.html and the macros of _boards.html they call); `PAGE_WRITERS` does
 the same for pages that are not a record's: the schedule's lists (schedule_list.html),
-each listing thousands of lectures between them. The template stays
+each listing thousands of lectures between them, and the listings of kinds and facet
+values (listing.html, some 400 pages at 10,000 records). The template stays
 the definition: a page with anything this code does not write itself (photos, a quiz, the
 读书班 that use the site) is left to it (`page` returns None), and tests/test_direct.py
 compares the two on every sample site, synthetic sites and generated values.
@@ -354,15 +355,16 @@ def task_page(record: Record, root: str, pictures: list[Any], v: View) -> str:
     return "".join(out)
 
 
-def _pager(pages: dict[str, Any], root: str, out: list[str]) -> None:
-    """_macros.html `pager` (of a dict: boards._pager)."""
-    if pages["count"] > 1:
+def _pager(number: int, count: int, prev: str | None, next_: str | None, root: str,
+           out: list[str]) -> None:
+    """_macros.html `pager`."""
+    if count > 1:
         out.append('\n<nav class="sc-pager" aria-label="分页">')
-        if pages["prev"]:
-            out += ['<a href="', root, _e(pages["prev"]), '" rel="prev">上一页</a>']
-        out += ["\n<span>第 ", _e(pages["number"]), " / ", _e(pages["count"]), " 页</span>"]
-        if pages["next"]:
-            out += ['<a href="', root, _e(pages["next"]), '" rel="next">下一页</a>']
+        if prev:
+            out += ['<a href="', root, _e(prev), '" rel="prev">上一页</a>']
+        out += ["\n<span>第 ", _e(number), " / ", _e(count), " 页</span>"]
+        if next_:
+            out += ['<a href="', root, _e(next_), '" rel="next">下一页</a>']
         out.append("\n</nav>")
 
 
@@ -407,8 +409,38 @@ def schedule_list_page(root: str, spec: RecordKind, title: str, stamp: str, samp
     out.append("\n")
     _lectures(records, place, root, out)
     out.append("\n")
-    _pager(pages, root, out)
+    _pager(pages["number"], pages["count"], pages["prev"], pages["next"], root, out)
     out += ['\n<p><a href="', root, _e(spec.name), '/">返回', _e(spec.label), "</a></p>\n</div>"]
+    return "".join(out)
+
+
+def listing_page(root: str, title: str, total: int, groups: list[tuple[str, list[Record]]],
+                 pages: Any, intro: str = "",
+                 facet_links: list[tuple[str, list[tuple[str, str, int]]]] | None = None,
+                 **unused: Any) -> str:
+    """Return what templates/listing.html renders (a kind's, a facet value's listing:
+    render._paginated)."""
+    out = ['<div class="sc-listing">\n<h1>', _e(title), "</h1>"]
+    if intro:
+        out += ['<p class="sc-lead">', _e(intro), "</p>"]
+    out += ['\n<p class="sc-count">共 ', _e(total), " 条</p>"]
+    for heading, records in groups:
+        if heading:
+            out += ["<h2>", _e(heading), "<small>", str(len(records)), "</small></h2>"]
+        out.append("\n")
+        _cards(records, root, out)
+    out.append("\n")
+    _pager(pages.number, pages.count, pages.prev, pages.next, root, out)
+    if facet_links:
+        out.append('\n<section class="sc-facets"><h2>分类浏览</h2>')
+        for heading, links in facet_links:
+            out += ["\n<h3>", _e(heading), '</h3>\n<ul class="sc-chips">']
+            for label, url, count in links:
+                out += ['<li><a href="', root, _e(url), '">', _e(label), "<small>", _e(count),
+                        "</small></a></li>"]
+            out.append("</ul>")
+        out.append("\n</section>")
+    out.append("\n</div>")
     return "".join(out)
 
 
@@ -416,6 +448,7 @@ def schedule_list_page(root: str, spec: RecordKind, title: str, stamp: str, samp
 # page's root and the template's context).
 PAGE_WRITERS: dict[str, Callable[..., str]] = {
     "schedule_list.html": schedule_list_page,
+    "listing.html": listing_page,
 }
 
 
