@@ -225,7 +225,7 @@ def _paginated(uri_for: Callable[[int], str], url_for: Callable[[int], str], tit
         page_title = title if n == 1 else f"{title}（第 {n} 页）"
         url = url_for(n)
         html = direct.page("listing.html", url, title=page_title, total=len(records),
-                      groups=groups, pages=pages, **extra)
+                           groups=groups, pages=pages, **extra)
         yield Page(uri_for(n), page_title, html, extra.get("intro", ""))
 
 
