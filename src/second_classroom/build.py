@@ -601,6 +601,7 @@ class SiteBuild:
             start = time.perf_counter()
             report.open_data = data_job.result()
             report.open_data_seconds = time.perf_counter() - start  # waited for it
+            self.written.update(report.open_data.take_files()[1])  # sw.js reads none back
         if self.options.downloads:  # reused from the cache when unchanged
             exporting, self.prepared = self.prepared, None
             report.exports = exporting.place(site_dir) if exporting is not None else export_all(
@@ -620,15 +621,17 @@ class SiteBuild:
             return report
         start = time.perf_counter()
         compressor, self.compressor = self.compressor, None
-        report.packed = compressor.wait()
-        if (packing := self.packing) is not None:
+        if (packing := self.packing) is not None:  # its copies are in the walk below
             self.packing = None
             report.packed += packing.result()
-        # One walk of the site for the copies and sw.js; the files read for their copies
-        # are hashed for sw.js then, and sw.js (which hashes every other file) gets its
-        # copies last.
+        # One walk of the site for the copies and sw.js, while the compressor makes the
+        # copies of the last pages (it writes nothing else, and the files it was given
+        # are left to it); the files read for their copies are hashed for sw.js then, and
+        # sw.js (which hashes every other file) gets its copies last.
         names = files_under(site_dir)
-        report.packed += precompress(site_dir, names=names, digests=self.written)
+        report.packed += compressor.wait()
+        report.packed += precompress(site_dir, names=names, digests=self.written,
+                                     given=compressor.given)
         sw = write_service_worker(site_dir, self.written, names)
         # sw.js was their last user: at 100,000 records they are ~0.1 GB (a path and a
         # digest for each of ~400,000 files), held while the warm build's snapshot is
@@ -646,7 +649,8 @@ class SiteBuild:
         job = self.data_job
         if self.compressor is None or job is None or not job.done() or job.exception():
             return None  # made with the others then
-        names = [f"{OPEN_DATA_DIR}/{rel}" for rel in files_under(site_dir / OPEN_DATA_DIR)]
+        names, digests = job.result().take_files()  # what the worker wrote: no walk
+        self.written.update(digests)
         thread = ThreadPoolExecutor(max_workers=1)
         try:  # data/index.html is a page: its copies come with the pages
             return thread.submit(precompress, site_dir, 1, (".html",), names, self.written)
