@@ -72,6 +72,9 @@ class DataFile:
     content: bytes | bytearray  # a bytearray: a kind's whole file, built in place
 
 
+_Digests = dict[str, bytes]  # path (str) -> digest (DataStats has a field named `bytes`)
+
+
 @dataclass
 class DataStats:
     """What the open data step wrote, for the log and the benchmark."""
@@ -85,9 +88,9 @@ class DataStats:
     # build.SiteBuild.written): the build needs neither walk the folder nor read the files
     # back for their copies and sw.js. The build takes them out (`take_files`).
     names: list[str] = field(default_factory=list)
-    digests: dict[str, bytes] = field(default_factory=dict)
+    digests: _Digests = field(default_factory=dict)
 
-    def take_files(self) -> tuple[list[str], dict[str, bytes]]:
+    def take_files(self) -> tuple[list[str], _Digests]:
         """Return `names` and `digests` and forget them (they are large; the stats are
         kept for the log)."""
         taken = self.names, self.digests
