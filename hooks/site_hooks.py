@@ -47,6 +47,7 @@ from second_classroom.build import (
     build_cache,
     engine_fingerprint,
     input_fingerprint,
+    start_workers,
 )
 from second_classroom.forked import stop_fork_server
 from second_classroom.incremental import Snapshot, Stamp
@@ -147,9 +148,12 @@ def _skip_unchanged(config: MkDocsConfig, project: Path, options: BuildOptions) 
     into a throwaway folder and leave the site as it is. Return whether that is so."""
     if _run.command != "build" or not options.skip_unchanged:
         return False
-    _run.fingerprint = _fingerprint(config, project, options)
     site = Path(config.site_dir)
-    if not build_cache(project).unchanged(site, _run.fingerprint):
+    cache = build_cache(project)
+    if not cache.knows(site):  # a first build (a fresh clone): it cannot be skipped, so
+        start_workers(project / options.data)  # the workers' imports while it prints
+    _run.fingerprint = _fingerprint(config, project, options)
+    if not cache.unchanged(site, _run.fingerprint):
         return False
     site.parent.mkdir(parents=True, exist_ok=True)
     _run.unchanged = Path(tempfile.mkdtemp(prefix=f".{site.name}.unchanged-", dir=site.parent))

@@ -269,3 +269,30 @@ def test_the_folders_print_taken_ahead_is_the_one_record_takes(
     assert changed() != expected
     with pytest.raises(AssertionError):
         warm_module.print_ahead(tmp_path, records, least=0, most=len(records))
+
+
+def test_a_first_build_starts_its_workers_before_it_fingerprints_its_inputs(
+        tmp_path: Path, small_tree: Path, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site never built cannot be skipped as unchanged: the fork server (the workers'
+    imports) starts before the inputs are read for their fingerprint, on the second core
+    meanwhile. A site built before may be unchanged: nothing is started first."""
+    from second_classroom import build as build_module
+
+    project = _project(tmp_path, small_tree)
+    order: list[str] = []
+    monkeypatch.setattr(build_module, "EARLY_SERVER_MIN", 0)
+    monkeypatch.setattr(build_module, "start_fork_server", lambda: order.append("workers"))
+    fingerprint = build_module.input_fingerprint
+
+    def printing(*args: Any, **kwargs: Any) -> str:
+        order.append("print")
+        return fingerprint(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "input_fingerprint", printing)
+    assert _build(project, project / "site", caplog) is not None
+    assert order[:2] == ["workers", "print"]
+    order.clear()
+    _edited(project)
+    assert _build(project, project / "site", caplog) is not None
+    assert order[0] == "print"

@@ -121,6 +121,15 @@ def _record_files(data: Path) -> int:
         return 0  # the check names the problem
 
 
+def start_workers(data: Path) -> None:
+    """Start the fork server the build's workers come from (forked.start_fork_server), if
+    a build of the data folder `data` has EARLY_SERVER_MIN record files or more: it
+    imports what they run on the second core while this process goes on. Does nothing
+    if it runs."""
+    if _record_files(data) >= EARLY_SERVER_MIN:
+        start_fork_server()
+
+
 CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
 
 
@@ -235,8 +244,7 @@ class SiteBuild:
               site_name: str = "第二课堂") -> SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
-        if _record_files(data) >= EARLY_SERVER_MIN:  # the workers' imports, meanwhile
-            start_fork_server()
+        start_workers(data)  # if not yet
         catalog, result = load_catalog(data, parallel=True)  # half on the second core
         build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
                                  site_name)

@@ -102,6 +102,10 @@ class BuildCache:
             return {}
         return loaded if isinstance(loaded, dict) else {}
 
+    def knows(self, site: Path) -> bool:
+        """Return whether a build of `site` is recorded (else it cannot be `unchanged`)."""
+        return str(site.absolute()) in self._load()
+
     def unchanged(self, site: Path, print_: str) -> bool:
         """Return whether `site` holds the build of fingerprint `print_`, untouched since."""
         entry = self._load().get(str(site.absolute()))
