@@ -628,16 +628,15 @@ class SiteBuild:
             self.written = {}  # see below
             return report
         start = time.perf_counter()
-        compressor, self.compressor = self.compressor, None
+        compressor = self.compressor  # still `abort`'s to wait for if what follows fails
         if (packing := self.packing) is not None:  # its copies are in the walk below
             self.packing = None
             report.packed += packing.result()
-        # One walk of the site for the copies and sw.js, while the compressor makes the
-        # copies of the last pages (it writes nothing else, and the files it was given
-        # are left to it); the files read for their copies are hashed for sw.js then, and
-        # sw.js (which hashes every other file) gets its copies last.
+        # All this while the compressor makes the copies of the last pages (it writes
+        # nothing else; the files it was given are left to it, and their digests are
+        # known): one walk of the site for the other files' copies and for sw.js; the
+        # files read for their copies are hashed for sw.js then.
         names = files_under(site_dir)
-        report.packed += compressor.wait()
         report.packed += precompress(site_dir, names=names, digests=self.written,
                                      given=compressor.given)
         sw = write_service_worker(site_dir, self.written, names)
@@ -645,8 +644,10 @@ class SiteBuild:
         # digest for each of ~400,000 files), held while the warm build's snapshot is
         # pickled, and pickled into it for nothing (a build from it starts afresh).
         self.written = {}
-        if len(text := sw.read_bytes()) >= MIN_BYTES:
+        if len(text := sw.read_bytes()) >= MIN_BYTES:  # sw.js gets its copies last
             report.packed.add(write_copies(sw, text, False))
+        self.compressor = None
+        report.packed += compressor.wait()
         report.pack_seconds = time.perf_counter() - start
         return report
 
