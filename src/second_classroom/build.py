@@ -60,6 +60,7 @@ from .render import (
     Asset,
     Page,
     RenderOptions,
+    encode_checked_codes_ahead,
     encode_codes_ahead,
     listing_pages,
     poster_asset,
@@ -245,7 +246,9 @@ class SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
         start_workers(data)  # if not yet
-        catalog, result = load_catalog(data, parallel=True)  # half on the second core
+        catalog, result = load_catalog(  # the check half on the second core; then the
+            data, parallel=True,  # QR codes there while the catalog is built
+            checked=lambda records: encode_checked_codes_ahead(records, site_url))
         build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
                                  site_name)
         build.check = result
