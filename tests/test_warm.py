@@ -260,6 +260,16 @@ def test_the_folders_print_taken_ahead_is_the_one_record_takes(
     forked = warm_module.print_ahead(tmp_path, records, least=0)
     here = warm_module.print_ahead(tmp_path, records, least=len(records) + 1)
     assert forked() == here() == expected
+    # Half taken by a forked copy, half here (while a forked copy pickles the snapshot).
+    monkeypatch.setattr(warm_module, "PRINT_AHEAD_MIN", 2)
+    urls = [r.url for r in records]
+    assert warm_module.folders_print(tmp_path, urls, warm_module.kept_files(records),
+                                     split=True) == expected
+    assert warm_module.print_ahead(tmp_path, records, fork=False)() == expected
+    with monkeypatch.context() as patched:
+        patched.setattr(warm_module, "ForkedJob", _no_fork)
+        with pytest.raises(AssertionError):
+            warm_module.folders_print(tmp_path, urls, split=True)
     (tmp_path / records[0].url / "index.html").write_text("changed!", "utf-8")
     assert warm_module.print_ahead(tmp_path, records, least=0)() != expected
     # Above `most` records no copy is forked (its pages would be copied as the snapshot
@@ -283,13 +293,14 @@ def test_a_first_build_starts_its_workers_before_it_fingerprints_its_inputs(
     order: list[str] = []
     monkeypatch.setattr(build_module, "EARLY_SERVER_MIN", 0)
     monkeypatch.setattr(build_module, "start_fork_server", lambda: order.append("workers"))
-    fingerprint = build_module.input_fingerprint
+    fingerprint = build_module.fingerprint  # what input_fingerprint takes
 
     def printing(*args: Any, **kwargs: Any) -> str:
         order.append("print")
         return fingerprint(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "input_fingerprint", printing)
+    # (MkDocs loads the hooks module once a process: what it imported by name stays.)
+    monkeypatch.setattr(build_module, "fingerprint", printing)
     assert _build(project, project / "site", caplog) is not None
     assert order[:2] == ["workers", "print"]
     order.clear()
