@@ -21,7 +21,7 @@ from ..cnformat import cn_number, cndate, lifespan, region_text
 from ..events import Event, all_events, record_events
 from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record, RecordKind
 from ..quotes import citation
-from . import boards, interact, qr, studyplan
+from . import boards, interact, listing, qr, studyplan
 from .datapage import data_page
 from .direct import WRITERS
 from .environment import card_note, environment, render, root_of
@@ -228,8 +228,10 @@ def _paginated(uri_for: Callable[[int], str], url_for: Callable[[int], str], tit
                        url_for(n + 1) if n < count else None)
         page_title = title if n == 1 else f"{title}（第 {n} 页）"
         url = url_for(n)
-        html = render("listing.html", url, title=page_title, total=len(records),
-                      groups=groups, pages=pages, **extra)
+        html = listing.listing_html(url, page_title, len(records), groups, pages, **extra) \
+            if listing.DIRECT else render("listing.html", url, title=page_title,
+                                          total=len(records), groups=groups, pages=pages,
+                                          **extra)
         yield Page(uri_for(n), page_title, html, extra.get("intro", ""))
 
 
