@@ -544,6 +544,8 @@ def on_post_build(config: MkDocsConfig) -> None:
             build_cache(build.project).record(target, _run.fingerprint)
         if saving is not None:
             _keep_snapshot(build, target, saving)
+    elif isinstance(saving, ForkedSave):  # nothing published: nothing to keep
+        saving.cancel()
 
 
 _saver = ThreadPoolExecutor(max_workers=1)  # pickles a build's snapshot while it publishes
