@@ -121,7 +121,7 @@ def ahead(work: Callable[..., T], *args: Any, inline: bool) -> Future[T]:
 # What the build's clean workers run: the page compressor, the QR codes, the search index,
 # the open data and the downloads' exporters (with their PDF and DOCX writers).
 WORKER_MODULES = ("second_classroom.output", "second_classroom.render.qr",
-                  "second_classroom.search", "second_classroom.opendata",
+                  "second_classroom.search", "pypinyin", "second_classroom.opendata",
                   "second_classroom.export.batch", "second_classroom.export.to_pdf",
                   "second_classroom.export.to_docx",
                   "second_classroom._frozen")  # last: gc.freeze() what is loaded
