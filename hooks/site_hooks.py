@@ -47,9 +47,10 @@ from second_classroom.build import (
     build_cache,
     engine_fingerprint,
     input_fingerprint,
+    start_workers,
 )
 from second_classroom.forked import stop_fork_server
-from second_classroom.incremental import Stamp
+from second_classroom.incremental import Snapshot, Stamp
 from second_classroom.models import Record
 from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
@@ -61,6 +62,7 @@ from second_classroom.security import (
     escape_theme_meta,
     unlisted_inline_scripts,
 )
+from second_classroom.warm import ForkedSave
 
 log = logging.getLogger("mkdocs.hooks.second_classroom")
 
@@ -88,6 +90,7 @@ class _Run:
     today: dt.date | None = None
     stamps: dict[str, Stamp] = {}  # the data files' when a cold build began
     warm: warm.Warm | None = None  # the plan of a warm build
+    saving: ForkedSave | None = None  # the snapshot, pickled by a forked copy
 
 
 _run = _Run()
@@ -145,9 +148,12 @@ def _skip_unchanged(config: MkDocsConfig, project: Path, options: BuildOptions) 
     into a throwaway folder and leave the site as it is. Return whether that is so."""
     if _run.command != "build" or not options.skip_unchanged:
         return False
-    _run.fingerprint = _fingerprint(config, project, options)
     site = Path(config.site_dir)
-    if not build_cache(project).unchanged(site, _run.fingerprint):
+    cache = build_cache(project)
+    if not cache.knows(site):  # a first build (a fresh clone): it cannot be skipped, so
+        start_workers(project / options.data)  # the workers' imports while it prints
+    _run.fingerprint = _fingerprint(config, project, options)
+    if not cache.unchanged(site, _run.fingerprint):
         return False
     site.parent.mkdir(parents=True, exist_ok=True)
     _run.unchanged = Path(tempfile.mkdtemp(prefix=f".{site.name}.unchanged-", dir=site.parent))
@@ -489,6 +495,12 @@ def on_post_build(config: MkDocsConfig) -> None:
         else:
             _write_record_pages(config, posters=True)
         _write_spliced_pages(config, _run.spliced)
+    # The snapshot is complete once the pages are written: pickled by a forked copy while
+    # this process finishes the site (large sites only: warm.save_forked).
+    if (snapshot := _snapshot(build)) is not None:
+        assert _run.site_dir is not None
+        _run.saving = warm.save_forked(build.project, _run.site_dir, snapshot,
+                                       len(build.records))
     try:
         report = build.finish(Path(config.site_dir))
     except SearchIndexError as exc:
@@ -516,44 +528,49 @@ def on_post_build(config: MkDocsConfig) -> None:
         logging.getLogger("mkdocs").removeHandler(_run.warnings)
         if config.strict and _run.warnings.count:
             return  # MkDocs aborts the strict build next; on_build_error drops staging
-    # Pickled while the old site is deleted, once the workers are gone: pickling leaves a
-    # UTF-8 copy in every Chinese string (~0.3 GB at 100,000 records), which must not add
-    # to the peak of the workers' memory.
     if _run.command.startswith("build"):  # a preview's next build would start it again
         stop_fork_server()
-    saving = _save_snapshot(build)
+    saving: Future[str] | ForkedSave | None = _run.saving
+    _run.saving = None
+    # Not forked (a large site): pickled here while the old site is deleted, once the
+    # workers are gone: pickling leaves a UTF-8 copy in every Chinese string (~0.3 GB at
+    # 100,000 records), which must not add to the peak of the workers' memory.
+    if saving is None and snapshot is not None:
+        assert _run.site_dir is not None
+        saving = _saver.submit(warm.save, build.project, _run.site_dir, snapshot)
     if (target := build.publish()) is not None:
         log.info("站点已完整写入 %s", target)
         if _run.fingerprint:
             build_cache(build.project).record(target, _run.fingerprint)
         if saving is not None:
             _keep_snapshot(build, target, saving)
+    elif isinstance(saving, ForkedSave):  # nothing published: nothing to keep
+        saving.cancel()
 
 
 _saver = ThreadPoolExecutor(max_workers=1)  # pickles a build's snapshot while it publishes
 
 
-def _save_snapshot(build: SiteBuild) -> Future[str] | None:
-    """Start keeping what this `mkdocs build` was made from, for a warm next build."""
+def _snapshot(build: SiteBuild) -> Snapshot | None:
+    """Return what this `mkdocs build` was made from, to keep for a warm next build (None:
+    nothing to keep)."""
     if not _run.engine or _run.site_dir is None or not build.options.splice_records:
         return None
     if _run.warm is not None:
-        snapshot = _run.warm.snapshot
-    else:
-        assert _run.today is not None
-        made = warm.snapshot_of(build, _run.stamps, _run.today,
-                                [p for p in _run.pages.values() if p is not None])
-        if made is None:
-            return None
-        snapshot = made
-    return _saver.submit(warm.save, build.project, _run.site_dir, snapshot)
+        return _run.warm.snapshot
+    assert _run.today is not None
+    return warm.snapshot_of(build, _run.stamps, _run.today,
+                            [p for p in _run.pages.values() if p is not None])
 
 
-def _keep_snapshot(build: SiteBuild, site: Path, saving: Future[str]) -> None:
+def _keep_snapshot(build: SiteBuild, site: Path,
+                   saving: Future[str] | ForkedSave) -> None:
     """Record the kept snapshot with the published site's record folders; a failure to
     keep it only makes the next build cold."""
     try:
-        printing = warm.print_ahead(site, build.records.values())  # meanwhile
+        # Taken meanwhile: here if a forked copy pickles, else (large sites) by a copy.
+        printing = warm.print_ahead(site, build.records.values(),
+                                    fork=not isinstance(saving, ForkedSave))
         try:
             digest = saving.result()
         finally:
@@ -567,6 +584,9 @@ def _keep_snapshot(build: SiteBuild, site: Path, saving: Future[str]) -> None:
 def on_build_error(error: Exception) -> None:
     """Drop the unfinished staging dir: the previous site stays as it was. A full disk or a
     refused write (an OSError) ends `mkdocs build` with one Chinese line, no traceback."""
+    if _run.saving is not None:  # the snapshot of a build that did not publish
+        _run.saving.cancel()
+        _run.saving = None
     if _run.build is not None:
         _run.build.abort()
     if (throwaway := _run.unchanged) is not None:

@@ -175,3 +175,27 @@ def test_file_digests_go_once_sw_js_is_written(tmp_path: Path,
     write_site(build, tmp_path / "site")
     assert seen and seen[0] > 0  # sw.js had them
     assert build.written == {}
+
+
+def test_a_build_s_catalog_is_left_alone_by_the_cycle_collector() -> None:
+    """SiteBuild.start freezes what it made (the catalog: trees without cycles), so the
+    collector's full collections no longer walk the records; a forked job keeps it so."""
+    import gc
+
+    from second_classroom.forked import ForkedJob
+
+    gc.unfreeze()
+    try:
+        build = SiteBuild.start(REPO, BuildOptions(downloads=False, search=False,
+                                                   open_data=False))
+        record = next(iter(build.catalog.records.values()))
+
+        def collectable() -> bool:
+            return any(o is record.data for o in gc.get_objects())
+
+        assert not collectable()
+        assert ForkedJob(lambda: 1).result() == 1
+        assert not collectable()  # still frozen after the fork
+    finally:
+        gc.unfreeze()
+    assert collectable()  # (the check can fail)

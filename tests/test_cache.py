@@ -124,3 +124,49 @@ def test_pruning_a_cached_export_takes_its_digest_along(tmp_path: Path) -> None:
     assert prune_cache(tmp_path, {kept}) == 1
     assert sorted(p.name for p in tmp_path.rglob("*.*")) == ["aa1.pdf", "aa1.pdf.sha256"]
     assert cachefile.valid(kept)
+
+
+def _fingerprint_by_paths(inputs: list[Path], values: list[str]) -> str:
+    """The input fingerprint as Path objects give it (rglob, sorted Paths): what
+    buildcache.fingerprint must equal, walking with strings."""
+    import os
+
+    skip = {"__pycache__", ".git"}
+    digest = hashlib.sha256()
+    for value in values:
+        digest.update(value.encode("utf-8") + b"\0")
+    for root in inputs:
+        digest.update(b"root\0" + os.fsencode(root.resolve()) + b"\0")
+        if root.is_file():
+            files = [root]
+        elif root.is_dir():
+            files = sorted(p for p in root.rglob("*") if p.is_file()
+                           and not skip.intersection(p.relative_to(root).parts))
+        else:
+            digest.update(b"missing\0")
+            continue
+        for path in files:
+            digest.update(os.fsencode(path.relative_to(root) if path != root else path.name))
+            digest.update(b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def test_the_input_fingerprint_walks_as_pathlib_does(tmp_path: Path) -> None:
+    """Same files in the same order: by path parts ("a/b" before "a-b/x", which sorts
+    first as text), links to files read, links to folders not entered, __pycache__ and
+    .git (folders or files) left out, hidden files kept."""
+    from second_classroom.buildcache import PACKAGE, fingerprint
+
+    data = tmp_path / "data"
+    for rel in ("a/b", "a-b/x", "a/c/d.yml", ".hidden", "z/.git", "z/__pycache__/m.pyc",
+                ".git/config", "sites/遵义.yml", "sites/a.yml"):
+        (data / rel).parent.mkdir(parents=True, exist_ok=True)
+        (data / rel).write_text(f"内容 {rel}\n", "utf-8")
+    (data / "link-to-file").symlink_to(data / "a/b")
+    (data / "link-to-folder").symlink_to(data / "a", target_is_directory=True)
+    (data / "broken").symlink_to(data / "nowhere")
+    inputs = [data, PACKAGE, data / "a/b", tmp_path / "missing"]
+    assert fingerprint(inputs, ["x"]) == _fingerprint_by_paths(inputs, ["x"])
+    before = fingerprint([data])
+    (data / "a-b/x").write_text("改了", "utf-8")
+    assert fingerprint([data]) != before

@@ -265,9 +265,9 @@ def test_parallel_check_finds_the_same(tmp_path: Path, monkeypatch: pytest.Monke
     write_synthetic(tmp_path, check.PARALLEL_MIN + 200, seed=5)
     sites = sorted((tmp_path / "sites").glob("*.yml"))
     sites[0].write_text("name: [unclosed\n", encoding="utf-8")  # the parent's half
-    late = sites[-1].read_text(encoding="utf-8")  # the child's half: an unknown reference
-    sites[-1].write_text(late.replace("summary:", "peple: [no-such-person]\nsummary:", 1),
-                         encoding="utf-8")
+    late = sites[1].read_text(encoding="utf-8")  # the child's half: an unknown reference
+    sites[1].write_text(late.replace("summary:", "peple: [no-such-person]\nsummary:", 1),
+                        encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     today = dt.date(2026, 12, 2)
     serial = check_tree(Path("."), today)
@@ -283,7 +283,7 @@ def test_parallel_check_finds_the_same(tmp_path: Path, monkeypatch: pytest.Monke
     assert 0 < len(calls) < len(serial.by_file) * 3 // 4  # the child did its half
     assert [p.format() for p in parallel.problems] == [p.format() for p in serial.problems]
     assert any(p.code == "yaml-syntax" for p in serial.errors)
-    assert any(p.code == "unknown-field" and p.path.endswith(sites[-1].name)
+    assert any(p.code == "unknown-field" and p.path.endswith(sites[1].name)
                for p in serial.errors)
     assert list(parallel.by_file) == list(serial.by_file)
     assert [(r.id, r.data, r.marks, r.refs) for r in parallel.records] == \

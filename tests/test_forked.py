@@ -163,3 +163,18 @@ def test_the_fork_server_stops_and_the_next_worker_starts_it_again() -> None:
     done = subprocess.run([sys.executable, "-c", _STOP], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.split("\n")[:2] == ["stopped", "new server"], done.stdout
+
+
+def test_the_build_s_own_process_loads_no_pinyin_tables() -> None:
+    """pypinyin's tables (~0.15 s to load) are the workers' (their fork server imports
+    them): importing what the build and the hooks use leaves them out; spelling loads
+    them when it first reads a name."""
+    code = ("import sys, second_classroom.build, second_classroom.warm, "
+            "second_classroom.preview, second_classroom.incremental, second_classroom.search\n"
+            "before = 'pypinyin' in sys.modules\n"
+            "from second_classroom.spelling import spell\n"
+            "print(before, spell('遵义会议'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split(maxsplit=1) == ["False", "[['zun', 'yi', 'hui', 'yi']]\n"]
+    assert "pypinyin" in forked.WORKER_MODULES

@@ -11,6 +11,8 @@ from typing import Any
 import icalendar
 import pytest
 from conftest import REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from second_classroom.catalog import build_catalog
 from second_classroom.check import check_tree
@@ -375,6 +377,130 @@ def test_ics_uids_are_stable_across_builds_and_edits(catalog: Any, tmp_path: Pat
     uid = "lectures-xuanjiang-20261210-zhensan-cunsi@second-classroom"
     assert by_uid(again)[uid].decoded("DTSTART").hour == 15
     assert _ics(catalog) == _ics(catalog)  # same data, same bytes
+
+
+def _icalendar_feed(catalog: Any, options: RenderOptions, stamp_date: dt.date | None) -> str:
+    """The feed as the `icalendar` package writes it (what render.calendar wrote with it
+    before writing it directly): the reference lecture_calendar must equal."""
+    from second_classroom.render import calendar as c
+
+    spec = KINDS["lectures"]
+    base = c._base(options)
+    cal = icalendar.Calendar()
+    cal.add("prodid", f"-//{options.site_name}//{spec.label}//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{options.site_name} · {spec.label}")
+    cal.add("x-wr-timezone", c.TZID)
+    zone = icalendar.Timezone()
+    zone.add("tzid", c.TZID)
+    standard = icalendar.TimezoneStandard()
+    standard.add("dtstart", dt.datetime(1970, 1, 1))
+    standard.add("tzoffsetfrom", dt.timedelta(hours=8))
+    standard.add("tzoffsetto", dt.timedelta(hours=8))
+    standard.add("tzname", "CST")
+    zone.add_component(standard)
+    cal.add_component(zone)
+    shown = [r for r in catalog.by_kind["lectures"] if r.data["status"] in ("计划", "已取消")]
+    shown.sort(key=lambda r: (r.data["date"], r.data.get("time", ""), r.id))
+    for record in shown:
+        d = record.data
+        event = icalendar.Event()
+        event.add("uid", c.event_uid(record))
+        event.add("dtstamp", c._stamp(stamp_date))
+        start = c._start(record)
+        event.add("dtstart", start)
+        if isinstance(start, dt.datetime):
+            outline = catalog.records.get(str(d.get("outline", "")))
+            minutes = outline.data.get("duration_minutes", c.DEFAULT_MINUTES) if outline \
+                else c.DEFAULT_MINUTES
+            event.add("dtend", start + dt.timedelta(minutes=int(minutes)))
+        else:
+            event.add("dtend", start + dt.timedelta(days=1))
+        event.add("summary", ("【示例】" if record.sample else "") + record.title)
+        place = "".join(str(d[k]) for k in ("town", "village") if d.get(k))
+        if d.get("venue"):
+            place += f" {d['venue']}"
+        event.add("location", place)
+        lines = [f"宣讲对象：{d['audience']}", f"形式：{d['form']}", f"宣讲人：{d['lecturer']}"]
+        outline_record = catalog.records.get(str(d.get("outline", "")))
+        if outline_record is not None:
+            lines.append(f"提纲：{outline_record.title}")
+        if d.get("note"):
+            lines.append(f"备注：{d['note']}")
+        if record.sample:
+            lines.append("示例数据：虚构的示例区，仅作演示")
+        if base:
+            lines.append(f"详情：{base}{record.url}")
+            event.add("url", base + record.url)
+        event.add("description", "\n".join(lines))
+        event.add("status", "CANCELLED" if d["status"] == "已取消" else "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        cal.add_component(event)
+    return bytes(cal.to_ical()).decode("utf-8")
+
+
+def _feeds(catalog: Any, options: RenderOptions, stamp: dt.date | None) -> tuple[str, str]:
+    from second_classroom.render.calendar import lecture_calendar
+
+    return (lecture_calendar(catalog, KINDS["lectures"], options, stamp),
+            _icalendar_feed(catalog, options, stamp))
+
+
+def test_ics_is_what_icalendar_writes(catalog: Any, tmp_path: Path) -> None:
+    """The sample's and 300 synthetic lectures' feeds, with and without a site address,
+    each byte as the `icalendar` package writes it."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from synth import write_synthetic
+
+    write_synthetic(tmp_path / "data", 340, seed=3, lectures=300)
+    result = check_tree(tmp_path / "data", TODAY)
+    synthetic = build_catalog(result.records, result.vocab)
+    for cat in (catalog, synthetic):
+        for options in (RenderOptions(), RenderOptions(site_url="https://e.org/a,b;c/",
+                                                       site_name="第二课堂；示例,站")):
+            ours, theirs = _feeds(cat, options, as_of(cat))
+            assert ours.count("BEGIN:VEVENT") > 5
+            assert ours == theirs
+    assert _feeds(catalog, RenderOptions(), None)[0] == _feeds(catalog, RenderOptions(), None)[1]
+
+
+_ICS_TEXT = st.text(st.sampled_from("宣讲a ;,\\\n\r^:\"<>N𠀀é—"), max_size=90)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_ics_of_any_lecture_is_what_icalendar_writes(catalog: Any,
+                                                      data: st.DataObject) -> None:
+    """Any text (RFC 5545's special characters, backslashes and carets where a line folds,
+    characters of one to four octets), with or without a time, venue or note."""
+    import copy
+
+    lectures = [copy.copy(r) for r in catalog.by_kind["lectures"]][:3]
+    for record in lectures:
+        d = dict(record.data)
+        for name in ("title", "town", "village", "venue", "lecturer", "note", "audience",
+                     "form"):
+            if data.draw(st.booleans()):
+                d[name] = data.draw(_ICS_TEXT)
+        for name in ("time", "venue", "note", "village", "outline"):
+            if data.draw(st.booleans()):
+                d.pop(name, None)
+        d["status"] = data.draw(st.sampled_from(["计划", "已取消"]))
+        d["sample"] = data.draw(st.booleans())
+        d["date"] = data.draw(st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)))
+        record.data = d
+    cat = copy.copy(catalog)
+    cat.by_kind = {**catalog.by_kind, "lectures": lectures}
+    options = RenderOptions(site_url=data.draw(st.sampled_from(["", "https://e.org/x/"])),
+                            site_name=data.draw(_ICS_TEXT.filter(
+                                lambda t: "\n" not in t and "\r" not in t)))
+    ours, theirs = _feeds(cat, options, data.draw(st.none() | st.dates()))
+    assert ours == theirs
 
 
 def test_kinds_with_boards_have_no_plain_listing(catalog: Any) -> None:

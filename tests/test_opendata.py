@@ -193,6 +193,28 @@ def test_a_worker_writes_the_same_files(catalog: Catalog, tmp_path: Path,
     assert tree(worker) == tree(inline)
 
 
+def test_stats_name_every_file_and_give_the_digests_of_those_written(
+        catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build takes the folder's names and the written files' digests from the stats
+    (neither walking /data/ nor reading it back for sw.js): they must be what is there."""
+    from second_classroom.output import file_digest
+    from second_classroom.walk import files_under
+
+    monkeypatch.setattr(opendata, "_BIG", 2048)  # some files get their copies here
+    record = next(iter(catalog.records.values()))
+    kept = opendata.record_data_uri(record.kind, record.id)
+    (tmp_path / kept).parent.mkdir(parents=True)
+    (tmp_path / kept).write_bytes(b"moved over by a warm build")
+    stats = write_open_data(catalog, tmp_path, SITE_URL, "", kept=[kept])
+    names, digests = stats.take_files()
+    assert not stats.names and not stats.digests  # taken
+    on_disk = [f"data/{rel}" for rel in files_under(tmp_path / "data")]
+    assert sorted(names) == sorted(on_disk) and len(names) == len(set(names))
+    assert any(name.endswith(".gz") for name in names)
+    assert digests == {str(tmp_path / rel): file_digest((tmp_path / rel).read_bytes())
+                       for rel in on_disk if rel != kept and not rel.endswith((".gz", ".br"))}
+
+
 def test_index_lists_every_file_and_the_licence(data_dir: Path, catalog: Catalog) -> None:
     index = _json(data_dir / "index.json")
     assert index["licence"] == "CC BY 4.0"

@@ -152,3 +152,32 @@ def test_qr_error_correction_is_segnos_for_every_version_and_level() -> None:
             for byte in data:
                 buff.append_bits(byte, 8)
             assert qr._blocks(infos, data) == encoder.make_blocks(infos, buff), (version, level)
+
+
+def test_qr_codes_started_from_the_checked_records_are_the_catalog_s(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build starts encoding the QR codes as soon as the records pass the check
+    (before the catalog is built): the same codes, in the same order, as from the
+    catalog; drafts (never published) left out."""
+    from dataclasses import replace as replaced
+
+    from conftest import REPO
+
+    from second_classroom import render
+    from second_classroom.catalog import build_catalog
+    from second_classroom.check import check_tree
+    from second_classroom.render import RenderOptions, qr
+
+    result = check_tree(REPO / "site_data")
+    records = list(result.records)
+    site = next(i for i, r in enumerate(records) if r.spec.qr)
+    records[site] = replaced(records[site], data={**records[site].data, "draft": True})
+    records.reverse()  # not in the catalog's order
+    started: list[list[tuple[str, str]]] = []
+    monkeypatch.setattr(qr, "encode_ahead", started.append)
+    url = "https://second-classroom.example/"
+    render.encode_checked_codes_ahead(records, url)
+    render.encode_codes_ahead(build_catalog(records, result.vocab), RenderOptions(site_url=url))
+    early, late = started
+    assert early == late and len(early) > 10
+    assert not any(records[-1 - site].url in address for address, _ in early)

@@ -87,6 +87,18 @@ def test_warm_builds_after_any_edits_equal_cold_builds(
         _same_as_cold(project, site, f"{number}")
 
 
+@pytest.fixture(params=["here", "forked"])
+def saving(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How the build keeps its snapshot: pickled here after `finish` (a small or a very
+    large site), or by a forked copy while `finish` runs (warm.save_forked)."""
+    if request.param == "forked":
+        monkeypatch.setattr(warm, "PRINT_AHEAD_MIN", 0)
+    else:
+        monkeypatch.setattr(warm, "save_forked", lambda *_: None)
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("saving")
 def test_a_warm_build_of_the_sample_equals_a_cold_build(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     project = _project(tmp_path, REPO / "site_data")
@@ -152,11 +164,12 @@ def test_a_damaged_snapshot_makes_the_build_cold(
 
 def test_a_failing_warm_build_leaves_the_old_site_whole(
         tmp_path: Path, small_tree: Path, caplog: pytest.LogCaptureFixture,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, saving: str) -> None:
     project = _project(tmp_path, small_tree)
     site = project / "site"
     assert _build(project, site, caplog) is not None
     before = _tree(site)
+    kept = _tree(project / warm.STATE_DIR)
 
     def full_disk(self: SiteBuild, site_dir: Path) -> None:
         raise OSError(28, "No space left on device", str(site_dir / "feed.xml"))
@@ -168,10 +181,69 @@ def test_a_failing_warm_build_leaves_the_old_site_whole(
     assert "磁盘空间已满" in str(stopped.value) and "feed.xml" in str(stopped.value)
     assert _tree(site) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+    assert _tree(project / warm.STATE_DIR) == kept  # no snapshot of the failed build
 
 
 def _no_fork(*_: Any) -> Any:
     raise AssertionError("forked")
+
+
+def test_the_snapshot_is_the_same_before_finish_as_after(tmp_path: Path) -> None:
+    """warm.save_forked pickles the snapshot as soon as the pages are written, while
+    `finish` writes the rest: what `finish` changes must not be in it."""
+    import datetime as dt
+    import pickle
+
+    from second_classroom.build import BuildOptions
+
+    build = SiteBuild.start(REPO, BuildOptions(downloads=False))
+    site = build.begin(tmp_path / "site", atomic=False, compress=True)
+    site.mkdir()
+    build.start_search(site)
+    build.write_shared(site)
+    today = dt.date(2026, 12, 2)
+
+    def pickled() -> bytes:
+        snapshot = warm.snapshot_of(build, {}, today, [])
+        assert snapshot is not None
+        return pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL)
+
+    before = pickled()
+    assert build.written  # what finish uses, then drops
+    build.finish(site)
+    assert pickled() == before
+
+
+def test_a_forked_save_is_the_save_here(tmp_path: Path, catalog: Any) -> None:
+    """Same bytes in the same place, the digest of those bytes; a cancelled one leaves
+    nothing behind."""
+    import datetime as dt
+    import hashlib
+
+    from second_classroom.build import BuildOptions
+    from second_classroom.check import CheckResult
+    from second_classroom.incremental import Snapshot
+    from second_classroom.render import RenderOptions
+
+    build = SiteBuild(tmp_path, BuildOptions(), catalog, RenderOptions(), [])
+    snapshot = Snapshot(tmp_path / "site_data", {}, CheckResult(), build,
+                        dt.date(2026, 12, 2), {}, drafts=False)
+    site = tmp_path / "site"
+    folder = tmp_path / warm.STATE_DIR
+    digest = warm.save(tmp_path, site, snapshot)
+    here = _tree(folder)
+    shutil.rmtree(folder)
+    saving = warm.ForkedSave(tmp_path, site, snapshot)
+    assert saving.result() == digest
+    assert _tree(folder) == here
+    assert [hashlib.sha256(data).hexdigest() for data in here.values()] == [digest]
+    shutil.rmtree(folder)
+    warm.ForkedSave(tmp_path, site, snapshot).cancel()
+    assert _tree(folder) == {}
+    assert warm.save_forked(tmp_path, site, snapshot, warm.PRINT_AHEAD_MIN - 1) is None
+    assert warm.save_forked(tmp_path, site, snapshot, warm.PRINT_AHEAD_MAX + 1) is None
+    forked = warm.save_forked(tmp_path, site, snapshot, warm.PRINT_AHEAD_MIN)
+    assert forked is not None and forked.result() == digest
 
 
 def test_the_folders_print_taken_ahead_is_the_one_record_takes(
@@ -188,6 +260,16 @@ def test_the_folders_print_taken_ahead_is_the_one_record_takes(
     forked = warm_module.print_ahead(tmp_path, records, least=0)
     here = warm_module.print_ahead(tmp_path, records, least=len(records) + 1)
     assert forked() == here() == expected
+    # Half taken by a forked copy, half here (while a forked copy pickles the snapshot).
+    monkeypatch.setattr(warm_module, "PRINT_AHEAD_MIN", 2)
+    urls = [r.url for r in records]
+    assert warm_module.folders_print(tmp_path, urls, warm_module.kept_files(records),
+                                     split=True) == expected
+    assert warm_module.print_ahead(tmp_path, records, fork=False)() == expected
+    with monkeypatch.context() as patched:
+        patched.setattr(warm_module, "ForkedJob", _no_fork)
+        with pytest.raises(AssertionError):
+            warm_module.folders_print(tmp_path, urls, split=True)
     (tmp_path / records[0].url / "index.html").write_text("changed!", "utf-8")
     assert warm_module.print_ahead(tmp_path, records, least=0)() != expected
     # Above `most` records no copy is forked (its pages would be copied as the snapshot
@@ -197,3 +279,31 @@ def test_the_folders_print_taken_ahead_is_the_one_record_takes(
     assert changed() != expected
     with pytest.raises(AssertionError):
         warm_module.print_ahead(tmp_path, records, least=0, most=len(records))
+
+
+def test_a_first_build_starts_its_workers_before_it_fingerprints_its_inputs(
+        tmp_path: Path, small_tree: Path, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site never built cannot be skipped as unchanged: the fork server (the workers'
+    imports) starts before the inputs are read for their fingerprint, on the second core
+    meanwhile. A site built before may be unchanged: nothing is started first."""
+    from second_classroom import build as build_module
+
+    project = _project(tmp_path, small_tree)
+    order: list[str] = []
+    monkeypatch.setattr(build_module, "EARLY_SERVER_MIN", 0)
+    monkeypatch.setattr(build_module, "start_fork_server", lambda: order.append("workers"))
+    fingerprint = build_module.fingerprint  # what input_fingerprint takes
+
+    def printing(*args: Any, **kwargs: Any) -> str:
+        order.append("print")
+        return fingerprint(*args, **kwargs)
+
+    # (MkDocs loads the hooks module once a process: what it imported by name stays.)
+    monkeypatch.setattr(build_module, "fingerprint", printing)
+    assert _build(project, project / "site", caplog) is not None
+    assert order[:2] == ["workers", "print"]
+    order.clear()
+    _edited(project)
+    assert _build(project, project / "site", caplog) is not None
+    assert order[0] == "print"

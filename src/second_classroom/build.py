@@ -60,6 +60,7 @@ from .render import (
     Asset,
     Page,
     RenderOptions,
+    encode_checked_codes_ahead,
     encode_codes_ahead,
     listing_pages,
     poster_asset,
@@ -119,6 +120,15 @@ def _record_files(data: Path) -> int:
         return sum(len(os.listdir(d)) for d in data.iterdir() if d.is_dir())
     except OSError:
         return 0  # the check names the problem
+
+
+def start_workers(data: Path) -> None:
+    """Start the fork server the build's workers come from (forked.start_fork_server), if
+    a build of the data folder `data` has EARLY_SERVER_MIN record files or more: it
+    imports what they run on the second core while this process goes on. Does nothing
+    if it runs."""
+    if _record_files(data) >= EARLY_SERVER_MIN:
+        start_fork_server()
 
 
 CHOICES: dict[str, tuple[str, ...]] = {"province_chart": CHARTS}  # options with set values
@@ -235,11 +245,23 @@ class SiteBuild:
               site_name: str = "第二课堂") -> SiteBuild:
         """Check the data and build the catalog. Raises problems.DataError on errors."""
         data = project / options.data
-        if _record_files(data) >= EARLY_SERVER_MIN:  # the workers' imports, meanwhile
-            start_fork_server()
-        catalog, result = load_catalog(data, parallel=True)  # half on the second core
-        build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
-                                 site_name)
+        start_workers(data)  # if not yet
+        # The catalog lives as long as the build and holds no reference cycles (records
+        # are trees): made with the cycle collector paused and then frozen, the
+        # collector never walks it (at 10,000 records: 0.1-0.2 s each time, some five
+        # times a build, mostly where one core works alone).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            catalog, result = load_catalog(  # the check half on the second core; then
+                data, parallel=True,  # the QR codes there while the catalog is built
+                checked=lambda records: encode_checked_codes_ahead(records, site_url))
+            build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
+                                     site_name)
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
         build.check = result
         return build
 
@@ -601,6 +623,7 @@ class SiteBuild:
             start = time.perf_counter()
             report.open_data = data_job.result()
             report.open_data_seconds = time.perf_counter() - start  # waited for it
+            self.written.update(report.open_data.take_files()[1])  # sw.js reads none back
         if self.options.downloads:  # reused from the cache when unchanged
             exporting, self.prepared = self.prepared, None
             report.exports = exporting.place(site_dir) if exporting is not None else export_all(
@@ -619,23 +642,26 @@ class SiteBuild:
             self.written = {}  # see below
             return report
         start = time.perf_counter()
-        compressor, self.compressor = self.compressor, None
-        report.packed = compressor.wait()
-        if (packing := self.packing) is not None:
+        compressor = self.compressor  # still `abort`'s to wait for if what follows fails
+        if (packing := self.packing) is not None:  # its copies are in the walk below
             self.packing = None
             report.packed += packing.result()
-        # One walk of the site for the copies and sw.js; the files read for their copies
-        # are hashed for sw.js then, and sw.js (which hashes every other file) gets its
-        # copies last.
+        # All this while the compressor makes the copies of the last pages (it writes
+        # nothing else; the files it was given are left to it, and their digests are
+        # known): one walk of the site for the other files' copies and for sw.js; the
+        # files read for their copies are hashed for sw.js then.
         names = files_under(site_dir)
-        report.packed += precompress(site_dir, names=names, digests=self.written)
+        report.packed += precompress(site_dir, names=names, digests=self.written,
+                                     given=compressor.given)
         sw = write_service_worker(site_dir, self.written, names)
         # sw.js was their last user: at 100,000 records they are ~0.1 GB (a path and a
         # digest for each of ~400,000 files), held while the warm build's snapshot is
         # pickled, and pickled into it for nothing (a build from it starts afresh).
         self.written = {}
-        if len(text := sw.read_bytes()) >= MIN_BYTES:
+        if len(text := sw.read_bytes()) >= MIN_BYTES:  # sw.js gets its copies last
             report.packed.add(write_copies(sw, text, False))
+        self.compressor = None
+        report.packed += compressor.wait()
         report.pack_seconds = time.perf_counter() - start
         return report
 
@@ -646,7 +672,8 @@ class SiteBuild:
         job = self.data_job
         if self.compressor is None or job is None or not job.done() or job.exception():
             return None  # made with the others then
-        names = [f"{OPEN_DATA_DIR}/{rel}" for rel in files_under(site_dir / OPEN_DATA_DIR)]
+        names, digests = job.result().take_files()  # what the worker wrote: no walk
+        self.written.update(digests)
         thread = ThreadPoolExecutor(max_workers=1)
         try:  # data/index.html is a page: its copies come with the pages
             return thread.submit(precompress, site_dir, 1, (".html",), names, self.written)

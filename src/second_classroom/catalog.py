@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -233,10 +233,15 @@ def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
     return result
 
 
-def load_catalog(root: Path, parallel: bool = False) -> tuple[Catalog, CheckResult]:
+def load_catalog(root: Path, parallel: bool = False,
+                 checked: Callable[[list[Record]], None] | None = None
+                 ) -> tuple[Catalog, CheckResult]:
     """Check `root` and build the catalog; raise DataError if the check found errors.
-    `parallel`: see check.check_tree."""
+    `parallel`: see check.check_tree. `checked` is given the records once they passed
+    the check, before the catalog is built (to start work that needs only them)."""
     result = check_tree(root, parallel=parallel)
     if result.errors:
         raise DataError(result.errors)
+    if checked is not None:
+        checked(result.records)
     return build_catalog(result.records, result.vocab), result

@@ -33,9 +33,11 @@ class ForkedJob(Generic[T]):
         read, write = os.pipe()
         # Frozen objects are never visited by the child's collector, so the inherited
         # catalog stays shared instead of being copied page by page (copy-on-write).
+        # What was frozen before (a build's catalog: SiteBuild.start) stays frozen here.
+        frozen = gc.get_freeze_count() > 0
         gc.freeze()
         self._pid = os.fork()
-        if self._pid != 0:
+        if self._pid != 0 and not frozen:
             gc.unfreeze()
         if self._pid == 0:  # pragma: no cover - runs in the child (coverage does not see it)
             # Whatever happens (the parent gone, the pipe broken), the child ends here: an
@@ -132,7 +134,7 @@ def ahead(work: Callable[..., T], *args: Any, inline: bool) -> Future[T]:
 # What the build's clean workers run: the page compressor, the QR codes, the search index,
 # the open data and the downloads' exporters (with their PDF and DOCX writers).
 WORKER_MODULES = ("second_classroom.output", "second_classroom.render.qr",
-                  "second_classroom.search", "second_classroom.opendata",
+                  "second_classroom.search", "pypinyin", "second_classroom.opendata",
                   "second_classroom.export.batch", "second_classroom.export.to_pdf",
                   "second_classroom.export.to_docx",
                   "second_classroom._frozen")  # last: gc.freeze() what is loaded

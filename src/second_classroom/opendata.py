@@ -52,7 +52,7 @@ from .models import (
     Text,
     Vocab,
 )
-from .output import data_date, write_copies, write_file
+from .output import data_date, file_digest, write_copies, write_file
 
 DATA_DIR = OPEN_DATA_DIR
 GEO_FIELD = "location"  # kinds with this field are mapped (WGS-84 lat/lng)
@@ -72,6 +72,9 @@ class DataFile:
     content: bytes | bytearray  # a bytearray: a kind's whole file, built in place
 
 
+_Digests = dict[str, bytes]  # path (str) -> digest (DataStats has a field named `bytes`)
+
+
 @dataclass
 class DataStats:
     """What the open data step wrote, for the log and the benchmark."""
@@ -80,6 +83,19 @@ class DataStats:
     bytes: int = 0
     by_name: dict[str, int] = field(default_factory=dict)  # top-level file -> bytes
     seconds: float = 0.0
+    # Every file now under data/ (relative to the site, the copies written here and the
+    # kept files included), and the digest of each file written (by its path, as str:
+    # build.SiteBuild.written): the build needs neither walk the folder nor read the files
+    # back for their copies and sw.js. The build takes them out (`take_files`).
+    names: list[str] = field(default_factory=list)
+    digests: _Digests = field(default_factory=dict)
+
+    def take_files(self) -> tuple[list[str], _Digests]:
+        """Return `names` and `digests` and forget them (they are large; the stats are
+        kept for the log)."""
+        taken = self.names, self.digests
+        self.names, self.digests = [], {}
+        return taken
 
 
 def _base(site_url: str) -> str:
@@ -414,11 +430,17 @@ def _write_files(files: Iterator[DataFile], site_dir: Path, kept: Collection[str
         stats.bytes += len(item.content)
         top = item.uri.split("/")[1] if item.uri.count("/") == 1 else item.uri.split("/")[1] + "/"
         stats.by_name[top] = stats.by_name.get(top, 0) + len(item.content)
+        stats.names.append(item.uri)
         if item.uri not in kept:
             target = site_dir / item.uri
             write_file(target, item.content)  # makes the folder when it is missing
+            stats.digests[str(target)] = file_digest(item.content)
             if len(item.content) >= _BIG:
-                write_copies(target, item.content, many=True)
+                copies = write_copies(target, item.content, many=True)
+                if copies[1]:
+                    stats.names.append(item.uri + ".gz")
+                if copies[2]:
+                    stats.names.append(item.uri + ".br")
         # Gone before the next file is made: a kind's JSON (160 MB at 100,000 records)
         # was otherwise held while its CSV grew.
         del item

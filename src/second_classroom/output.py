@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -316,11 +316,13 @@ class PageCompressor:
         self._batch: list[tuple[Path, bytes, bool]] = []
         self._queue: collections.deque[Future[list[tuple[int, int, int]]]] = collections.deque()
         self.stats = Precompressed()
+        self.given: set[str] = set()  # the paths (as str) of the files given: see precompress
 
     def add(self, path: Path, data: bytes, many: bool = True) -> None:
         """Queue the copies of a page whose bytes `data` are about to be written at `path`
         (with `many` false: of a shared file, at the densest levels; see write_copies)."""
         self._batch.append((path, data, many))
+        self.given.add(str(path))
         if len(self._batch) >= self._BATCH:
             self._send()
         while len(self._queue) > self._AHEAD:
@@ -359,7 +361,8 @@ def per_record(rel: str) -> bool:
 
 def precompress(site: Path, workers: int | None = None,
                 skip_suffixes: tuple[str, ...] = (), names: list[str] | None = None,
-                digests: dict[str, bytes] | None = None) -> Precompressed:
+                digests: dict[str, bytes] | None = None,
+                given: Collection[str] = ()) -> Precompressed:
     """Write `.gz` (and, with the `brotli` package, `.br`) next to each text file in `site`.
 
     Output is deterministic. Files that already have a `.gz` sibling (MkDocs's
@@ -367,13 +370,17 @@ def precompress(site: Path, workers: int | None = None,
     and files ending in `skip_suffixes` are left alone. `names`: the files under `site`
     (walk.files_under), if the caller has them. With `digests`, the SHA-256 digest of
     each file read is put there under its path (str): what sw.js's version needs
-    (offline.build_hash), so the file is not read twice.
+    (offline.build_hash), so the file is not read twice. `given`: the paths (str) of files
+    whose copies are made elsewhere (a PageCompressor's `given`, which may still be at
+    them when `names` is taken): left alone too.
     """
     names = files_under(site) if names is None else names
     present = set(names)
+    root = str(site)
     todo = [site / rel for rel in names
             if wants_copies(rel) and os.path.splitext(rel)[1] not in skip_suffixes
-            and rel + ".gz" not in present and os.path.getsize(site / rel) >= MIN_BYTES]
+            and rel + ".gz" not in present and os.path.join(root, rel) not in given
+            and os.path.getsize(site / rel) >= MIN_BYTES]
     stats = Precompressed()
     # zlib and brotli release the GIL: threads use every core.
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:

@@ -28,7 +28,10 @@ import functools
 import re
 from collections.abc import Iterable
 
-from pypinyin import Style, lazy_pinyin, pinyin
+# pypinyin is imported where it is first used (two cached functions): its phrase tables take
+# ~0.15 s to load, and a large build's own process never reads a name (its search index
+# and open data are made by workers, whose fork server imports pypinyin beforehand:
+# forked.WORKER_MODULES); it loaded them before the build could start.
 
 # The same Chinese character classes as search.py (and search-ui.js).
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -69,6 +72,8 @@ def _run_pinyin(chars: str) -> tuple[str, ...]:
 
     Cached: names repeat their runs (纪念馆, 革命旧址), and each name is read twice.
     """
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(chars, style=Style.NORMAL)
     if len(syllables) != len(chars):  # pypinyin keeps unreadable characters together
         syllables = [lazy_pinyin(c, style=Style.NORMAL)[0] for c in chars]
@@ -165,6 +170,8 @@ def fold_chinese(text: str, table: dict[str, str]) -> str:
 @functools.cache
 def readings(char: str) -> tuple[str, ...]:
     """Return the readings of one character, its most common reading first."""
+    from pypinyin import Style, lazy_pinyin, pinyin
+
     first = lazy_pinyin(char, style=Style.NORMAL)[0]
     every = pinyin(char, style=Style.NORMAL, heteronym=True)[0]
     out = [first] if _SYLLABLE.match(first) else []

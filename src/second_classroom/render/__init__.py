@@ -8,7 +8,7 @@ its template; this module asks no record which kind it is.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -21,7 +21,7 @@ from ..cnformat import cn_number, cndate, lifespan, region_text
 from ..events import Event, all_events, record_events
 from ..models import FACETS, FACETS_BY_SLUG, KINDS, Record, RecordKind
 from ..quotes import citation
-from . import boards, interact, qr, studyplan
+from . import boards, direct, interact, qr, studyplan
 from .datapage import data_page
 from .direct import WRITERS
 from .environment import card_note, environment, render, root_of
@@ -69,7 +69,11 @@ def _qr_title(record: Record) -> str:
 def page_address(options: RenderOptions, record: Record) -> str:
     """Return the address a QR code encodes: absolute under site_url, else root-relative,
     opening the page in check-in mode (打卡: interact.CHECKIN_QUERY)."""
-    return ((options.site_url.rstrip("/") + "/" if options.site_url else "/") + record.url
+    return _address(options.site_url, record)
+
+
+def _address(site_url: str, record: Record) -> str:
+    return ((site_url.rstrip("/") + "/" if site_url else "/") + record.url
             + interact.CHECKIN_QUERY)
 
 
@@ -224,8 +228,8 @@ def _paginated(uri_for: Callable[[int], str], url_for: Callable[[int], str], tit
                        url_for(n + 1) if n < count else None)
         page_title = title if n == 1 else f"{title}（第 {n} 页）"
         url = url_for(n)
-        html = render("listing.html", url, title=page_title, total=len(records),
-                      groups=groups, pages=pages, **extra)
+        html = direct.page("listing.html", url, title=page_title, total=len(records),
+                           groups=groups, pages=pages, **extra)
         yield Page(uri_for(n), page_title, html, extra.get("intro", ""))
 
 
@@ -363,8 +367,22 @@ def _qr_records(catalog: Catalog) -> list[Record]:
 
 def encode_codes_ahead(catalog: Catalog, options: RenderOptions) -> None:
     """Start encoding the QR codes of every page and poster with one on a second core
-    (render.qr.encode_ahead): as early as the catalog is there."""
+    (render.qr.encode_ahead): as early as the catalog is there (those already started by
+    `encode_checked_codes_ahead` are not started again)."""
     qr.encode_ahead([(page_address(options, r), _qr_title(r)) for r in _qr_records(catalog)])
+
+
+_KIND_ORDER = {name: number for number, name in enumerate(KINDS)}
+
+
+def encode_checked_codes_ahead(records: Iterable[Record], site_url: str) -> None:
+    """`encode_codes_ahead` for the records that passed the check, before the catalog is
+    built of them (the published ones, in the catalog's order): the second core encodes
+    while this one builds the catalog (~0.4 s at 10,000 records, on one core otherwise).
+    `site_url`: the RenderOptions' the pages will have."""
+    published = sorted((r for r in records if r.spec.qr and not r.draft),
+                       key=lambda r: (_KIND_ORDER[r.kind], r.id))
+    qr.encode_ahead([(_address(site_url, r), _qr_title(r)) for r in published])
 
 
 def site_pages(catalog: Catalog, options: RenderOptions,

@@ -33,6 +33,7 @@ from ..models import (
     RecordKind,
 )
 from ..output import data_date
+from . import direct
 from .environment import render
 from .page import Asset, Page, RenderOptions
 
@@ -247,12 +248,14 @@ def schedule_pages(catalog: Catalog, spec: RecordKind) -> Iterator[Page]:
                 folder = f"{kind}/{f.segment}/{segment(value)}"
                 uri = f"{folder}/index.md" if n == 1 else f"{folder}/{n}.md"
                 url = base if n == 1 else f"{base}{n}/"
-                html = render("schedule_list.html", url, spec=spec, title=title,
-                              heading=f.heading.removeprefix("按"), stamp=stamp,
-                              sample=any_sample(members), records=chunk,
-                              total=len(members), date=date, pages=_pager(base, n, len(chunks)),
-                              outline=catalog.records.get(value) if f.segment == "outline"
-                              else None, place=lecture_place, PLANNED=PLANNED)
+                html = direct.page("schedule_list.html", url, spec=spec, title=title,
+                                   heading=f.heading.removeprefix("按"), stamp=stamp,
+                                   sample=any_sample(members), records=chunk,
+                                   total=len(members), date=date,
+                                   pages=_pager(base, n, len(chunks)),
+                                   outline=catalog.records.get(value)
+                                   if f.segment == "outline" else None,
+                                   place=lecture_place, PLANNED=PLANNED)
                 yield Page(uri, title if n == 1 else f"{title}（第 {n} 页）", html,
                            f"{title}，共 {len(members)} 场")
 

@@ -1,10 +1,13 @@
 """The iCalendar feed (RFC 5545) of a 宣讲 schedule: a lecturer subscribes once and sees
 every change.
 
-Written with the `icalendar` package, which folds lines at 75 octets without splitting a
-character and ends them with CRLF. The feed is deterministic: an event's UID is its
-record's id (stable across builds and edits), DTSTAMP is the data's date, never the clock.
-Times are Asia/Shanghai (China has kept UTC+8 without daylight saving since 1991).
+Written directly, as the `icalendar` package writes it (its property order, TEXT
+escaping and line folding at 75 octets, never inside a character, with CRLF endings):
+`icalendar` took half a millisecond per event, a quarter of a second of the build's
+single-core start at 2,000 lectures. tests/test_ledger.py compares the two byte for byte
+and reads the feed back with `icalendar`. The feed is deterministic: an event's UID is
+its record's id (stable across builds and edits), DTSTAMP is the data's date, never the
+clock. Times are Asia/Shanghai (China has kept UTC+8 without daylight saving since 1991).
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ import datetime as dt
 import hashlib
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from icalendar import Calendar, Event, Timezone, TimezoneStandard
 
 from ..catalog import Catalog
 from ..models import CANCELLED, PLANNED, Record, RecordKind
@@ -29,18 +30,6 @@ DEFAULT_MINUTES = 60  # a lecture without an outline's duration
 UID_DOMAIN = "second-classroom"
 
 
-def _timezone() -> Timezone:
-    zone = Timezone()
-    zone.add("tzid", TZID)
-    standard = TimezoneStandard()
-    standard.add("dtstart", dt.datetime(1970, 1, 1))
-    standard.add("tzoffsetfrom", dt.timedelta(hours=8))
-    standard.add("tzoffsetto", dt.timedelta(hours=8))
-    standard.add("tzname", "CST")
-    zone.add_component(standard)
-    return zone
-
-
 def _base(options: RenderOptions) -> str:
     return options.site_url.rstrip("/") + "/" if options.site_url else ""
 
@@ -48,17 +37,6 @@ def _base(options: RenderOptions) -> str:
 def _stamp(date: dt.date | None) -> dt.datetime:
     """DTSTAMP: the data's date, never the clock (same data, same bytes)."""
     return dt.datetime.combine(date or dt.date(2000, 1, 1), dt.time(0, 0), tzinfo=dt.UTC)
-
-
-def _calendar(options: RenderOptions, name: str) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", f"-//{options.site_name}//{name}//ZH")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{options.site_name} · {name}")
-    cal.add("x-wr-timezone", TZID)
-    return cal
 
 
 def _start(record: Record) -> dt.date | dt.datetime:
@@ -75,51 +53,99 @@ def event_uid(record: Record) -> str:
     return f"{record.kind}-{record.id}@{UID_DOMAIN}"
 
 
+def _ical_time(value: dt.date | dt.datetime) -> str:
+    """Return a DTSTART/DTEND's parameters and value as `icalendar` writes them: a time in
+    Shanghai (`_start`) with its TZID, one in UTC (`_stamp`) with a Z, a day as a DATE."""
+    if not isinstance(value, dt.datetime):
+        return f";VALUE=DATE:{_ymd(value)}"
+    text = f"{_ymd(value)}T{value.hour:02d}{value.minute:02d}{value.second:02d}"
+    return f":{text}Z" if value.tzinfo is dt.UTC else f";TZID={TZID}:{text}"
+
+
+def _ical_text(value: str) -> str:
+    """Return a TEXT value escaped as `icalendar` escapes it (RFC 5545 §3.3.11, and its
+    own "\\N" and lone carriage return rules)."""
+    return (value.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;")
+            .replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+            .replace("\r", "\\n"))
+
+
+def _ical_fold(line: str) -> str:
+    """Return a content line folded as `icalendar` folds it: at most 74 octets a line
+    (a continuation line's leading space not counted), never inside a character, and a
+    backslash or caret that would end a line moved to the next one."""
+    data = line.encode("utf-8")
+    if len(data) <= 74:
+        return line
+    parts, start = [], 0
+    while len(data) - start > 74:
+        cut = start + 74
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back off to its start
+            cut -= 1
+        if data[cut - 1] in b"\\^":  # an escape kept whole
+            cut -= 1
+        parts.append(data[start:cut])
+        start = cut
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
+
+
 def lecture_calendar(catalog: Catalog, spec: RecordKind, options: RenderOptions,
                      stamp_date: dt.date | None) -> str:
     """Return the .ics text of the planned (and cancelled) lectures of kind `spec`."""
     base = _base(options)
-    stamp = _stamp(stamp_date)
-    cal = _calendar(options, spec.label)
-    cal.add_component(_timezone())
+    stamp = _ical_time(_stamp(stamp_date))
+    name = spec.label
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0",
+             f"PRODID:{_ical_text(f'-//{options.site_name}//{name}//ZH')}",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             # An X- property is written as it is (`icalendar` refused a line break).
+             "X-WR-CALNAME:" + f"{options.site_name} · {name}".replace("\r", "\\n")
+             .replace("\n", "\\n"),
+             f"X-WR-TIMEZONE:{TZID}",
+             "BEGIN:VTIMEZONE", f"TZID:{TZID}", "BEGIN:STANDARD", "DTSTART:19700101T000000",
+             "TZNAME:CST", "TZOFFSETFROM:+0800", "TZOFFSETTO:+0800", "END:STANDARD",
+             "END:VTIMEZONE"]
     shown = [r for r in catalog.by_kind[spec.name] if r.data["status"] in (PLANNED, CANCELLED)]
     shown.sort(key=lambda r: (r.data["date"], r.data.get("time", ""), r.id))
     for record in shown:
         d = record.data
-        event = Event()
-        event.add("uid", event_uid(record))
-        event.add("dtstamp", stamp)
         start = _start(record)
-        event.add("dtstart", start)
+        end: dt.date | dt.datetime
         if isinstance(start, dt.datetime):
             outline = catalog.records.get(str(d.get("outline", "")))
             minutes = outline.data.get("duration_minutes", DEFAULT_MINUTES) if outline \
                 else DEFAULT_MINUTES
-            event.add("dtend", start + dt.timedelta(minutes=int(minutes)))
+            end = start + dt.timedelta(minutes=int(minutes))
         else:
-            event.add("dtend", start + dt.timedelta(days=1))
-        event.add("summary", ("【示例】" if record.sample else "") + record.title)
+            end = start + dt.timedelta(days=1)
         place = "".join(str(d[k]) for k in ("town", "village") if d.get(k))
         if d.get("venue"):
             place += f" {d['venue']}"
-        event.add("location", place)
-        lines = [f"宣讲对象：{d['audience']}", f"形式：{d['form']}",
-                 f"宣讲人：{d['lecturer']}"]
+        about = [f"宣讲对象：{d['audience']}", f"形式：{d['form']}", f"宣讲人：{d['lecturer']}"]
         outline_record = catalog.records.get(str(d.get("outline", "")))
         if outline_record is not None:
-            lines.append(f"提纲：{outline_record.title}")
+            about.append(f"提纲：{outline_record.title}")
         if d.get("note"):
-            lines.append(f"备注：{d['note']}")
+            about.append(f"备注：{d['note']}")
         if record.sample:
-            lines.append("示例数据：虚构的示例区，仅作演示")
+            about.append("示例数据：虚构的示例区，仅作演示")
         if base:
-            lines.append(f"详情：{base}{record.url}")
-            event.add("url", base + record.url)
-        event.add("description", "\n".join(lines))
-        event.add("status", "CANCELLED" if d["status"] == CANCELLED else "CONFIRMED")
-        event.add("transp", "OPAQUE")
-        cal.add_component(event)
-    return bytes(cal.to_ical()).decode("utf-8")
+            about.append(f"详情：{base}{record.url}")
+        # In `icalendar`'s order: its canonical first, then by name.
+        lines += ["BEGIN:VEVENT",
+                  "SUMMARY:" + _ical_text(("【示例】" if record.sample else "") + record.title),
+                  f"DTSTART{_ical_time(start)}", f"DTEND{_ical_time(end)}",
+                  f"DTSTAMP{stamp}", f"UID:{_ical_text(event_uid(record))}",
+                  f"DESCRIPTION:{_ical_text(chr(10).join(about))}",
+                  f"LOCATION:{_ical_text(place)}",
+                  "STATUS:" + ("CANCELLED" if d["status"] == CANCELLED else "CONFIRMED"),
+                  "TRANSP:OPAQUE"]
+        if base:
+            lines.append(f"URL:{base}{record.url}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "".join(_ical_fold(line) + "\r\n" for line in lines)
 
 
 def anniversary_uid(event: DatedEvent) -> str:

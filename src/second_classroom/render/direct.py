@@ -5,11 +5,17 @@ work (a context per render, a module of macros per render, every call and attrib
 through the context and the environment); 70 % of a large site's records are sites.
 `site_page` writes what templates/site.html (and the macros of _macros.html it calls)
 writes, byte for byte, for the pages the sites of a large site have; `person_page` and
-`relic_page` do the same for the next commonest kinds (10 % each). The template stays
+`relic_page` do the same for the next commonest kinds (10 % each), and `lecture_page` and
+`task_page` for 宣讲 and ledger items, which a county's deployment has by the thousand
+(lecture.html, task.html and the macros of _boards.html they call); `PAGE_WRITERS` does
+the same for pages that are not a record's: the schedule's lists (schedule_list.html),
+each listing thousands of lectures between them, and the listings of kinds and facet
+values (listing.html, some 400 pages at 10,000 records). The template stays
 the definition: a page with anything this code does not write itself (photos, a quiz, the
 读书班 that use the site) is left to it (`page` returns None), and tests/test_direct.py
 compares the two on every sample site, synthetic sites and generated values.
-So a change to site.html or to those macros must be made here too, or that test fails.
+So a change to one of these templates or to those macros must be made here too, or that
+test fails.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ import markupsafe
 from markupsafe import escape
 
 from ..cnformat import cndate, partial_date, region_text
-from ..models import Record
-from .environment import card_note
+from ..models import HELD, Record, RecordKind
+from .environment import card_note, render, root_of
 from .page import facet_url
 
 # Views of a record (render._RecordView) are passed in as they are: typed loosely here so
@@ -273,6 +279,188 @@ def _tail(record: Record, root: str, v: View, events: list[Any],
     out.append("\n</div>")
 
 
+_SAMPLE = ('\n<p class="sc-sample" role="note"><strong>示例数据</strong>：本页记录属于虚构的“示例区”，'
+           "仅用于演示，不代表任何真实地区、单位或个人的工作情况。</p>")
+
+
+def _head(record: Record, css: str, late: bool = False) -> list[str]:
+    """What lecture.html and task.html begin with, up to the status (its paragraph left
+    open); `css` names the page's class."""
+    status = _e(record.data.get("status", ""))
+    return ['<div class="sc-record ', css, '" data-overdue="true">\n<h1>' if late
+            else '">\n<h1>', _e(record.title),
+            "</h1>\n", _SAMPLE if record.sample else "",
+            '\n<p><span class="sc-status" data-status="', status, '">', status, "</span>"]
+
+
+def lecture_page(record: Record, root: str, pictures: list[Any], v: View) -> str:
+    """Return what templates/lecture.html renders for `record`."""
+    d = record.data
+    outline = v.record_of(d["outline"]) if d.get("outline") else None
+    when = cndate(d.get("date", ""))
+    if d.get("time"):
+        when += f" {d['time']}"
+    out = _head(record, "sc-lecture")
+    out.append("</p>\n")
+    _facts((("日期", when), ("地区", region_text(d["region"])), ("乡镇（街道）", d.get("town")),
+            ("村（社区）", d.get("village")), ("地点", d.get("venue")),
+            ("宣讲对象", d.get("audience")), ("形式", d.get("form")),
+            ("宣讲人", d.get("lecturer")),
+            ("参加人数", f"{d['attendance']} 人" if "attendance" in d else "")), out)
+    if outline:
+        out += ['<p>所用提纲：<a href="', root, _e(outline.url), '">', _e(outline.title),
+                "</a></p>"]
+    if d.get("note"):
+        out += ["<p>", _e(d["note"]), "</p>"]
+    kind = _e(record.kind)
+    out += ['\n<p><a href="', root, kind, '/">返回宣讲安排</a> · <a href="', root, kind, "/",
+            kind, '.ics" type="text/calendar">订阅宣讲日程</a></p>\n</div>']
+    return "".join(out)
+
+
+def task_page(record: Record, root: str, pictures: list[Any], v: View) -> str:
+    """Return what templates/task.html renders for `record`."""
+    d = record.data
+    late = v.overdue(record)
+    out = _head(record, "sc-task", late)
+    if late:
+        out.append('<em class="sc-overdue-tag">逾期</em>')
+    out.append("</p>\n")
+    completed, closed = d.get("completed"), d.get("closed")
+    _facts((("责任单位", d.get("unit")), ("类别", d.get("category")),
+            ("开始日期", cndate(d.get("start", ""))), ("完成时限", cndate(d.get("deadline", ""))),
+            ("完成日期", cndate(completed) if completed else ""),
+            ("销号日期", cndate(closed) if closed else ""),
+            ("受益人数", f"{d['beneficiaries']} 人" if "beneficiaries" in d else "")), out)
+    if late:
+        out += ['<p class="sc-overdue-note">', _e(v.as_of_text()),
+                "，完成时限已过而事项尚未完成。</p>"]
+    if d.get("result"):
+        out += ["<section><h2>完成情况及佐证</h2><p>", _e(d["result"]), "</p></section>"]
+    out.append("\n<section><h2>进展记录</h2>")
+    if progress := d.get("progress"):
+        out.append('\n<ol class="sc-timeline">')
+        for p in progress:
+            out += ['\n<li><time datetime="', _e(p.get("date", "")), '">',
+                    _e(cndate(p.get("date", ""))), "</time><p>", _e(p.get("text", "")),
+                    "</p></li>"]
+        out.append("\n</ol>")
+    else:
+        out.append("<p>还没有进展记录。</p>")
+    out.append("\n</section>\n")
+    if stories := v.related(record, "stories"):
+        _related("相关经验做法", stories, root, out)
+    out += ['\n<p><a href="', root, _e(v.unit_url(record)), '">', _e(d.get("unit", "")),
+            '的全部事项</a> · <a href="', root, _e(record.kind), '/">返回台账</a></p>\n</div>']
+    return "".join(out)
+
+
+def _pager(number: int, count: int, prev: str | None, next_: str | None, root: str,
+           out: list[str]) -> None:
+    """_macros.html `pager`."""
+    if count > 1:
+        out.append('\n<nav class="sc-pager" aria-label="分页">')
+        if prev:
+            out += ['<a href="', root, _e(prev), '" rel="prev">上一页</a>']
+        out += ["\n<span>第 ", _e(number), " / ", _e(count), " 页</span>"]
+        if next_:
+            out += ['<a href="', root, _e(next_), '" rel="next">下一页</a>']
+        out.append("\n</nav>")
+
+
+def _lectures(records: list[Record], place: Callable[[dict[str, Any]], str], root: str,
+              out: list[str]) -> None:
+    """_boards.html `lectures`."""
+    out.append('<ol class="sc-lectures">')
+    for r in records:
+        d = r.data
+        date, status, audience = d["date"], _e(d.get("status", "")), _e(d.get("audience", ""))
+        out += ['\n<li class="sc-lecture" data-status="', status, '" data-town="',
+                _e(d.get("town", "")), '" data-audience="', audience, '" data-month="',
+                f"{date.year:04d}-{date.month:02d}", '">\n<time datetime="', _e(date), '">',
+                _e(cndate(date))]
+        if d.get("time"):
+            out += [" ", _e(d["time"])]
+        out += ['</time>\n<a href="', root, _e(r.url), '"><strong>', _e(r.title),
+                '</strong></a>\n<span class="sc-note">', _e(place(d)), " · ", audience, " · ",
+                _e(d.get("form", "")), " · ", _e(d.get("lecturer", "")),
+                '</span>\n<span class="sc-status" data-status="', status, '">', status,
+                "</span>"]
+        if "attendance" in d and d.get("status") == HELD:
+            out += ["<small>", _e(d["attendance"]), " 人参加</small>"]
+        out.append("\n</li>")
+    out.append("\n</ol>")
+
+
+def schedule_list_page(root: str, spec: RecordKind, title: str, stamp: str, sample: bool,
+                       records: list[Record], total: int, pages: dict[str, Any],
+                       outline: Record | None, place: Callable[[dict[str, Any]], str],
+                       **unused: Any) -> str:
+    """Return what templates/schedule_list.html renders (a schedule's page by month,
+    乡镇, audience or outline: boards.schedule_pages)."""
+    out = ['<div class="sc-board sc-schedule-list">\n<h1>', _e(title), "</h1>\n",
+           _SAMPLE if sample else "", "\n"]
+    if stamp:
+        out += ['<p class="sc-asof">', _e(stamp), "（按数据中最近登记的日期计算）</p>"]
+    out += ['\n<p class="sc-count">共 ', _e(total), " 场：即将开展的在前，其余按日期从近到远。</p>"]
+    if outline:
+        out += ['<p>所用提纲：<a href="', root, _e(outline.url), '">', _e(outline.title),
+                "</a></p>"]
+    out.append("\n")
+    _lectures(records, place, root, out)
+    out.append("\n")
+    _pager(pages["number"], pages["count"], pages["prev"], pages["next"], root, out)
+    out += ['\n<p><a href="', root, _e(spec.name), '/">返回', _e(spec.label), "</a></p>\n</div>"]
+    return "".join(out)
+
+
+def listing_page(root: str, title: str, total: int, groups: list[tuple[str, list[Record]]],
+                 pages: Any, intro: str = "",
+                 facet_links: list[tuple[str, list[tuple[str, str, int]]]] | None = None,
+                 **unused: Any) -> str:
+    """Return what templates/listing.html renders (a kind's, a facet value's listing:
+    render._paginated)."""
+    out = ['<div class="sc-listing">\n<h1>', _e(title), "</h1>"]
+    if intro:
+        out += ['<p class="sc-lead">', _e(intro), "</p>"]
+    out += ['\n<p class="sc-count">共 ', _e(total), " 条</p>"]
+    for heading, records in groups:
+        if heading:
+            out += ["<h2>", _e(heading), "<small>", str(len(records)), "</small></h2>"]
+        out.append("\n")
+        _cards(records, root, out)
+    out.append("\n")
+    _pager(pages.number, pages.count, pages.prev, pages.next, root, out)
+    if facet_links:
+        out.append('\n<section class="sc-facets"><h2>分类浏览</h2>')
+        for heading, links in facet_links:
+            out += ["\n<h3>", _e(heading), '</h3>\n<ul class="sc-chips">']
+            for label, url, count in links:
+                out += ['<li><a href="', root, _e(url), '">', _e(label), "<small>", _e(count),
+                        "</small></a></li>"]
+            out.append("</ul>")
+        out.append("\n</section>")
+    out.append("\n</div>")
+    return "".join(out)
+
+
+# Template name -> its direct writer, for pages that are not a record's (called with the
+# page's root and the template's context).
+PAGE_WRITERS: dict[str, Callable[..., str]] = {
+    "schedule_list.html": schedule_list_page,
+    "listing.html": listing_page,
+}
+
+
+def page(template: str, url: str, **context: Any) -> str:
+    """Return `template` rendered for the page at `url`: by its direct writer if it has
+    one (PAGE_WRITERS), else by Jinja (environment.render)."""
+    write = PAGE_WRITERS.get(template)
+    if write is not None:
+        return write(root_of(url), **context)
+    return render(template, url, **context)
+
+
 _CHECKIN = ('" aria-labelledby="checkin-title" hidden>\n<h2 id="checkin-title">打卡</h2>\n'
             '<p class="sc-checkin__qr" hidden>你是扫描现场二维码打开本页的，可以在这里打卡。</p>\n'
             '<p><button type="button" class="sc-button sc-checkin__button">标记为已参观</button>'
@@ -286,4 +474,6 @@ WRITERS: dict[str, Callable[[Record, str, list[Any], View], str | None]] = {
     "site.html": site_page,
     "person.html": person_page,
     "relic.html": relic_page,
+    "lecture.html": lecture_page,
+    "task.html": task_page,
 }
