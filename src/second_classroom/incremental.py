@@ -177,8 +177,8 @@ def _changed_on_disk(site_dir: Path, asset: Asset) -> bool:
 
 def plan_update(snapshot: Snapshot, site_dir: Path, today: dt.date | None = None,
                 early: Callable[[SiteBuild, set[str]], None] | None = None,
-                checked: Callable[[list[Record]], None] | None = None
-                ) -> Update | None:
+                checked: Callable[[list[Record]], None] | None = None,
+                retries: int = 2) -> Update | None:
     """Return what to write into `site_dir` (the preview's site, as the snapshot's build
     left it) to show the data folder as it is now, or None when only a full build will do.
     `early(build, changed)` is called with the new build and the ids of the records
@@ -186,7 +186,8 @@ def plan_update(snapshot: Snapshot, site_dir: Path, today: dt.date | None = None
     (the preview writes those records' own pages there); once it has been called, the
     update is not None. `checked(records)` is called before that, as soon as the records
     have passed the check (the preview starts the search index there): the update may
-    still be None, and what it started must then be stopped.
+    still be None, and what it started must then be stopped. A check that fails on a file
+    changed since it was stamped is taken again, up to `retries` times.
     """
     today = today or dt.date.today()
     root = snapshot.root
@@ -199,6 +200,11 @@ def plan_update(snapshot: Snapshot, site_dir: Path, today: dt.date | None = None
     unchanged = {p: c for p, c in snapshot.check.by_file.items() if p not in edited}
     check = check_tree(root, today, unchanged)
     if check.errors:
+        # An editor's save may still be writing the file the check just read (seen as an
+        # empty or cut record, then a full build of a site the quick one would have
+        # shown): if a file changed meanwhile, plan again with what is there now.
+        if retries > 0 and any(stamp(p) != now.get(str(p)) for p in edited):
+            return plan_update(snapshot, site_dir, today, early, checked, retries - 1)
         return None
     if checked is not None:
         checked(check.records)
