@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -147,13 +148,35 @@ def _board_pages(catalog: Catalog) -> list[tuple[str, str]]:
     return [(p.uri, p.html) for p in board_pages(catalog)]
 
 
+def _same_as_jinja(monkeypatch: pytest.MonkeyPatch, paging: tuple[Any, str, int],
+                   catalogs: Sequence[Catalog],
+                   pages: Callable[[Catalog], list[tuple[str, str]]],
+                   marker: str) -> list[tuple[str, str]]:
+    """Assert that `pages` of each catalog, written by PAGE_WRITERS, are what Jinja renders
+    with no writer, at the module's page size and at a small one (`paging`: module,
+    attribute, size: previous and next links), and that they show `marker`; return the
+    last catalog's pages at the small size."""
+    from second_classroom.render import direct
+
+    module, name, small = paging
+    ours: list[tuple[str, str]] = []
+    for size in (getattr(module, name), small):
+        monkeypatch.setattr(module, name, size)
+        for cat in catalogs:
+            ours = pages(cat)
+            with monkeypatch.context() as m:
+                m.setattr(direct, "PAGE_WRITERS", {})
+                theirs = pages(cat)
+            assert ours == theirs
+            assert any(marker in html for _, html in ours)
+    return ours
+
+
 def test_schedule_pages_are_the_template_s_pages(catalog: Catalog, synthetic: Catalog,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The schedule's pages by month, 乡镇, audience and outline (schedule_list.html,
     written by PAGE_WRITERS), paged or not, and with markup characters in every text a
     row shows: the same as Jinja renders them."""
-    from second_classroom.render import direct
-
     marked = copy.copy(synthetic)
     marked.records = dict(synthetic.records)
     marked.by_kind = dict(synthetic.by_kind)
@@ -168,15 +191,8 @@ def test_schedule_pages_are_the_template_s_pages(catalog: Catalog, synthetic: Ca
     marked.by_kind["lectures"] = lectures + synthetic.by_kind["lectures"][1::2]
     from second_classroom.render import boards
 
-    for size in (boards.LIST_SIZE, 3):  # and paged: previous and next links
-        monkeypatch.setattr(boards, "LIST_SIZE", size)
-        for cat in (catalog, synthetic, marked):
-            ours = _board_pages(cat)
-            with monkeypatch.context() as m:
-                m.setattr(direct, "PAGE_WRITERS", {})
-                theirs = _board_pages(cat)
-            assert ours == theirs
-            assert any('class="sc-board sc-schedule-list"' in html for _, html in ours)
+    ours = _same_as_jinja(monkeypatch, (boards, "LIST_SIZE", 3), (catalog, synthetic, marked),
+                          _board_pages, 'class="sc-board sc-schedule-list"')
     assert any('rel="prev"' in html and 'rel="next"' in html and "schedule-list" in html
                for _, html in ours)
     assert any("&lt;&amp;&#34;&#39;&gt;" in html and "schedule-list" in html for _, html in ours)
@@ -187,7 +203,7 @@ def test_listings_are_the_template_s_pages(catalog: Catalog, synthetic: Catalog,
     """Kinds' and facet values' listings (listing.html, written by PAGE_WRITERS): grouped,
     paged, with their facet links, and with markup characters in names and values."""
     import second_classroom.render as render_module
-    from second_classroom.render import direct, facet_pages, kind_pages
+    from second_classroom.render import facet_pages, kind_pages
 
     def marked(cat: Catalog) -> Catalog:
         """`cat` with markup in every name and in the free texts kinds are listed by (a
@@ -205,15 +221,9 @@ def test_listings_are_the_template_s_pages(catalog: Catalog, synthetic: Catalog,
     def listings(cat: Catalog) -> list[tuple[str, str]]:
         return [(p.uri, p.html) for p in [*kind_pages(cat, RenderOptions()), *facet_pages(cat)]]
 
-    for size in (render_module.PAGE_SIZE, 7):  # and paged: previous and next links
-        monkeypatch.setattr(render_module, "PAGE_SIZE", size)
-        for cat in (catalog, synthetic, marked(catalog), marked(synthetic)):
-            ours = listings(cat)
-            with monkeypatch.context() as m:
-                m.setattr(direct, "PAGE_WRITERS", {})
-                theirs = listings(cat)
-            assert ours == theirs
-            assert any('class="sc-listing"' in html for _, html in ours)
+    ours = _same_as_jinja(monkeypatch, (render_module, "PAGE_SIZE", 7),
+                          (catalog, synthetic, marked(catalog), marked(synthetic)), listings,
+                          'class="sc-listing"')
     assert any('rel="prev"' in html and 'rel="next"' in html and "sc-listing" in html
                for _, html in ours)
     assert any("sc-facets" in html and "<h2>" in html for _, html in ours)
