@@ -146,8 +146,25 @@ def _sources(d: dict[str, Any], out: list[str]) -> None:
             "</time>。如发现错误，欢迎按“参与贡献”说明提出修改。</p>\n</section>"]
 
 
+# The related lists of site, person and relic pages: kind and heading, in the templates' order.
 _RELATED = (("people", "相关人物"), ("relics", "相关文物"), ("readings", "相关书目"),
             ("outlines", "使用本旧址的宣讲提纲"), ("routes", "包含本旧址的红色线路"))
+_PERSON_RELATED = (("sites", "相关旧址"), ("relics", "相关文物"),
+                   ("outlines", "讲到此人的宣讲提纲"))
+_RELIC_RELATED = (("people", "相关人物"), ("outlines", "讲到此文物的宣讲提纲"))
+
+
+def _related_lists(record: Record, v: View, kinds: tuple[tuple[str, str], ...]
+                   ) -> list[tuple[str, list[Record]]]:
+    """Return each (kind, heading) of `kinds` as its heading and `record`'s related records."""
+    return [(title, v.related(record, kind)) for kind, title in kinds]
+
+
+def _opening(record: Record, css: str) -> list[str]:
+    """What site.html, person.html and relic.html begin with: the heading and aliases."""
+    out = ['<div class="sc-record ', css, '">\n<h1>', _e(record.title), "</h1>\n"]
+    _aliases(record.data, out)
+    return out
 
 
 def site_page(record: Record, root: str, pictures: list[Any], v: View) -> str | None:
@@ -160,11 +177,10 @@ def site_page(record: Record, root: str, pictures: list[Any], v: View) -> str | 
     events = v.events(record)
     region = region_text(d["region"])
     maps = v.maps(record)
-    related = [(title, v.related(record, kind)) for kind, title in _RELATED]
+    related = _related_lists(record, v, _RELATED)
     nearby = v.nearby(record)
     qr = v.qr(record)
-    out = ['<div class="sc-record sc-site">\n<h1>', _e(record.title), "</h1>\n"]
-    _aliases(d, out)
+    out = _opening(record, "sc-site")
     out += ['\n<p class="sc-badges"><span class="sc-badge">', _e(d.get("kind", "")), "</span>"]
     for x in d.get("designations") or ():
         out += ['<span class="sc-badge sc-badge--title">', _e(x), "</span>"]
@@ -226,10 +242,8 @@ def person_page(record: Record, root: str, pictures: list[Any], v: View) -> str 
         return None
     d = record.data
     events = v.events(record)
-    related = [(title, v.related(record, kind)) for kind, title in (
-        ("sites", "相关旧址"), ("relics", "相关文物"), ("outlines", "讲到此人的宣讲提纲"))]
-    out = ['<div class="sc-record sc-person">\n<h1>', _e(record.title), "</h1>\n"]
-    _aliases(d, out)
+    related = _related_lists(record, v, _PERSON_RELATED)
+    out = _opening(record, "sc-person")
     out += ['\n<p class="sc-lead">', _e(d.get("role", "")), "</p>\n"]
     _facts((("生卒", v.lifespan(d)), ("籍贯", d.get("native_place"))), out)
     out += ["\n<p>", _e(d.get("summary", "")), "</p>\n\n"]
@@ -245,10 +259,8 @@ def relic_page(record: Record, root: str, pictures: list[Any], v: View) -> str |
     d = record.data
     events = v.events(record)
     site = v.record_of(d.get("site"))
-    related = [(title, v.related(record, kind)) for kind, title in (
-        ("people", "相关人物"), ("outlines", "讲到此文物的宣讲提纲"))]
-    out = ['<div class="sc-record sc-relic">\n<h1>', _e(record.title), "</h1>\n"]
-    _aliases(d, out)
+    related = _related_lists(record, v, _RELIC_RELATED)
+    out = _opening(record, "sc-relic")
     out.append("\n")
     _facts((("年代", d.get("era")), ("类别", d.get("category")), ("级别", d.get("grade")),
             ("收藏单位", d.get("holder"))), out)
