@@ -342,6 +342,15 @@ def test_ics_parses_with_the_right_times_zone_and_links(catalog: Any) -> None:
             assert start.utcoffset() == dt.timedelta(hours=8)
         else:
             assert start == d["date"]  # a whole-day event
+        outline = catalog.records.get(d.get("outline", ""))
+        minutes = outline.data.get("duration_minutes", 60) if outline else 60
+        length = dt.timedelta(minutes=minutes) if "time" in d else dt.timedelta(days=1)
+        assert event.decoded("DTEND") - start == length
+        place = str(event["LOCATION"])
+        assert all(str(d[k]) in place for k in ("town", "village", "venue") if d.get(k))
+        about = str(event["DESCRIPTION"])
+        assert f"宣讲人：{d['lecturer']}" in about and f"宣讲对象：{d['audience']}" in about
+        assert outline is None or f"提纲：{outline.title}" in about
         assert str(event["URL"]) == f"https://example.org/lectures/{record.id}/"
         assert f"https://example.org/lectures/{record.id}/" in str(event["DESCRIPTION"])
         assert str(event["STATUS"]) == ("CANCELLED" if d["status"] == "已取消" else "CONFIRMED")
@@ -405,37 +414,19 @@ def _icalendar_feed(catalog: Any, options: RenderOptions, stamp_date: dt.date | 
     shown = [r for r in catalog.by_kind["lectures"] if r.data["status"] in ("计划", "已取消")]
     shown.sort(key=lambda r: (r.data["date"], r.data.get("time", ""), r.id))
     for record in shown:
-        d = record.data
+        # The event's values are lecture_event's; what is compared is how they are written.
+        start, end, place, about = c.lecture_event(record, catalog, base)
         event = icalendar.Event()
         event.add("uid", c.event_uid(record))
         event.add("dtstamp", c._stamp(stamp_date))
-        start = c._start(record)
         event.add("dtstart", start)
-        if isinstance(start, dt.datetime):
-            outline = catalog.records.get(str(d.get("outline", "")))
-            minutes = outline.data.get("duration_minutes", c.DEFAULT_MINUTES) if outline \
-                else c.DEFAULT_MINUTES
-            event.add("dtend", start + dt.timedelta(minutes=int(minutes)))
-        else:
-            event.add("dtend", start + dt.timedelta(days=1))
+        event.add("dtend", end)
         event.add("summary", ("【示例】" if record.sample else "") + record.title)
-        place = "".join(str(d[k]) for k in ("town", "village") if d.get(k))
-        if d.get("venue"):
-            place += f" {d['venue']}"
         event.add("location", place)
-        lines = [f"宣讲对象：{d['audience']}", f"形式：{d['form']}", f"宣讲人：{d['lecturer']}"]
-        outline_record = catalog.records.get(str(d.get("outline", "")))
-        if outline_record is not None:
-            lines.append(f"提纲：{outline_record.title}")
-        if d.get("note"):
-            lines.append(f"备注：{d['note']}")
-        if record.sample:
-            lines.append("示例数据：虚构的示例区，仅作演示")
         if base:
-            lines.append(f"详情：{base}{record.url}")
             event.add("url", base + record.url)
-        event.add("description", "\n".join(lines))
-        event.add("status", "CANCELLED" if d["status"] == "已取消" else "CONFIRMED")
+        event.add("description", about)
+        event.add("status", "CANCELLED" if record.data["status"] == "已取消" else "CONFIRMED")
         event.add("transp", "OPAQUE")
         cal.add_component(event)
     return bytes(cal.to_ical()).decode("utf-8")

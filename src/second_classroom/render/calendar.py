@@ -90,6 +90,36 @@ def _ical_fold(line: str) -> str:
     return b"\r\n ".join(parts).decode("utf-8")
 
 
+def lecture_event(record: Record, catalog: Catalog, base: str
+                  ) -> tuple[dt.date | dt.datetime, dt.date | dt.datetime, str, str]:
+    """Return a lecture's event: its start, its end (the outline's duration, or the whole
+    day when no time is given), its place and its description (`base`: the site's
+    address, for the link back to the page; empty for none)."""
+    d = record.data
+    start = _start(record)
+    outline = catalog.records.get(str(d.get("outline", "")))
+    end: dt.date | dt.datetime
+    if isinstance(start, dt.datetime):
+        minutes = outline.data.get("duration_minutes", DEFAULT_MINUTES) if outline \
+            else DEFAULT_MINUTES
+        end = start + dt.timedelta(minutes=int(minutes))
+    else:
+        end = start + dt.timedelta(days=1)
+    place = "".join(str(d[k]) for k in ("town", "village") if d.get(k))
+    if d.get("venue"):
+        place += f" {d['venue']}"
+    about = [f"宣讲对象：{d['audience']}", f"形式：{d['form']}", f"宣讲人：{d['lecturer']}"]
+    if outline is not None:
+        about.append(f"提纲：{outline.title}")
+    if d.get("note"):
+        about.append(f"备注：{d['note']}")
+    if record.sample:
+        about.append("示例数据：虚构的示例区，仅作演示")
+    if base:
+        about.append(f"详情：{base}{record.url}")
+    return start, end, place, "\n".join(about)
+
+
 def lecture_calendar(catalog: Catalog, spec: RecordKind, options: RenderOptions,
                      stamp_date: dt.date | None) -> str:
     """Return the .ics text of the planned (and cancelled) lectures of kind `spec`."""
@@ -109,37 +139,16 @@ def lecture_calendar(catalog: Catalog, spec: RecordKind, options: RenderOptions,
     shown = [r for r in catalog.by_kind[spec.name] if r.data["status"] in (PLANNED, CANCELLED)]
     shown.sort(key=lambda r: (r.data["date"], r.data.get("time", ""), r.id))
     for record in shown:
-        d = record.data
-        start = _start(record)
-        end: dt.date | dt.datetime
-        if isinstance(start, dt.datetime):
-            outline = catalog.records.get(str(d.get("outline", "")))
-            minutes = outline.data.get("duration_minutes", DEFAULT_MINUTES) if outline \
-                else DEFAULT_MINUTES
-            end = start + dt.timedelta(minutes=int(minutes))
-        else:
-            end = start + dt.timedelta(days=1)
-        place = "".join(str(d[k]) for k in ("town", "village") if d.get(k))
-        if d.get("venue"):
-            place += f" {d['venue']}"
-        about = [f"宣讲对象：{d['audience']}", f"形式：{d['form']}", f"宣讲人：{d['lecturer']}"]
-        outline_record = catalog.records.get(str(d.get("outline", "")))
-        if outline_record is not None:
-            about.append(f"提纲：{outline_record.title}")
-        if d.get("note"):
-            about.append(f"备注：{d['note']}")
-        if record.sample:
-            about.append("示例数据：虚构的示例区，仅作演示")
-        if base:
-            about.append(f"详情：{base}{record.url}")
+        start, end, place, about = lecture_event(record, catalog, base)
         # In `icalendar`'s order: its canonical first, then by name.
         lines += ["BEGIN:VEVENT",
                   "SUMMARY:" + _ical_text(("【示例】" if record.sample else "") + record.title),
                   f"DTSTART{_ical_time(start)}", f"DTEND{_ical_time(end)}",
                   f"DTSTAMP{stamp}", f"UID:{_ical_text(event_uid(record))}",
-                  f"DESCRIPTION:{_ical_text(chr(10).join(about))}",
+                  f"DESCRIPTION:{_ical_text(about)}",
                   f"LOCATION:{_ical_text(place)}",
-                  "STATUS:" + ("CANCELLED" if d["status"] == CANCELLED else "CONFIRMED"),
+                  "STATUS:" + ("CANCELLED" if record.data["status"] == CANCELLED
+                               else "CONFIRMED"),
                   "TRANSP:OPAQUE"]
         if base:
             lines.append(f"URL:{base}{record.url}")
