@@ -333,6 +333,7 @@ def write_rest(update: Update, site_dir: Path) -> list[Pending]:
 # that answer them must not wait for the interpreter lock the update holds.
 FOLLOW_GRACE = 1.0
 
+
 def write_data(build: SiteBuild, site_dir: Path, changed: Collection[str]) -> None:
     """Bring the open data of the preview's `site_dir` to `build`'s catalog, whose records
     `changed` (ids) were edited, added or removed: in place, writing the files of those
