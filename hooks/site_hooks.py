@@ -327,11 +327,13 @@ def _whole(config: MkDocsConfig, page: Page) -> str:
 
 
 def _write_record_pages(config: MkDocsConfig, only: list[Record] | None = None,
-                        build: SiteBuild | None = None, posters: bool = False) -> None:
+                        build: SiteBuild | None = None, posters: bool = False,
+                        spliced: list[Page] | None = None) -> None:
     try:
         (build or _build()).write_record_pages(
             Path(config.site_dir), lambda *key: _shell(config, *key),
-            lambda page: _whole(config, page), only=only, posters=posters)
+            lambda page: _whole(config, page), only=only, posters=posters,
+            spliced=spliced or ())
     except UnsafePageError as exc:
         raise _unsafe(exc.uri, exc.hashes) from None
 
@@ -488,13 +490,13 @@ def on_post_build(config: MkDocsConfig) -> None:
         return
     build = _build()
     build.write_shared(Path(config.site_dir))  # their copies made while pages are written
-    if build.options.splice_records:
+    if build.options.splice_records:  # with the generated pages outside the navigation
         if _run.warm is not None:  # only the pages that change; the others move over
             build.take_over(Path(config.site_dir))
-            _write_record_pages(config, only=_run.warm.update.records, posters=True)
+            _write_record_pages(config, only=_run.warm.update.records, posters=True,
+                                spliced=_run.spliced)
         else:
-            _write_record_pages(config, posters=True)
-        _write_spliced_pages(config, _run.spliced)
+            _write_record_pages(config, posters=True, spliced=_run.spliced)
     # The snapshot is complete once the pages are written: pickled by a forked copy while
     # this process finishes the site (large sites only: warm.save_forked).
     if (snapshot := _snapshot(build)) is not None:

@@ -120,6 +120,70 @@ def test_a_forked_writer_writes_the_same_pages_and_copies(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+def test_generated_pages_written_with_the_records_are_write_spliced_pages_s(
+        tmp_path: Path, workers: int) -> None:
+    """Generated pages outside the navigation handed to `write_record_pages` (written by
+    whichever of the two writers takes them) are the files `write_spliced_pages` writes
+    after the records, copies and all; one the chrome does not fit is rendered whole."""
+    from second_classroom.build import BuildOptions, SiteBuild
+    from second_classroom.render import Page
+
+    shell = f"<html><title>{TITLE}</title><meta content=\"{DESCRIPTION}\">" \
+            f"<a href=\"/x/{ID}/\">{CONTENT}</html>"
+
+    def chrome(folder: str, described: bool) -> Chrome:
+        return Chrome.parse(shell.replace(DESCRIPTION, DESCRIPTION if described else "")
+                            .replace("/x/", f"/{folder}/"))
+
+    def written(name: str, together: bool) -> tuple[dict[str, bytes], int]:
+        build = SiteBuild.start(REPO, BuildOptions(downloads=False, search=False))
+        site = build.begin(tmp_path / name, atomic=False, compress=True)
+        pages = [p for p in build.listing_pages() if place(p.uri) is not None]
+        pages.append(Page("audience/no-heading/index.md", "无标题", "<p>正文</p>"))
+        assert len(pages) > 10
+        whole = lambda page: "whole " + page.uri  # noqa: E731
+        if together:
+            build.write_record_pages(site, chrome, whole, workers=workers, split_min=0,
+                                     spliced=pages)
+        else:
+            build.write_record_pages(site, chrome, whole, workers=1)
+            build.write_spliced_pages(site, pages, chrome, whole)
+        assert build.compressor is not None
+        copies = build.compressor.wait().files
+        return _tree(site), copies
+
+    apart, apart_copies = written("apart", together=False)
+    together, together_copies = written("together", together=True)
+    assert apart["audience/no-heading/index.html"] == b"whole audience/no-heading/index.md"
+    assert together == apart
+    assert together_copies == apart_copies > 0
+
+
+def test_shares_hand_each_number_to_one_process_once() -> None:
+    """A forked copy and this process taking from the same `_Shares` together take every
+    number once; both take some when both are at it."""
+    import time
+
+    from second_classroom.build import _Shares
+    from second_classroom.forked import ForkedJob
+
+    shares = _Shares(400)
+
+    def slowly() -> list[int]:
+        for _ in shares:
+            time.sleep(0.001)
+        return shares.taken
+
+    theirs = ForkedJob(slowly)
+    for _ in shares:
+        time.sleep(0.001)
+    other = theirs.result()
+    assert sorted(shares.taken + other) == list(range(400))
+    assert shares.taken and other
+    assert list(shares) == []  # all taken: nothing more for anyone
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_posters_written_with_their_pages_are_finish_s(tmp_path: Path, workers: int) -> None:
     """With `posters`, the page writers (this process and the forked one) write each QR
     poster `finish` would write, with the same bytes and digests; `finish` then writes

@@ -16,12 +16,14 @@ import datetime as dt
 import difflib
 import gc
 import marshal
+import mmap
+import multiprocessing
 import os
 import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -100,6 +102,39 @@ class UnsafePageError(Exception):
 
     def __str__(self) -> str:
         return f"{self.uri}: {', '.join(self.hashes)}"
+
+
+class _Shares:
+    """The numbers 0 … `count` - 1 (pages to write), handed out a few at a time to this
+    process and to a forked copy of it (`SiteBuild._fork_writer`), from one counter in
+    memory they share: each takes the next ones whenever it is ready for more. A fixed
+    split (every third page to the copy) ended the two at different times whenever
+    their pace differed: the kinds' pages, the compressor that this process feeds, the
+    machine's other load. Iterate it in one process only, once."""
+
+    CHUNK = 8  # pages a take: a lock a take, and ends apart by a few pages at most
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._next = mmap.mmap(-1, 8)  # anonymous and shared: a forked copy sees it
+        self._lock = multiprocessing.get_context("fork").Lock()
+        self.taken: list[int] = []  # the numbers this process took
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            with self._lock:
+                start = int.from_bytes(self._next[:8], "little")
+                end = min(start + self.CHUNK, self.count)
+                self._next[:8] = end.to_bytes(8, "little")
+            if start >= end:
+                return
+            self.taken.extend(range(start, end))
+            yield from range(start, end)
+
+    def stop(self) -> None:
+        """Take every number left: the other process stops after the pages it has."""
+        with self._lock:
+            self._next[:8] = self.count.to_bytes(8, "little")
 
 
 SPLIT_MIN = 500  # record pages from which a second process writes half of them
@@ -366,9 +401,11 @@ class SiteBuild:
                            chrome: Callable[[str, bool], Chrome],
                            fallback: Callable[[Page], str], workers: int = 2,
                            split_min: int = SPLIT_MIN, split_max: int = SPLIT_MAX,
-                           only: list[Record] | None = None, posters: bool = False) -> int:
+                           only: list[Record] | None = None, posters: bool = False,
+                           spliced: Sequence[Page] = ()) -> int:
         """Write every record page (or those of `only`) into `site_dir` as
-        `kind/id/index.html`; return how many. With `posters`, each page's QR poster
+        `kind/id/index.html`, and the generated pages `spliced` as `write_spliced_pages`
+        does; return how many record pages. With `posters`, each page's QR poster
         that `finish` would write (site_assets) is written with it instead: by whichever
         process renders the page, which has its QR code at hand, and while both cores
         are busy rather than in the build's last, single-core steps.
@@ -377,9 +414,10 @@ class SiteBuild:
         second_classroom.chrome (asked once per folder and for whether the record has a
         description); `fallback(page)` renders a page the chrome does not fit. Pages go to
         disk (and to the compressor) one by one: none is held. With `workers` > 1 and
-        `split_min` to `split_max` pages, a forked copy of this process writes every third
-        page (with its copies) on the second core meanwhile. Raises UnsafePageError for a page with an
-        inline script the policy would block.
+        `split_min` to `split_max` record pages, a forked copy of this process writes
+        pages (with their copies) on the second core meanwhile: each of the two takes the
+        next few pages whenever it is ready for more (`_Shares`), so both end together.
+        Raises UnsafePageError for a page with an inline script the policy would block.
         """
         records = list(self.records.values()) if only is None else only
         count = len(records)
@@ -392,27 +430,52 @@ class SiteBuild:
                 shell = shells[key] = chrome(*key)
                 if unlisted := unlisted_inline_scripts(shell.text):
                     raise UnsafePageError(record.uri, unlisted)
-        share: list[Record] = []
-        if workers > 1 and split_min <= len(records) <= split_max \
-                and (os.cpu_count() or 1) > 1:
-            # The helper also compresses its pages (here a worker does): a third of the
-            # pages takes it about as long as the other two thirds take this process.
-            share = records[2::3]
-            records = [r for i, r in enumerate(records) if i % 3 != 2]
-        helper = self._fork_writer(share, shells, site_dir, posters) if share else None
+        # Generated pages: their shells asked for here too (a forked writer has them
+        # then); those the chrome does not fit are rendered whole by this process.
+        fitting: list[tuple[Page, tuple[str, bool], str]] = []  # page, chrome's key, id
+        whole: list[Page] = []
+        for page in spliced:
+            found = place(page.uri)
+            assert found is not None, page.uri
+            if unlisted := unlisted_inline_scripts(page.html):
+                raise UnsafePageError(page.uri, unlisted)
+            if not can_splice(page.html):
+                whole.append(page)
+                continue
+            key = (found[0], bool(page.description))
+            if key not in shells:
+                shell = shells[key] = chrome(*key)
+                if unlisted := unlisted_inline_scripts(shell.text):
+                    raise UnsafePageError(page.uri, unlisted)
+            fitting.append((page, key, found[1]))
+        items = len(records) + len(fitting)
+        shares = _Shares(items) if workers > 1 and split_min <= len(records) <= split_max \
+            and (os.cpu_count() or 1) > 1 else None
+        helper = self._fork_writer(records, fitting, shares, shells, site_dir, posters) \
+            if shares is not None else None
         try:
-            unfit = self._write_records(records, shells, site_dir, self.compressor, posters)
+            unfit = self._write_records(records, fitting, shares or range(items), shells,
+                                        site_dir, self.compressor, posters)
+        except BaseException:
+            if shares is not None:
+                shares.stop()  # the copy ends after the pages it has
+            raise
         finally:
             if helper is not None:
-                stats, more, digests = helper.result()
+                stats, more, digests, theirs = helper.result()
                 if self.compressor is not None:
                     self.compressor.stats += stats
                 unfit += more
                 self.written.update(digests)
                 if posters:
-                    self.posters_written.update(r.id for r in share if self._poster(r))
+                    self.posters_written.update(
+                        records[i].id for i in theirs
+                        if i < len(records) and self._poster(records[i]))
         for uri in unfit:  # pages the chrome does not fit: the engine renders them whole
             page = self.record_page(uri)
+            self._write_page(site_dir / page.url / "index.html", fallback(page),
+                             self.compressor)
+        for page in whole:
             self._write_page(site_dir / page.url / "index.html", fallback(page),
                              self.compressor)
         return count
@@ -448,14 +511,24 @@ class SiteBuild:
         """Return whether `finish` would write the QR poster of `record` (site_assets)."""
         return record.spec.qr and (self.reuse is None or record.id in self.reuse.posters)
 
-    def _write_records(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
+    def _write_records(self, records: list[Record],
+                       spliced: list[tuple[Page, tuple[str, bool], str]],
+                       items: Iterable[int], shells: dict[tuple[str, bool], Chrome],
                        site_dir: Path, copies: PageCompressor | None | Precompressed,
                        posters: bool = False) -> list[str]:
-        """Write the spliced pages of `records` (and, with `posters`, their QR posters:
-        see write_record_pages); return the uris of those the chrome does not fit.
-        Raises UnsafePageError."""
+        """Write the spliced pages `items` (numbers: of `records`, then of the generated
+        pages `spliced`, each with its chrome's key) and, with `posters`, the records' QR
+        posters (see write_record_pages); return the uris of the records the chrome does
+        not fit. Raises UnsafePageError."""
         unfit = []
-        for record in records:
+        first = len(records)
+        for item in items:
+            if item >= first:
+                page, key, page_id = spliced[item - first]
+                text = shells[key].fill(page.title, page.description, page_id, page.html)
+                self._write_page(site_dir / page.url / "index.html", text, copies)
+                continue
+            record = records[item]
             if posters and self._poster(record):
                 write_assets(site_dir, [poster_asset(record, self.render)], self.written)
                 self.posters_written.add(record.id)
@@ -480,28 +553,31 @@ class SiteBuild:
         elif isinstance(copies, Precompressed):
             copies.add(write_copies(target, data, True))
 
-    def _fork_writer(self, records: list[Record], shells: dict[tuple[str, bool], Chrome],
-                     site_dir: Path, posters: bool = False
-                     ) -> ForkedJob[tuple[Precompressed, list[str], dict[str, bytes]]]:
+    def _fork_writer(self, records: list[Record],
+                     spliced: list[tuple[Page, tuple[str, bool], str]], shares: _Shares,
+                     shells: dict[tuple[str, bool], Chrome], site_dir: Path,
+                     posters: bool = False
+                     ) -> ForkedJob[tuple[Precompressed, list[str], dict[str, bytes],
+                                          list[int]]]:
         """Start a copy of this process (fork: it shares the loaded catalog) writing the
-        pages of `records`, and their compressed copies when this build makes them; it
-        returns the copies' counts, the pages the chrome does not fit and the digests of
-        what it wrote."""
+        pages it takes of `shares` (see `_write_records`), and their compressed copies
+        when this build makes them; it returns the copies' counts, the pages the chrome
+        does not fit, the digests of what it wrote and the numbers of the pages it took."""
         # What rendering plans or reads from helpers of this process happens here first:
         # the QR codes encoded ahead (their pool is ours) and the photos' copies (written
-        # by `finish` from this process's plan).
+        # by `finish` from this process's plan), for every record: either may write it.
         qr.settle()
         if self.render.pictures is not None:
             for record in records:
                 self.render.pictures.pictures(record.data.get("images"))
         compress = self.compressor is not None
 
-        def work() -> tuple[Precompressed, list[str], dict[str, bytes]]:
+        def work() -> tuple[Precompressed, list[str], dict[str, bytes], list[int]]:
             stats = Precompressed()
             self.written = {}  # this copy's: only what it writes goes back
-            unfit = self._write_records(records, shells, site_dir, stats if compress else None,
-                                        posters)
-            return stats, unfit, self.written
+            unfit = self._write_records(records, spliced, shares, shells, site_dir,
+                                        stats if compress else None, posters)
+            return stats, unfit, self.written, shares.taken
 
         return ForkedJob(work)
 
