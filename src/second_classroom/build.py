@@ -138,7 +138,7 @@ class _Shares:
             self._next[:8] = self.count.to_bytes(8, "little")
 
 
-SPLIT_MIN = 500  # record pages from which a second process writes half of them
+SPLIT_MIN = 500  # record pages from which a forked copy shares the writing (_Shares)
 # From this many on, one process writes them all: a forked copy comes to hold a copy of
 # most of the catalog (every object it reads is written to, by its reference count), about
 # 7 MB per 1,000 records, while the second core is busy with the search index, the open
