@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from second_classroom import privacy
 from second_classroom.check import CheckResult, check_tree
 from second_classroom.load import MAX_FILE_BYTES
+from second_classroom.models import Record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES_DIR = FIXTURES / "check"
@@ -288,3 +289,30 @@ def test_parallel_check_finds_the_same(tmp_path: Path, monkeypatch: pytest.Monke
     assert list(parallel.by_file) == list(serial.by_file)
     assert [(r.id, r.data, r.marks, r.refs) for r in parallel.records] == \
         [(r.id, r.data, r.marks, r.refs) for r in serial.records]
+
+
+def test_read_gets_the_records_this_process_checked(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_tree's `read` is given, once, the records of the files this process read
+    itself: with parallel=True a part of them (the child reads the rest), else all."""
+    import sys
+
+    from second_classroom import check
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from synth import write_synthetic
+
+    write_synthetic(tmp_path, check.PARALLEL_MIN + 200, seed=6)
+    monkeypatch.chdir(tmp_path)
+    today = dt.date(2026, 12, 2)
+    for parallel in (False, True):
+        read: list[list[Record]] = []
+        result = check_tree(Path("."), today, parallel=parallel, read=read.append)
+        assert len(read) == 1
+        ids = [(r.kind, r.id) for r in read[0]]
+        every = [(r.kind, r.id) for r in result.records]
+        assert len(set(ids)) == len(ids) and set(ids) <= set(every)
+        if parallel:
+            assert 0 < len(ids) < len(every) * 3 // 4
+        else:
+            assert sorted(ids) == sorted(every)

@@ -102,6 +102,27 @@ def test_qr_codes_encoded_ahead_in_a_worker_match_inline_ones(
     assert 'viewBox="0 0' in inline[0] and "width=" not in inline[0].split(">")[0]
 
 
+def test_a_running_qr_worker_takes_a_few_more_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer codes than `_AHEAD_MIN` start no worker; once one runs (the records a check
+    read first), it takes them too (the rest of the check's records)."""
+    from second_classroom.render import qr
+
+    qr.finish()
+    monkeypatch.setattr(qr, "_AHEAD_MIN", 20)
+    items = [(f"https://example.invalid/sites/w-{i}/", f"旧址 {i}") for i in range(30)]
+    try:
+        qr.encode_ahead(items[25:])  # 5: too few to start one
+        assert qr._pool is None and not qr._pending
+        qr.encode_ahead(items[:25])
+        assert qr._pool is not None
+        qr.encode_ahead(items)  # 5 more, to the worker running
+        assert all(key in qr._pending or f"{key[0]}\n{key[1]}" in qr._done for key in items)
+        qr.settle()
+        assert len(qr._done) >= len(items)
+    finally:
+        qr.finish()
+
+
 def test_qr_codes_are_segnos_byte_for_byte() -> None:
     """The fast encoder (a blank code per version with the 1 bits flipped, SVG written
     here) gives exactly what segno.make_qr(...).save(kind="svg") gives: page addresses,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import functools
 import gc
 import glob
 import marshal
@@ -289,9 +290,10 @@ class SiteBuild:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            catalog, result = load_catalog(  # the check half on the second core; then
-                data, parallel=True,  # the QR codes there while the catalog is built
-                checked=lambda records: encode_checked_codes_ahead(records, site_url))
+            # The check half on the second core; then the QR codes there (begun with
+            # the records this process read, while the rest of the check ends here).
+            codes = functools.partial(encode_checked_codes_ahead, site_url=site_url)
+            catalog, result = load_catalog(data, parallel=True, checked=codes, read=codes)
             build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
                                      site_name)
         finally:

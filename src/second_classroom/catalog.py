@@ -234,12 +234,13 @@ def nearest_sites(sites: list[Record], count: int = NEARBY_COUNT,
 
 
 def load_catalog(root: Path, parallel: bool = False,
-                 checked: Callable[[list[Record]], None] | None = None
+                 checked: Callable[[list[Record]], None] | None = None,
+                 read: Callable[[list[Record]], None] | None = None
                  ) -> tuple[Catalog, CheckResult]:
     """Check `root` and build the catalog; raise DataError if the check found errors.
-    `parallel`: see check.check_tree. `checked` is given the records once they passed
-    the check, before the catalog is built (to start work that needs only them)."""
-    result = check_tree(root, parallel=parallel)
+    `parallel`, `read`: see check.check_tree. `checked` is given the records once they
+    passed the check, before the catalog is built (to start work that needs only them)."""
+    result = check_tree(root, parallel=parallel, read=read)
     if result.errors:
         raise DataError(result.errors)
     if checked is not None:

@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -495,7 +495,8 @@ def check_file(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record 
 
 def check_tree(root: Path, today: dt.date | None = None,
                unchanged: MappingOf[Path, FileCheck] | None = None,
-               parallel: bool = False) -> CheckResult:
+               parallel: bool = False,
+               read: Callable[[list[Record]], None] | None = None) -> CheckResult:
     """Check every record under `root` (the site_data folder) and return all findings.
 
     `unchanged`: files known not to have changed since an earlier check of the same
@@ -507,6 +508,10 @@ def check_tree(root: Path, today: dt.date | None = None,
     `FileCheck`s (pickled: about a tenth of the time reading them takes). The findings are
     the same either way. Only where forking is safe: no other thread of this process may
     hold a lock the child would need.
+
+    `read`, if given, is given the records this process has read and checked on its own
+    as soon as it has (before the forked half's and the checks across records), to start
+    work on them that is wasted, not wrong, if the check then fails.
     """
     unchanged = unchanged or {}
     today = today or dt.date.today()
@@ -528,6 +533,8 @@ def check_tree(root: Path, today: dt.date | None = None,
         skip = half[1] if half is not None else frozenset()
         mine = {file: FileCheck(*check_file(file, kind, result.vocab, root))
                 for kind, file in files if file not in unchanged and file not in skip}
+        if read is not None:
+            read([checked.record for checked in mine.values() if checked.record is not None])
         theirs: dict[Path, FileCheck] = {}
         if half is not None:  # this half done: take the other
             theirs, half = dict(half[0].result()), None

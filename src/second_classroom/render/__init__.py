@@ -379,6 +379,8 @@ def encode_checked_codes_ahead(records: Iterable[Record], site_url: str) -> None
     """`encode_codes_ahead` for the records that passed the check, before the catalog is
     built of them (the published ones, in the catalog's order): the second core encodes
     while this one builds the catalog (~0.4 s at 10,000 records, on one core otherwise).
+    Or for some records read so far (check.check_tree's `read`): a code is the record's
+    address and title, so one made for a record the check then rejects is never used.
     `site_url`: the RenderOptions' the pages will have."""
     published = sorted((r for r in records if r.spec.qr and not r.draft),
                        key=lambda r: (_KIND_ORDER[r.kind], r.id))

@@ -233,7 +233,8 @@ def encode_ahead(items: list[tuple[str, str]]) -> None:
     """
     global _pool
     todo = [key for key in items if f"{key[0]}\n{key[1]}" not in _done and key not in _pending]
-    if len(todo) < _AHEAD_MIN or (os.cpu_count() or 1) < 2:
+    # A worker already at it takes a few more as well (the rest of a check's records).
+    if not todo or (_pool is None and len(todo) < _AHEAD_MIN) or (os.cpu_count() or 1) < 2:
         return
     if _pool is None:
         _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
