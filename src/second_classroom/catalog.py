@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .check import CheckResult, check_tree
 from .models import FACETS_BY_SLUG, KINDS, Record, Vocab
@@ -16,6 +17,8 @@ NEARBY_COUNT = 6
 NEARBY_MAX_KM = 300.0
 _CELL_DEG = 0.25  # grid cell for nearby-site lookups; ~28 km north-south
 _KM_PER_DEG = 6371.0 * math.pi / 180
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,6 +31,26 @@ class Catalog:
     backlinks: dict[str, dict[str, list[str]]]
     facets: dict[str, dict[str, list[str]]]
     nearby: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    _derived: dict[Callable[..., Any], Any] = field(default_factory=dict, init=False,
+                                                     repr=False, compare=False)
+
+    def derived(self, make: Callable[[Catalog], T]) -> T:
+        """Return `make(self)`, made once per catalog: several pages of one build ask for
+        the same values drawn from every record (the data's date, the latest records,
+        the events by day), and a quick rebuild, which makes a new catalog, would make
+        each of them up to five times. A catalog is not changed once made; callers must
+        not change what this returns. Not pickled or copied with the catalog."""
+        try:
+            return self._derived[make]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._derived[make] = make(self)
+            return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_derived"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _derived={})
 
     def get(self, record_id: str) -> Record:
         """Return the record with `record_id`."""
@@ -46,11 +69,16 @@ class Catalog:
         Facets are declared in models.FACETS: province, kind, designation, theme, period,
         audience.
         """
+        values = self.facets.get(slug, {})
+        return {v: [self.records[i] for i in values[v]] for v in self.facet_values_in_order(slug)}
+
+    def facet_values_in_order(self, slug: str) -> list[str]:
+        """Return the values of facet `slug` that some record has, in vocabulary order."""
         if slug not in FACETS_BY_SLUG:
             raise KeyError(f"unknown facet {slug!r}; facets are {', '.join(FACETS_BY_SLUG)}")
         values = self.facets.get(slug, {})
-        order = self.vocab.terms(FACETS_BY_SLUG[slug].vocabulary)
-        return {v: [self.records[i] for i in values[v]] for v in order if values.get(v)}
+        terms = dict.fromkeys(self.vocab.terms(FACETS_BY_SLUG[slug].vocabulary))
+        return [v for v in terms if values.get(v)]
 
     def kinds_with_facet(self, slug: str) -> tuple[str, ...]:
         """Return the kinds that carry facet `slug`, the facet's lead kinds first."""
