@@ -31,6 +31,9 @@ class Catalog:
     backlinks: dict[str, dict[str, list[str]]]
     facets: dict[str, dict[str, list[str]]]
     nearby: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # Record id -> kind -> the records of that kind that name it, published or not:
+    # the backlinks of every target, from which a quick rebuild updates them.
+    referrers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     _derived: dict[Callable[..., Any], Any] = field(default_factory=dict, init=False,
                                                      repr=False, compare=False)
 
@@ -101,9 +104,10 @@ def build_catalog(records: list[Record], vocab: Vocab, drafts: bool = False) -> 
         for name, values in facet_values(record).items():
             for value in values:
                 facets[name][value].append(record.id)
+    referrers = _referrers(published)
     catalog = Catalog(vocab=vocab, records=published, by_kind=_by_kind(published),
-                      backlinks=_backlinks(published),
-                      facets={n: dict(v) for n, v in facets.items()})
+                      backlinks=_backlinks(referrers, published),
+                      facets={n: dict(v) for n, v in facets.items()}, referrers=referrers)
     catalog.nearby = nearest_sites([r for r in published.values() if "location" in r.data])
     return catalog
 
@@ -138,9 +142,10 @@ def update_catalog(old: Catalog, records: list[Record], vocab: Vocab,
             facets[name][value] = ids
         else:
             del facets[name][value]
+    referrers = _referrers_updated(old, published, changed)
     catalog = Catalog(vocab=vocab, records=published, by_kind=_by_kind(published),
-                      backlinks=_backlinks(published),
-                      facets={n: v for n, v in facets.items() if v})
+                      backlinks=_backlinks(referrers, published),
+                      facets={n: v for n, v in facets.items() if v}, referrers=referrers)
     catalog.nearby = _nearby_updated(old, published, changed)
     return catalog, changed
 
@@ -156,13 +161,50 @@ def _by_kind(published: dict[str, Record]) -> dict[str, list[Record]]:
     return by_kind
 
 
-def _backlinks(published: dict[str, Record]) -> dict[str, dict[str, list[str]]]:
-    backlinks: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+def _referrers(published: dict[str, Record]) -> dict[str, dict[str, list[str]]]:
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for record in published.values():
         for ref in record.refs:
-            if ref.id in published:
-                backlinks[ref.id][record.kind].add(record.id)
-    return {t: {k: sorted(v) for k, v in src.items()} for t, src in backlinks.items()}
+            found[ref.id][record.kind].add(record.id)
+    return {t: {k: sorted(v) for k, v in src.items()} for t, src in found.items()}
+
+
+def _referrers_updated(old: Catalog, published: dict[str, Record],
+                       changed: set[str]) -> dict[str, dict[str, list[str]]]:
+    """Return `_referrers(published)` from `old`'s, redone only for the targets that the
+    `changed` records named before or name now (all of them when `old` has none kept: a
+    catalog not made by build_catalog)."""
+    if old.backlinks and not old.referrers:
+        return _referrers(published)
+    referrers = dict(old.referrers)  # targets' entries copied before they change
+    touched: set[str] = set()
+    for rid in changed:
+        for version in (old.records.get(rid), published.get(rid)):
+            if version is None:
+                continue
+            for ref in version.refs:
+                if ref.id not in touched:
+                    referrers[ref.id] = {k: list(v)
+                                         for k, v in referrers.get(ref.id, {}).items()}
+                    touched.add(ref.id)
+                ids = referrers[ref.id].setdefault(version.kind, [])
+                if rid in ids:
+                    ids.remove(rid)
+    for rid in changed:
+        if (record := published.get(rid)) is not None:
+            for ref in record.refs:
+                referrers[ref.id][record.kind].append(rid)
+    for target in touched:
+        if found := {k: sorted(set(v)) for k, v in referrers[target].items() if v}:
+            referrers[target] = found
+        else:
+            del referrers[target]
+    return referrers
+
+
+def _backlinks(referrers: dict[str, dict[str, list[str]]],
+               published: dict[str, Record]) -> dict[str, dict[str, list[str]]]:
+    return {t: src for t, src in referrers.items() if t in published}
 
 
 def _position(record: Record | None) -> tuple[float, float] | None:
