@@ -220,9 +220,13 @@ def _nearby_updated(old: Catalog, published: dict[str, Record],
     points = [p for pair in moved if pair[0] != pair[1] for p in pair if p is not None]
     located = [r for r in published.values() if "location" in r.data]
     redo = {r.id for r in located if r.id in changed or r.id not in old.nearby}
+    # No site further north or south of a point than NEARBY_MAX_KM (and a kilometre for
+    # rounding) is that near it: most are passed over without the distance.
+    reach = (NEARBY_MAX_KM + 1) / _KM_PER_DEG
     for record in located:
         lat, lng = record.data["location"]["lat"], record.data["location"]["lng"]
-        if any(distance_km(lat, lng, plat, plng) <= NEARBY_MAX_KM for plat, plng in points):
+        if any(abs(lat - plat) <= reach and distance_km(lat, lng, plat, plng) <= NEARBY_MAX_KM
+               for plat, plng in points):
             redo.add(record.id)
     fresh = nearest_sites(located, only=redo)
     return {r.id: fresh[r.id] if r.id in redo else old.nearby[r.id] for r in located}
