@@ -28,6 +28,20 @@ PHONE_CONTEXT: dict[str, Any] = {"viewport": PHONE, "device_scale_factor": 2,
                                  "locale": "zh-CN", "is_mobile": True, "has_touch": True}
 
 
+def open_recording(page: Any, url: str) -> list[str]:
+    """Open `url`, wait for the network to settle and return every URL requested."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(url, wait_until="networkidle")
+    return requested
+
+
+def assert_fits_phone(page: Any, what: str = "the page") -> None:
+    """Fail when the page is wider than the phone's screen (it would scroll sideways)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{what} scrolls sideways: content is {width}px wide"
+
+
 def requests_leaving(page: Any, base: str) -> list[str]:
     """Record, from now on, every request `page` makes outside `base`; return the list."""
     outside: list[str] = []

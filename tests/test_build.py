@@ -3,6 +3,7 @@ format the same facts the same way."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -199,3 +200,27 @@ def test_a_build_s_catalog_is_left_alone_by_the_cycle_collector() -> None:
     finally:
         gc.unfreeze()
     assert collectable()  # (the check can fail)
+
+
+def test_open_data_rewrite_removes_what_a_killed_writer_left(tmp_path: Path) -> None:
+    """A writer of the open data killed mid-way (the preview stops it when the editor saves
+    again) leaves its scratch folder beside the site; the next rewrite removes it, and
+    leaves alone a live writer's and other sites' folders."""
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    site = tmp_path / "site"
+    site.mkdir()
+    killed = tmp_path / f".site.data-{int(ended.stdout)}"
+    live = tmp_path / f".site.data-{os.getppid()}"
+    other = tmp_path / f".other.data-{int(ended.stdout)}"
+    for folder in (killed, live, other):
+        (folder / "data").mkdir(parents=True)
+        (folder / "data" / "sites.json").write_text("[]")
+    build = SiteBuild.start(REPO, BuildOptions(downloads=False, search=False))
+    build.write_data(site)
+    assert not killed.exists()
+    assert live.exists() and other.exists()
+    assert (site / "data" / "index.json").is_file()

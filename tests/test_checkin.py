@@ -19,7 +19,13 @@ import docx
 import pytest
 import zxingcpp
 from a11y import violations
-from conftest import PHONE_CONTEXT, REPO, requests_leaving, wait_for_service_worker
+from conftest import (
+    PHONE_CONTEXT,
+    REPO,
+    assert_fits_phone,
+    requests_leaving,
+    wait_for_service_worker,
+)
 from PIL import Image
 
 from second_classroom.catalog import Catalog
@@ -366,13 +372,13 @@ def test_large_text_keeps_quiz_and_footprints_usable_at_390(
     try:
         page.goto(f"{site_url}outlines/{OUTLINE}/")
         assert page.evaluate("document.documentElement.getAttribute('data-sc-text')") == "xl"
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert_fits_phone(page)
         for box in (c.bounding_box() for c in page.locator(".sc-quiz__choice").all()):
             assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= 390
         page.goto(f"{site_url}sites/{SITE}/?at=qr")
         page.locator(".sc-checkin__button").click()
         _footprints(page, site_url)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert_fits_phone(page)
     finally:
         context.close()
 

@@ -8,23 +8,12 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from conftest import assert_fits_phone, open_recording
 
 from second_classroom.catalog import Catalog
 from second_classroom.render.boards import as_of, is_overdue
 
 OVERDUE_BACKGROUND = "rgb(255, 235, 238)"  # .sc-overdue in docs/assets/extra.css
-
-
-def _open(page: Any, url: str) -> list[str]:
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.goto(url, wait_until="networkidle")
-    return requested
-
-
-def _fits(page: Any) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"horizontal scroll: content is {width}px wide"
 
 
 def _banner_visible(page: Any) -> None:
@@ -40,16 +29,16 @@ def _banner_visible(page: Any) -> None:
 def test_schedule_filters_show_only_matching_lectures(segment: str, value: str, phone: Any,
                                                       site_url: str, catalog: Catalog,
                                                       artifacts: Path) -> None:
-    requested = _open(phone, site_url + "lectures/")
+    requested = open_recording(phone, site_url + "lectures/")
     assert [u for u in requested if not u.startswith(site_url)] == []
-    _fits(phone)
+    assert_fits_phone(phone)
     _banner_visible(phone)
     chips = phone.locator(f'.sc-chips[data-filter="{segment}"] a')
     label = value if segment != "month" else f"{value[:4]}年{int(value[5:])}月"
     chips.filter(has_text=label).first.click()
     phone.wait_for_load_state("networkidle")
     assert unquote(phone.url).endswith(f"lectures/{segment}/{value}/")
-    _fits(phone)
+    assert_fits_phone(phone)
     _banner_visible(phone)
     shown = phone.locator("li.sc-lecture")
     attribute = {"town": "data-town", "month": "data-month", "audience": "data-audience"}
@@ -67,7 +56,7 @@ def test_schedule_filters_show_only_matching_lectures(segment: str, value: str, 
 
 def test_upcoming_lectures_are_the_first_thing_listed(phone: Any, site_url: str,
                                                       catalog: Catalog) -> None:
-    _open(phone, site_url + "lectures/")
+    open_recording(phone, site_url + "lectures/")
     first = phone.locator("li.sc-lecture").first
     date = as_of(catalog)
     assert date is not None
@@ -80,8 +69,8 @@ def test_upcoming_lectures_are_the_first_thing_listed(phone: Any, site_url: str,
 
 def test_ledger_per_unit_and_overdue_highlighting(phone: Any, site_url: str,
                                                   catalog: Catalog, artifacts: Path) -> None:
-    _open(phone, site_url + "tasks/")
-    _fits(phone)
+    open_recording(phone, site_url + "tasks/")
+    assert_fits_phone(phone)
     _banner_visible(phone)
     tasks = catalog.by_kind["tasks"]
     date = as_of(catalog)
@@ -105,7 +94,7 @@ def test_ledger_per_unit_and_overdue_highlighting(phone: Any, site_url: str,
     unit = sorted(late_units)[0]
     phone.locator("table.sc-units tbody th a", has_text=unit).click()
     phone.wait_for_load_state("networkidle")
-    _fits(phone)
+    assert_fits_phone(phone)
     _banner_visible(phone)
     items = phone.locator("ul.sc-tasks > li")
     mine = [t for t in tasks if t.data["unit"] == unit]
@@ -122,8 +111,8 @@ def test_ledger_per_unit_and_overdue_highlighting(phone: Any, site_url: str,
                                   "outlines/nongcun-qunzhong-youjiang-hongqi/"])
 def test_pages_built_from_sample_records_say_so(path: str, phone: Any, site_url: str,
                                                 artifacts: Path) -> None:
-    _open(phone, site_url + path)
-    _fits(phone)
+    open_recording(phone, site_url + path)
+    assert_fits_phone(phone)
     banner = phone.locator(".md-content .sc-sample").first
     banner.scroll_into_view_if_needed()
     assert banner.is_visible() and "示例数据" in banner.inner_text()

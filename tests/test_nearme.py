@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from a11y import violations, with_axe
-from conftest import PHONE_CONTEXT, REPO
+from conftest import PHONE_CONTEXT, REPO, assert_fits_phone
 
 from second_classroom.catalog import Catalog, distance_km
 from second_classroom.render.maps import map_links
@@ -255,7 +255,7 @@ def test_refused_permission_offers_province_then_city(browser: Any, site_url: st
         assert sorted(_site_id(i["href"]) for i in _listed(page)) == sorted(
             s.id for s in sites if s.data["region"].get("city") == city)
         assert f"{guangxi}{city}共 {cities[city]} 处" in status.inner_text()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert_fits_phone(page)
         assert violations(page) == []
         page.screenshot(path=str(artifacts / "nearme-picker.png"), full_page=True)
         _assert_stays_on_site(requests, site_url)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PHONE, REPO
+from conftest import PHONE, REPO, assert_fits_phone
 
 from second_classroom.catalog import Catalog
 
@@ -49,7 +49,6 @@ def test_readable_with_javascript_off(kind: str, browser: Any, gzip_site: Any,
         # Controls that need JavaScript are not shown without it.
         assert not page.locator("[data-sc-textsize]").is_visible()
         assert not page.locator("[data-sc-save-route]").is_visible()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"]
+        assert_fits_phone(page)
     finally:
         ctx.close()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import PHONE, REPO
+from conftest import PHONE, REPO, assert_fits_phone
 
 from second_classroom.catalog import Catalog
 
@@ -137,8 +137,7 @@ def test_search_box_on_a_phone(phone: Any, site_url: str, artifacts: Path) -> No
     assert first.locator(".sc-search__kind").inner_text() == "红色地标"
     assert "<mark>" in first.locator(".sc-search__excerpt").inner_html()
     assert "相关的结果" in phone.locator(".sc-search__status").inner_text()
-    width = phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"]
+    assert_fits_phone(phone)
     dialog_box = phone.locator("dialog.sc-search").bounding_box()
     assert dialog_box["width"] <= PHONE["width"]
 

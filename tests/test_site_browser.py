@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import zxingcpp
-from conftest import REPO
+from conftest import REPO, assert_fits_phone, open_recording
 from PIL import Image
 
 from second_classroom.catalog import Catalog
@@ -24,24 +24,11 @@ def _located_site(catalog: Catalog) -> Any:
     return located[0]
 
 
-def _open(page: Any, url: str) -> list[str]:
-    """Open `url`, wait for the network to settle and return every URL requested."""
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.goto(url, wait_until="networkidle")
-    return requested
-
-
-def _assert_fits_phone(page: Any) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"horizontal scroll: content is {width}px wide"
-
-
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_pages_fit_a_phone_and_load_only_from_the_site(name: str, phone: Any, site_url: str,
                                                        artifacts: Path) -> None:
-    requested = _open(phone, site_url + PAGES[name])
-    _assert_fits_phone(phone)
+    requested = open_recording(phone, site_url + PAGES[name])
+    assert_fits_phone(phone)
     assert [u for u in requested if not u.startswith(site_url)] == []
     phone.screenshot(path=str(artifacts / f"site-{name}.png"), full_page=True)
 
@@ -51,16 +38,16 @@ def test_record_pages_of_every_kind_fit_a_phone(kind: str, phone: Any, site_url:
                                                 catalog: Catalog, artifacts: Path) -> None:
     # The longest title is the likeliest to push the layout wider than the screen.
     record = max(catalog.by_kind[kind], key=lambda r: len(r.title))
-    _open(phone, site_url + record.url)
-    _assert_fits_phone(phone)
+    open_recording(phone, site_url + record.url)
+    assert_fits_phone(phone)
     phone.screenshot(path=str(artifacts / f"record-{kind}.png"), full_page=True)
 
 
 def test_site_page_fits_and_navigation_links_carry_converted_coordinates(
         phone: Any, site_url: str, catalog: Catalog, artifacts: Path) -> None:
     site = _located_site(catalog)
-    requested = _open(phone, site_url + site.url)
-    _assert_fits_phone(phone)
+    requested = open_recording(phone, site_url + site.url)
+    assert_fits_phone(phone)
     assert [u for u in requested if not u.startswith(site_url)] == []
     phone.screenshot(path=str(artifacts / "site-record.png"), full_page=True)
 
@@ -86,7 +73,7 @@ def test_qr_code_decodes_to_the_page_url(phone: Any, site_url: str, catalog: Cat
 
     base = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))["site_url"]
     for site in catalog.by_kind["sites"][:3]:
-        _open(phone, site_url + site.url)
+        open_recording(phone, site_url + site.url)
         shot = artifacts / f"qr-{site.id}.png"
         phone.locator(".sc-qr svg").screenshot(path=str(shot))
         decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(shot))]
@@ -99,7 +86,7 @@ def test_poster_is_printable_and_its_qr_decodes(phone: Any, site_url: str, catal
 
     base = yaml.safe_load((REPO / "mkdocs.yml").read_text("utf-8"))["site_url"]
     site = catalog.by_kind["sites"][0]
-    requested = _open(phone, site_url + site.url + "poster.html")
+    requested = open_recording(phone, site_url + site.url + "poster.html")
     assert [u for u in requested if not u.startswith(site_url)] == []
     shot = artifacts / "poster-qr.png"
     phone.locator(".qr svg").screenshot(path=str(shot))

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import difflib
 import gc
+import glob
 import marshal
 import os
 import pickle
@@ -332,6 +333,8 @@ class SiteBuild:
         """Rewrite the open data of `site_dir` (see `write_search_and_data`)."""
         if self.options.open_data:
             scratch = site_dir.parent / f".{site_dir.name}.data-{os.getpid()}"
+            for left in _scratch_of_ended(site_dir):
+                shutil.rmtree(left, ignore_errors=True)
             shutil.rmtree(scratch, ignore_errors=True)
             try:
                 write_open_data(self.catalog, scratch, self.render.site_url,
@@ -706,6 +709,29 @@ class SiteBuild:
             self.output = None
             self._give_back(output.staging)
             output.discard()
+
+
+def _scratch_of_ended(site_dir: Path) -> list[Path]:
+    """Return the open-data scratch folders beside `site_dir` whose writer has ended
+    without removing its own: the preview kills a child that writes the data when the
+    editor saves again, and a killed process runs no `finally` (10,000 files each)."""
+    left = []
+    for path in site_dir.parent.glob(f".{glob.escape(site_dir.name)}.data-*"):
+        pid = path.name.rpartition("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            left.append(path)
+    return left
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: it exists
+    return True
 
 
 def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licence: str,
