@@ -33,6 +33,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -277,8 +278,8 @@ def bench(n: int, timeout: float, keep: Path | None, timeline: bool = False) -> 
         if keep:
             shutil.copytree(work, keep / f"edit-bench-{n}", dirs_exist_ok=True)
     finally:
-        if server is not None:
-            server.terminate()
+        if server is not None:  # as Ctrl-C: MkDocs then removes its site folder (400 MB)
+            server.send_signal(signal.SIGINT)
             try:
                 server.wait(30)
             except subprocess.TimeoutExpired:
