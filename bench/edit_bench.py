@@ -15,13 +15,16 @@ Debian's Chromium (Playwright, 390x844). Then, one at a time:
             no longer showing it;
   - then:   each change once more, polling only the search (above, search is polled
             after the pages, so those figures are upper bounds by their page loads).
-Pages are reloaded every 0.25 s by the benchmark rather than by MkDocs' live-reload
-script, so the figures do not depend on the script; the poll adds up to 0.25 s. Target:
-2 s each at 10,000 records. A poll that starts before the server has begun rebuilding
-(MkDocs waits 0.1 s for more changes) loads the old page, whose search reads the old
-manifest; its files are then gone, and the search reads the manifest again (one more
-round of requests). With `--timeline`, the server runs under bench/serve_timeline.py and
-each save's steps are printed at the end, with the polls, in seconds from the save.
+Pages are reloaded by the benchmark rather than by MkDocs' live-reload script, so the
+figures do not depend on the script: a load starts 0.25 s after the last one began, or as
+soon as it ended if it took longer (a page served just before the rebuild began has its
+scripts held by the server until the rebuild ends, and shows the old text: the
+live-reload script would load the page again at that moment); the poll adds up to
+0.25 s. Target: 2 s each at 10,000 records. A search page served before the server has
+begun rebuilding (MkDocs waits 0.1 s for more changes) reads the old manifest; if its
+files are then gone, the search reads the manifest again (one more round of requests).
+With `--timeline`, the server runs under bench/serve_timeline.py and each save's steps
+are printed at the end, with the polls, in seconds from the save.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -157,10 +161,15 @@ def follow(name: str, checks: dict[str, Callable[[], bool]], timeout: float,
     seen: dict[str, float] = {}
     for what, check in checks.items():
         while time.perf_counter() - start < timeout:
+            begun = time.perf_counter()
             if TIMELINE.poll(check):
                 seen[what] = time.perf_counter() - start
                 break
-            time.sleep(POLL)
+            # The next load POLL s after this one began, or at once if this one took
+            # longer: a page served just before the rebuild waits for its scripts until
+            # the rebuild ends (the server holds requests meanwhile) and shows the old
+            # text; a browser's live-reload loads the page again at that moment.
+            time.sleep(max(0.0, POLL - (time.perf_counter() - begun)))
     for what in checks:
         figure = f"{seen[what]:6.2f} s" if what in seen else "  timeout"
         print(f"{name:7} {what:22}: {figure}  (target ≤ 2 s)", flush=True)
@@ -269,8 +278,8 @@ def bench(n: int, timeout: float, keep: Path | None, timeline: bool = False) -> 
         if keep:
             shutil.copytree(work, keep / f"edit-bench-{n}", dirs_exist_ok=True)
     finally:
-        if server is not None:
-            server.terminate()
+        if server is not None:  # as Ctrl-C: MkDocs then removes its site folder (400 MB)
+            server.send_signal(signal.SIGINT)
             try:
                 server.wait(30)
             except subprocess.TimeoutExpired:

@@ -48,6 +48,7 @@ def install() -> None:
 
     logging.Handler.format = stamped  # type: ignore[method-assign]
     _timed(preview, "quick_rebuild")
+    _timed(preview, "settle")
     _timed(incremental, "stamps")
     _timed(incremental, "check_tree")
     _timed(check, "record_files")

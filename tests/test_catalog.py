@@ -330,7 +330,13 @@ def test_an_updated_catalog_is_the_one_built_afresh(catalog: Catalog, data: st.D
     assert list(updated.records) == list(fresh.records)
     assert updated.by_kind == fresh.by_kind
     assert updated.backlinks == fresh.backlinks
+    assert updated.referrers == fresh.referrers
     assert updated.facets == fresh.facets
     assert updated.nearby == fresh.nearby
     assert changed == {i for i in old.records.keys() | new.keys()
                        if old.records.get(i) is not new.get(i)}
+    # And back: removed records come again (their referrers become backlinks again).
+    back, _ = update_catalog(updated, records, old.vocab)
+    assert back.backlinks == old.backlinks
+    assert back.referrers == old.referrers
+    assert back.facets == old.facets

@@ -316,3 +316,40 @@ def test_read_gets_the_records_this_process_checked(tmp_path: Path,
             assert 0 < len(ids) < len(every) * 3 // 4
         else:
             assert sorted(ids) == sorted(every)
+
+
+def test_a_check_taking_over_earlier_findings_finds_what_a_fresh_one_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_tree(earlier=) (the preview's quick rebuilds) takes over the reference and
+    staleness findings of records that did not change and name none that did: the same
+    problems as a fresh check, whichever record is removed, made a draft or put back,
+    with fewer records checked again."""
+    import second_classroom.check as check
+
+    root = tmp_path / "site_data"
+    shutil.copytree(Path(__file__).parent.parent / "site_data", root)
+    today = dt.date.today()  # the sample holds records verified lately
+    earlier = check_tree(root, today)
+    assert not earlier.errors
+    named = {ref.id for r in earlier.records for ref in r.refs}
+    target = next(r for r in earlier.records if r.id in named and not r.draft)
+    file = next(p for p, c in earlier.by_file.items() if c.record is target)
+    text = file.read_text("utf-8")
+    calls = []
+    real = check.ref_problems
+    monkeypatch.setattr(check, "ref_problems", lambda *a: calls.append(1) or real(*a))
+    for change in ("remove", "put back", "draft", "put back"):
+        if change == "remove":
+            file.unlink()
+        elif change == "draft":
+            file.write_text(text + "draft: true\n", "utf-8")
+        else:
+            file.write_text(text, "utf-8")
+        unchanged = {p: c for p, c in earlier.by_file.items() if p != file}
+        calls.clear()
+        taken = check_tree(root, today, unchanged, earlier=earlier)
+        assert 0 < len(calls) < len(taken.records) / 2
+        fresh = check_tree(root, today)
+        assert taken.problems == fresh.problems
+        assert bool(taken.errors) == (change != "put back")
+        earlier = taken

@@ -132,6 +132,32 @@ def test_waiting_for_a_job_can_give_up_and_wakes_when_it_ends() -> None:
     assert quick.result() == 2
 
 
+def test_a_stopped_job_is_reaped_before_the_next_one_starts() -> None:
+    """The preview stops what the last save left writing without waiting for it to go
+    (preview.settle): it is reaped before the next forked job, which may write the same
+    files, starts."""
+    stopped = ForkedJob(lambda: time.sleep(30))
+    pid = stopped._pid
+    stopped.cancel(reap=False)
+    assert forked._stopped == [pid]
+    assert ForkedJob(lambda: 3).result() == 3
+    assert forked._stopped == []
+    with pytest.raises(ChildProcessError):  # reaped: no longer a child of this process
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_waiting_for_a_job_to_hand_over_its_result() -> None:
+    """The preview's rebuild waits for the search child to hand over (it has swapped the
+    index in), not for it to exit; a bounded wait gives up."""
+    slow = ForkedJob(lambda: time.sleep(3) or 1)
+    assert slow.wait_handed(timeout=0.2) is False
+    slow.cancel()
+    assert slow.wait_handed(timeout=0.2) is True  # stopped: nothing to wait for
+    quick = ForkedJob(lambda: 4)
+    assert quick.wait_handed(timeout=10) is True
+    assert quick.result() == 4
+
+
 _STOP = """
 import multiprocessing, multiprocessing.forkserver, os
 from concurrent.futures import ProcessPoolExecutor

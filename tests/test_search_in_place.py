@@ -227,3 +227,31 @@ def test_the_servers_update_waits_its_grace_unless_the_next_save_needs_it() -> N
     start = time.monotonic()
     assert live.ready() is state and len(state.records) == len(records)
     assert time.monotonic() - start < 10
+
+
+def test_the_servers_update_lets_the_serving_threads_in_often(monkeypatch: Any) -> None:
+    """While the preview's own update of the index state runs (LiveIndex.follow), threads
+    switch every FOLLOW_SWITCH seconds, so that those answering the browsers do not wait
+    5 ms for the interpreter lock after each system call; the interval is put back."""
+    import sys
+
+    from second_classroom.search import LiveIndex
+
+    if not _SAMPLE:
+        _SAMPLE.append(_sample_records())
+    records, vocab = _SAMPLE[0]
+    live = LiveIndex(build_catalog(records, vocab, drafts=True))
+    assert live.ready() is not None
+    seen: list[float] = []
+    update = search.IndexState.update
+
+    def spied(self: search.IndexState, catalog: Any) -> Any:
+        seen.append(sys.getswitchinterval())
+        return update(self, catalog)
+
+    monkeypatch.setattr(search.IndexState, "update", spied)
+    before = sys.getswitchinterval()
+    live.follow(build_catalog(_edit_step(records, "add", 1), vocab, drafts=True))
+    live.ready()
+    assert seen == [search.FOLLOW_SWITCH] and before > search.FOLLOW_SWITCH
+    assert sys.getswitchinterval() == before

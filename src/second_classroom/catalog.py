@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .check import CheckResult, check_tree
 from .models import FACETS_BY_SLUG, KINDS, Record, Vocab
@@ -16,6 +17,8 @@ NEARBY_COUNT = 6
 NEARBY_MAX_KM = 300.0
 _CELL_DEG = 0.25  # grid cell for nearby-site lookups; ~28 km north-south
 _KM_PER_DEG = 6371.0 * math.pi / 180
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,6 +31,29 @@ class Catalog:
     backlinks: dict[str, dict[str, list[str]]]
     facets: dict[str, dict[str, list[str]]]
     nearby: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # Record id -> kind -> the records of that kind that name it, published or not:
+    # the backlinks of every target, from which a quick rebuild updates them.
+    referrers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    _derived: dict[Callable[..., Any], Any] = field(default_factory=dict, init=False,
+                                                     repr=False, compare=False)
+
+    def derived(self, make: Callable[[Catalog], T]) -> T:
+        """Return `make(self)`, made once per catalog: several pages of one build ask for
+        the same values drawn from every record (the data's date, the latest records,
+        the events by day), and a quick rebuild, which makes a new catalog, would make
+        each of them up to five times. A catalog is not changed once made; callers must
+        not change what this returns. Not pickled or copied with the catalog."""
+        try:
+            return self._derived[make]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._derived[make] = make(self)
+            return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_derived"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _derived={})
 
     def get(self, record_id: str) -> Record:
         """Return the record with `record_id`."""
@@ -46,11 +72,16 @@ class Catalog:
         Facets are declared in models.FACETS: province, kind, designation, theme, period,
         audience.
         """
+        values = self.facets.get(slug, {})
+        return {v: [self.records[i] for i in values[v]] for v in self.facet_values_in_order(slug)}
+
+    def facet_values_in_order(self, slug: str) -> list[str]:
+        """Return the values of facet `slug` that some record has, in vocabulary order."""
         if slug not in FACETS_BY_SLUG:
             raise KeyError(f"unknown facet {slug!r}; facets are {', '.join(FACETS_BY_SLUG)}")
         values = self.facets.get(slug, {})
-        order = self.vocab.terms(FACETS_BY_SLUG[slug].vocabulary)
-        return {v: [self.records[i] for i in values[v]] for v in order if values.get(v)}
+        terms = dict.fromkeys(self.vocab.terms(FACETS_BY_SLUG[slug].vocabulary))
+        return [v for v in terms if values.get(v)]
 
     def kinds_with_facet(self, slug: str) -> tuple[str, ...]:
         """Return the kinds that carry facet `slug`, the facet's lead kinds first."""
@@ -73,9 +104,10 @@ def build_catalog(records: list[Record], vocab: Vocab, drafts: bool = False) -> 
         for name, values in facet_values(record).items():
             for value in values:
                 facets[name][value].append(record.id)
+    referrers = _referrers(published)
     catalog = Catalog(vocab=vocab, records=published, by_kind=_by_kind(published),
-                      backlinks=_backlinks(published),
-                      facets={n: dict(v) for n, v in facets.items()})
+                      backlinks=_backlinks(referrers, published),
+                      facets={n: dict(v) for n, v in facets.items()}, referrers=referrers)
     catalog.nearby = nearest_sites([r for r in published.values() if "location" in r.data])
     return catalog
 
@@ -110,9 +142,10 @@ def update_catalog(old: Catalog, records: list[Record], vocab: Vocab,
             facets[name][value] = ids
         else:
             del facets[name][value]
+    referrers = _referrers_updated(old, published, changed)
     catalog = Catalog(vocab=vocab, records=published, by_kind=_by_kind(published),
-                      backlinks=_backlinks(published),
-                      facets={n: v for n, v in facets.items() if v})
+                      backlinks=_backlinks(referrers, published),
+                      facets={n: v for n, v in facets.items() if v}, referrers=referrers)
     catalog.nearby = _nearby_updated(old, published, changed)
     return catalog, changed
 
@@ -128,13 +161,50 @@ def _by_kind(published: dict[str, Record]) -> dict[str, list[Record]]:
     return by_kind
 
 
-def _backlinks(published: dict[str, Record]) -> dict[str, dict[str, list[str]]]:
-    backlinks: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+def _referrers(published: dict[str, Record]) -> dict[str, dict[str, list[str]]]:
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for record in published.values():
         for ref in record.refs:
-            if ref.id in published:
-                backlinks[ref.id][record.kind].add(record.id)
-    return {t: {k: sorted(v) for k, v in src.items()} for t, src in backlinks.items()}
+            found[ref.id][record.kind].add(record.id)
+    return {t: {k: sorted(v) for k, v in src.items()} for t, src in found.items()}
+
+
+def _referrers_updated(old: Catalog, published: dict[str, Record],
+                       changed: set[str]) -> dict[str, dict[str, list[str]]]:
+    """Return `_referrers(published)` from `old`'s, redone only for the targets that the
+    `changed` records named before or name now (all of them when `old` has none kept: a
+    catalog not made by build_catalog)."""
+    if old.backlinks and not old.referrers:
+        return _referrers(published)
+    referrers = dict(old.referrers)  # targets' entries copied before they change
+    touched: set[str] = set()
+    for rid in changed:
+        for version in (old.records.get(rid), published.get(rid)):
+            if version is None:
+                continue
+            for ref in version.refs:
+                if ref.id not in touched:
+                    referrers[ref.id] = {k: list(v)
+                                         for k, v in referrers.get(ref.id, {}).items()}
+                    touched.add(ref.id)
+                ids = referrers[ref.id].setdefault(version.kind, [])
+                if rid in ids:
+                    ids.remove(rid)
+    for rid in changed:
+        if (record := published.get(rid)) is not None:
+            for ref in record.refs:
+                referrers[ref.id][record.kind].append(rid)
+    for target in touched:
+        if found := {k: sorted(set(v)) for k, v in referrers[target].items() if v}:
+            referrers[target] = found
+        else:
+            del referrers[target]
+    return referrers
+
+
+def _backlinks(referrers: dict[str, dict[str, list[str]]],
+               published: dict[str, Record]) -> dict[str, dict[str, list[str]]]:
+    return {t: src for t, src in referrers.items() if t in published}
 
 
 def _position(record: Record | None) -> tuple[float, float] | None:
@@ -150,9 +220,13 @@ def _nearby_updated(old: Catalog, published: dict[str, Record],
     points = [p for pair in moved if pair[0] != pair[1] for p in pair if p is not None]
     located = [r for r in published.values() if "location" in r.data]
     redo = {r.id for r in located if r.id in changed or r.id not in old.nearby}
+    # No site further north or south of a point than NEARBY_MAX_KM (and a kilometre for
+    # rounding) is that near it: most are passed over without the distance.
+    reach = (NEARBY_MAX_KM + 1) / _KM_PER_DEG
     for record in located:
         lat, lng = record.data["location"]["lat"], record.data["location"]["lng"]
-        if any(distance_km(lat, lng, plat, plng) <= NEARBY_MAX_KM for plat, plng in points):
+        if any(abs(lat - plat) <= reach and distance_km(lat, lng, plat, plng) <= NEARBY_MAX_KM
+               for plat, plng in points):
             redo.add(record.id)
     fresh = nearest_sites(located, only=redo)
     return {r.id: fresh[r.id] if r.id in redo else old.nearby[r.id] for r in located}

@@ -56,6 +56,11 @@ class CheckResult(Findings):
     vocab: Vocab = field(default_factory=Vocab)
     problems: list[Problem] = field(default_factory=list)
     by_file: dict[Path, FileCheck] = field(default_factory=dict)  # what each file gave
+    # What `cross_check` found per record (file -> the record, its findings) on `today`,
+    # for the next check of the same tree (`check_tree(earlier=)`).
+    crossed: dict[str, tuple[Record, list[Problem]]] = field(default_factory=dict,
+                                                             repr=False)
+    today: dt.date | None = None
 
     @property
     def notes(self) -> list[Problem]:
@@ -281,9 +286,27 @@ def target_of(record: Record) -> Target:
                   spec.display_title(record.title), parts, filled)
 
 
-def cross_check(records: list[Record], today: dt.date) -> list[Problem]:
-    """Check what needs all records: unique ids, references, staleness."""
+def cross_check(records: list[Record], today: dt.date,
+                earlier: CheckResult | None = None,
+                crossed: dict[str, tuple[Record, list[Problem]]] | None = None
+                ) -> list[Problem]:
+    """Check what needs all records: unique ids, references, staleness. Each record's
+    findings go into `crossed` (by its file). With `earlier`, a check of the same tree
+    on the same day whose records that did not change are the same objects, the
+    findings of a record that is the same object, names no changed record and had no
+    error then (an error's hint names the nearest id, which a new record may change)
+    are taken over: nothing they depend on changed."""
     problems: list[Problem] = []
+    crossed = {} if crossed is None else crossed
+    kept: dict[str, list[Problem]] = {}
+    if earlier is not None and earlier.today == today and earlier.crossed:
+        was = earlier.crossed
+        same = {r.path for r in records if (was.get(r.path) or (None,))[0] is r}
+        changed = {r.id for r in records if r.path not in same} | {
+            r.id for path, (r, _) in was.items() if path not in same}
+        kept = {path: found for path, (record, found) in was.items() if path in same
+                and not any(p.severity == "error" for p in found)
+                and not any(ref.id in changed for ref in record.refs)}
     by_id: dict[str, Record] = {}
     for record in records:
         if record.id in by_id:
@@ -297,8 +320,11 @@ def cross_check(records: list[Record], today: dt.date) -> list[Problem]:
         ids_by_kind[record.kind].append(record.id)
     targets = _Targets(by_id)
     for record in records:
-        problems += ref_problems(record, targets, ids_by_kind)
-        problems += _warnings(record, today)
+        found = kept.get(record.path)
+        if found is None:
+            found = ref_problems(record, targets, ids_by_kind) + _warnings(record, today)
+        crossed[record.path] = (record, found)
+        problems += found
     return problems
 
 
@@ -495,13 +521,15 @@ def check_file(file: Path, kind: str, vocab: Vocab, root: Path) -> tuple[Record 
 
 def check_tree(root: Path, today: dt.date | None = None,
                unchanged: MappingOf[Path, FileCheck] | None = None,
-               parallel: bool = False,
+               parallel: bool = False, earlier: CheckResult | None = None,
                read: Callable[[list[Record]], None] | None = None) -> CheckResult:
     """Check every record under `root` (the site_data folder) and return all findings.
 
     `unchanged`: files known not to have changed since an earlier check of the same
     vocabulary, with that check's findings (`CheckResult.by_file`), taken instead of
-    reading them again (the preview's rebuilds). References are checked afresh.
+    reading them again (the preview's rebuilds). References are checked afresh, but for
+    the records of `unchanged` that name no changed record, whose findings are taken from
+    `earlier`, the check that `unchanged` comes from (see `cross_check`).
 
     `parallel`: with two cores and at least PARALLEL_MIN files to read, a forked copy of
     this process reads and checks the second half of them meanwhile and hands back their
@@ -544,7 +572,8 @@ def check_tree(root: Path, today: dt.date | None = None,
             problems += checked.problems
             if checked.record is not None:
                 result.records.append(checked.record)
-        problems += cross_check(result.records, today)  # allocates per record too
+        problems += cross_check(result.records, today, earlier, result.crossed)
+        result.today = today
     finally:
         if half is not None:  # left early (an exception): the child's work is not wanted
             half[0].cancel()

@@ -72,12 +72,22 @@ def day_title(day: str) -> str:
 
 
 def all_events(catalog: Catalog) -> list[Event]:
-    """Return every event of every published record, by kind order and record id."""
+    """Return every event of every published record, by kind order and record id (made
+    once per catalog: not to be changed)."""
+    return catalog.derived(_all_events)
+
+
+def _all_events(catalog: Catalog) -> list[Event]:
     return [e for kind in KINDS for r in catalog.by_kind[kind] for e in record_events(r)]
 
 
 def events_by_day(catalog: Catalog) -> dict[str, list[Event]]:
-    """Return `MM-DD` -> that day's fully dated events, oldest year first (366 keys)."""
+    """Return `MM-DD` -> that day's fully dated events, oldest year first (366 keys; made
+    once per catalog: not to be changed)."""
+    return catalog.derived(_events_by_day)
+
+
+def _events_by_day(catalog: Catalog) -> dict[str, list[Event]]:
     order = {kind: i for i, kind in enumerate(KINDS)}
     days: dict[str, list[Event]] = {day: [] for day in calendar_days()}
     for event in all_events(catalog):

@@ -20,6 +20,17 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 
+_stopped: list[int] = []  # children killed by cancel(reap=False), not yet reaped
+
+
+def reap_stopped() -> None:
+    """Wait for the children stopped without reaping (`ForkedJob.cancel(reap=False)`)
+    to be gone: none of them writes anything after this."""
+    while _stopped:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(_stopped.pop(), 0)
+
+
 class ForkedJob(Generic[T]):
     """Run `work()` in a forked child at once; `result()` waits and returns what it
     returned, or raises what it raised.
@@ -30,6 +41,7 @@ class ForkedJob(Generic[T]):
     """
 
     def __init__(self, work: Callable[[], T]) -> None:
+        reap_stopped()  # no child stopped earlier still writes beside this one
         read, write = os.pipe()
         # Frozen objects are never visited by the child's collector, so the inherited
         # catalog stays shared instead of being copied page by page (copy-on-write).
@@ -84,15 +96,33 @@ class ForkedJob(Generic[T]):
                 time.sleep(0.001)  # the child is exiting: no busy loop meanwhile
         return True
 
-    def cancel(self) -> None:
-        """Stop the child if it still runs (its work is no longer wanted) and reap it."""
+    def wait_handed(self, timeout: float) -> bool:
+        """Return True once the child has handed over its result (or ended without one,
+        or was stopped or waited for), without waiting for it to exit: a forked copy of
+        a large process takes up to a tenth of a second to go. False if it has not by
+        `timeout` seconds."""
+        if self._done:
+            return True
+        try:  # readable once the child has written its result, or has ended
+            handed, _, _ = select.select([self._read], [], [], timeout)
+        except (OSError, ValueError):  # closed meanwhile by cancel()
+            return True
+        return bool(handed)
+
+    def cancel(self, reap: bool = True) -> None:
+        """Stop the child if it still runs (its work is no longer wanted) and reap it;
+        not `reap`: leave it to go meanwhile (a large child takes tenths of a second),
+        reaped by `reap_stopped()`, which the next ForkedJob calls first."""
         if self._done:
             return
         self._done = True
         os.close(self._read)
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._pid, signal.SIGKILL)
-        os.waitpid(self._pid, 0)
+        if reap:
+            os.waitpid(self._pid, 0)
+        else:
+            _stopped.append(self._pid)
 
     def result(self) -> T:
         """Wait for the child; return its result or raise its exception."""

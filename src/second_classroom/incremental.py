@@ -198,7 +198,7 @@ def plan_update(snapshot: Snapshot, site_dir: Path, today: dt.date | None = None
             not all(_record_file(p, root) for p in edited):
         return None
     unchanged = {p: c for p, c in snapshot.check.by_file.items() if p not in edited}
-    check = check_tree(root, today, unchanged)
+    check = check_tree(root, today, unchanged, earlier=snapshot.check)
     if check.errors:
         # An editor's save may still be writing the file the check just read (seen as an
         # empty or cut record, then a full build of a site the quick one would have

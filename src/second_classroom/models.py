@@ -1293,15 +1293,23 @@ class RecordKind:
     def facet_values(self, data: dict[str, Any]) -> dict[str, list[str]]:
         """Return facet slug -> the record's values, for the facets this kind carries."""
         out: dict[str, list[str]] = {}
-        for slug, path in self.facets.items():
-            value: Any = data
-            for part in path.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-            if isinstance(value, list):
-                out[slug] = [str(v) for v in value]
-            elif value not in (None, ""):
-                out[slug] = [str(value)]
+        for slug in self.facets:
+            if (values := self.facet(data, slug)) is not None:
+                out[slug] = values
         return out
+
+    def facet(self, data: dict[str, Any], slug: str) -> list[str] | None:
+        """Return the record's values of facet `slug` (None without a value, or if this
+        kind does not carry the facet)."""
+        path = self.facets.get(slug)
+        if path is None:
+            return None
+        value: Any = data
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return [str(value)] if value not in (None, "") else None
 
 
 _TOPICS = {"theme": "themes", "period": "periods"}

@@ -147,6 +147,10 @@ class AtomicOutput:
 def data_date(catalog: Catalog) -> dt.date | None:
     """Return the latest date any record was verified or recorded something done (a held
     lecture, a task's progress): the date the data as a whole has."""
+    return catalog.derived(_data_date)
+
+
+def _data_date(catalog: Catalog) -> dt.date | None:
     return records_date(catalog.records.values())
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from .build import BuildOptions, SiteBuild
 from .catalog import Catalog, build_catalog
 from .check import check_tree
-from .forked import ForkedJob
+from .forked import ForkedJob, reap_stopped
 from .incremental import (
     FOLLOW_GRACE,
     Pending,
@@ -101,6 +101,7 @@ def preview_build(project: Path, options: BuildOptions, site_url: str = "",
     """
     data = (project / options.data).resolve()
     settle(wait=False)
+    reap_stopped()
     if session.snapshot is not None and session.snapshot.search is not None:
         session.snapshot.search.ready()  # no thread of it runs while the build forks
     session.snapshot = None
@@ -179,6 +180,7 @@ def quick_update(site_dir: Path,
             session.pending.append(job)  # stopped if the rebuild fails or is a full one
 
     def early(build: SiteBuild, changed: set[str]) -> None:
+        reap_stopped()  # what the last save left writing is gone before pages are written
         if first is not None:
             now, before = build.catalog.records, snapshot.build.catalog.records
             first(build, [now[i] for i in sorted(changed) if i in now],
@@ -204,8 +206,8 @@ def quick_done(update: Update, pending: list[Pending]) -> None:
         apply(session.snapshot, update)
         _last_good[session.snapshot.root.resolve()] = update.build  # shown if data breaks
     session.pending = pending
-    if update.search_job is not None:
-        update.search_job.wait_ended(timeout=SEARCH_WAIT)
+    if update.search_job is not None:  # swapped in once it hands over (before it exits)
+        update.search_job.wait_handed(timeout=SEARCH_WAIT)
     if update.search is not None:  # the browsers reload now: the state's update waits
         update.search.hold(FOLLOW_GRACE)
 
@@ -217,7 +219,7 @@ def settle(wait: bool = True) -> None:
     pending, session.pending = session.pending, []
     for job in pending:
         if not wait and isinstance(job, ForkedJob):
-            job.cancel()
+            job.cancel(reap=False)  # gone by the time the rebuild forks or writes pages
             continue
         with contextlib.suppress(Exception):
             job.result()

@@ -260,8 +260,11 @@ def _facet_counts(catalog: Catalog, slug: str,
                   kinds: tuple[str, ...] | None = None) -> list[tuple[str, str, int]]:
     """Return (value, url, count of records of `kinds`) per facet value (default: all
     the kinds that carry the facet)."""
-    counted = kinds or catalog.kinds_with_facet(slug)
-    return [(value, facet_url(slug, value), sum(1 for r in recs if r.kind in counted))
+    if not kinds:  # every record under a facet is of a kind that carries it
+        values = catalog.facets.get(slug, {})
+        return [(value, facet_url(slug, value), len(values[value]))
+                for value in catalog.facet_values_in_order(slug)]
+    return [(value, facet_url(slug, value), sum(1 for r in recs if r.kind in kinds))
             for value, recs in catalog.facet(slug).items()]
 
 

@@ -24,11 +24,15 @@ TIMEZONE = "+08:00"  # dates are verified in China
 def recent_records(catalog: Catalog, limit: int = FEED_LIMIT) -> list[Record]:
     """Return up to `limit` published records, most recently verified first (news such as
     stories first among those verified the same day)."""
+    return catalog.derived(_by_verified)[:limit]
+
+
+def _by_verified(catalog: Catalog) -> list[Record]:
     order = {kind: i for i, kind in enumerate(KINDS)}
     dated = [r for r in catalog.records.values() if isinstance(r.data.get("verified"), dt.date)]
     dated.sort(key=lambda r: (-r.data["verified"].toordinal(), not r.spec.news, order[r.kind],
                               r.id))
-    return dated[:limit]
+    return dated
 
 
 def updates_page(catalog: Catalog, options: RenderOptions) -> Page:

@@ -68,6 +68,11 @@ def located_kinds() -> list[str]:
             if "location" in spec.schema.by_name() and "province" in spec.facets]
 
 
+# Province -> (what its file was made from, the file, its entry in the index): the last
+# made, kept for the next quick rebuild.
+_made: dict[str, tuple[tuple[Any, ...], str, dict[str, Any]]] = {}
+
+
 def nearme_files(catalog: Catalog) -> dict[str, str]:
     """Return site-root-relative path -> JSON text of every near-me file."""
     kinds = catalog.vocab.terms(FACETS_BY_SLUG["kind"].vocabulary)
@@ -76,12 +81,9 @@ def nearme_files(catalog: Catalog) -> dict[str, str]:
     located = located_kinds()
     base = f"{located[0]}/" if located else ""
     by_province: dict[str, list[Record]] = {p: [] for p in provinces}
-    kind_of: dict[str, str] = {}  # record id -> its 类型 (facet values are worked out once)
     for kind in located:
         for record in catalog.by_kind[kind]:
-            values = record.spec.facet_values(record.data)
-            kind_of[record.id] = values.get("kind", [""])[0]
-            for province in values.get("province", []):
+            for province in record.spec.facet(record.data, "province") or ():
                 by_province.setdefault(province, []).append(record)
 
     def city_of(record: Record) -> str:
@@ -96,6 +98,13 @@ def nearme_files(catalog: Catalog) -> dict[str, str]:
         records = by_province[name]
         if not records:
             continue
+        # A quick rebuild changes one or two provinces: the others' files are as made
+        # last time from the same record objects (records are not changed once loaded).
+        key = (number, tuple(kinds), base, tuple(records))
+        if (kept := _made.get(name)) is not None and kept[0] == key:
+            files[f"{FOLDER}/{province_file(number)}"] = kept[1]
+            entries.append(kept[2])
+            continue
         # Cities with the most records first (the picker lists them in this order).
         per_city = Counter(city_of(r) for r in records if city_of(r))
         cities = sorted(per_city, key=lambda c: (-per_city[c], c))
@@ -103,7 +112,7 @@ def nearme_files(catalog: Catalog) -> dict[str, str]:
         rows = []
         box: list[int] | None = None
         for record in sorted(records, key=lambda r: (city_index.get(city_of(r), -1), r.url)):
-            kind = kind_of[record.id]
+            kind = (record.spec.facet(record.data, "kind") or [""])[0]
             row: list[Any] = [ref(record), record.title, kind_index.get(kind, -1),
                               city_index.get(city_of(record), -1)]
             location = record.data.get("location")
@@ -120,6 +129,7 @@ def nearme_files(catalog: Catalog) -> dict[str, str]:
         if box is not None:
             entry["box"] = box
         entries.append(entry)
+        _made[name] = (key, files[f"{FOLDER}/{file}"], entry)
     files[INDEX] = _dump({"v": VERSION, "q": SCALE, "base": base, "kinds": kinds,
                           "provinces": entries})
     return files
