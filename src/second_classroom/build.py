@@ -430,29 +430,10 @@ class SiteBuild:
             self.shells = {}  # have come or gone); a quick rebuild reuses its shells
         shells = self.shells
         for record in records:
-            key = (record.kind, bool(record.description))
-            if key not in shells:
-                shell = shells[key] = chrome(*key)
-                if unlisted := unlisted_inline_scripts(shell.text):
-                    raise UnsafePageError(record.uri, unlisted)
+            self._shell((record.kind, bool(record.description)), record.uri, chrome)
         # Generated pages: their shells asked for here too (a forked writer has them
         # then); those the chrome does not fit are rendered whole by this process.
-        fitting: list[tuple[Page, tuple[str, bool], str]] = []  # page, chrome's key, id
-        whole: list[Page] = []
-        for page in spliced:
-            found = place(page.uri)
-            assert found is not None, page.uri
-            if unlisted := unlisted_inline_scripts(page.html):
-                raise UnsafePageError(page.uri, unlisted)
-            if not can_splice(page.html):
-                whole.append(page)
-                continue
-            key = (found[0], bool(page.description))
-            if key not in shells:
-                shell = shells[key] = chrome(*key)
-                if unlisted := unlisted_inline_scripts(shell.text):
-                    raise UnsafePageError(page.uri, unlisted)
-            fitting.append((page, key, found[1]))
+        fitting, whole = self._plan_spliced(spliced, chrome)
         items = len(records) + len(fitting)
         shares = _Shares(items) if workers > 1 and split_min <= len(records) <= split_max \
             and (os.cpu_count() or 1) > 1 else None
@@ -492,25 +473,44 @@ class SiteBuild:
         written: each into the engine's page for its folder (`chrome`, asked once per
         folder), or whole (`fallback`) if it does not fit. Returns how many. Raises
         UnsafePageError for a page with an inline script the policy would block."""
-        count = 0
+        fitting, whole = self._plan_spliced(pages, chrome)
+        for page, key, page_id in fitting:
+            text = self.shells[key].fill(page.title, page.description, page_id, page.html)
+            self._write_page(site_dir / page.url / "index.html", text, self.compressor)
+        for page in whole:
+            self._write_page(site_dir / page.url / "index.html", fallback(page),
+                             self.compressor)
+        return len(fitting) + len(whole)
+
+    def _shell(self, key: tuple[str, bool], uri: str,
+               chrome: Callable[[str, bool], Chrome]) -> Chrome:
+        """Return the engine's page for `key` (folder, described), asked of `chrome` the
+        first time. Raises UnsafePageError (naming `uri`) for an inline script in it."""
+        if key not in self.shells:
+            shell = self.shells[key] = chrome(*key)
+            if unlisted := unlisted_inline_scripts(shell.text):
+                raise UnsafePageError(uri, unlisted)
+        return self.shells[key]
+
+    def _plan_spliced(self, pages: Iterable[Page], chrome: Callable[[str, bool], Chrome]
+                      ) -> tuple[list[tuple[Page, tuple[str, bool], str]], list[Page]]:
+        """Split generated pages outside the navigation into those that fit the chrome
+        (each with its chrome's key and its id; their shells asked for now) and those
+        rendered whole. Raises UnsafePageError for a page with an inline script."""
+        fitting: list[tuple[Page, tuple[str, bool], str]] = []
+        whole: list[Page] = []
         for page in pages:
             found = place(page.uri)
             assert found is not None, page.uri
-            folder, page_id = found
             if unlisted := unlisted_inline_scripts(page.html):
                 raise UnsafePageError(page.uri, unlisted)
-            if can_splice(page.html):
-                key = (folder, bool(page.description))
-                if key not in self.shells:
-                    shell = self.shells[key] = chrome(*key)
-                    if unlisted := unlisted_inline_scripts(shell.text):
-                        raise UnsafePageError(page.uri, unlisted)
-                text = self.shells[key].fill(page.title, page.description, page_id, page.html)
-            else:
-                text = fallback(page)
-            self._write_page(site_dir / page.url / "index.html", text, self.compressor)
-            count += 1
-        return count
+            if not can_splice(page.html):
+                whole.append(page)
+                continue
+            key = (found[0], bool(page.description))
+            self._shell(key, page.uri, chrome)
+            fitting.append((page, key, found[1]))
+        return fitting, whole
 
     def _poster(self, record: Record) -> bool:
         """Return whether `finish` would write the QR poster of `record` (site_assets)."""
