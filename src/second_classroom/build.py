@@ -52,6 +52,7 @@ from .output import (
     file_digest,
     page_dates,
     per_record,
+    pid_alive,
     precompress,
     records_date,
     wants_copies,
@@ -796,20 +797,9 @@ def _scratch_of_ended(site_dir: Path) -> list[Path]:
     left = []
     for path in site_dir.parent.glob(f".{glob.escape(site_dir.name)}.data-*"):
         pid = path.name.rpartition("-")[2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             left.append(path)
     return left
-
-
-def _alive(pid: int) -> bool:
-    """Whether process `pid` exists (signal 0 checks without sending anything)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process: it exists
-    return True
 
 
 def index_and_data_ahead(catalog: Catalog, site_dir: Path, site_url: str, licence: str,

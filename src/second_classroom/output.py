@@ -60,13 +60,14 @@ class WarningCounter(logging.Handler):
         self.count += 1
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` exists (signal 0 checks without sending anything)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        return True  # another user's process: it exists
     return True
 
 
@@ -107,7 +108,7 @@ class AtomicOutput:
                 prefix = pattern.format(name=name, pid="")
                 if path.name.startswith(prefix):
                     pid = path.name[len(prefix):]
-                    if pid.isdigit() and (int(pid) == os.getpid() or not _pid_alive(int(pid))):
+                    if pid.isdigit() and (int(pid) == os.getpid() or not pid_alive(int(pid))):
                         found.append(path)
         return found
 
