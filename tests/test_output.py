@@ -202,6 +202,25 @@ def test_precompress_spends_the_densest_levels_on_what_phones_fetch(tmp_path: Pa
     assert levels["app.js"] == (gzip.compress(urls, compresslevel=9, mtime=0),
                                 brotli.compress(urls, quality=11))
 
+
+def test_precompress_spares_brotli_11_on_large_shared_files(tmp_path: Path) -> None:
+    """A shared file over DENSE_MAX (the 宣讲 calendar of thousands of lectures) gets
+    brotli 9, not 11; one of DENSE_MAX bytes still gets 11."""
+    import brotli
+
+    from second_classroom.output import DENSE_MAX
+
+    line = b"BEGIN:VEVENT\r\nSUMMARY:%d\r\nEND:VEVENT\r\n"
+    large = b"".join(line % i for i in range(DENSE_MAX // len(line) + 100))
+    edge = large[:DENSE_MAX]
+    (tmp_path / "large.ics").write_bytes(large)
+    (tmp_path / "edge.ics").write_bytes(edge)
+    assert precompress(tmp_path).files == 2
+    assert (tmp_path / "large.ics.br").read_bytes() == brotli.compress(large, quality=9)
+    assert (tmp_path / "large.ics.gz").read_bytes() == gzip.compress(large, compresslevel=9,
+                                                                     mtime=0)
+    assert (tmp_path / "edge.ics.br").read_bytes() == brotli.compress(edge, quality=11)
+
 # --- Real builds -----------------------------------------------------------------------
 
 

@@ -223,6 +223,14 @@ _NO_COPY = re.compile(rf"^{INDEX_DIR}/[^/]+/d\d+\.json$|/poster\.html$"
                       rf"|^{OPEN_DATA_DIR}/(?!schema/)[^/]+/[^/]+\.json$")
 
 
+# Brotli 11 takes ~1.5 CPU-s a MB, quality 9 a fiftieth of that. A shared file above this
+# size is made from many records, not an asset every phone fetches: the 宣讲 calendar
+# (lectures.ics, 0.63 MB at 2,000 lectures, read by calendar apps) took 0.98 CPU-s at 11
+# and 0.02 at 9, for 26.3 vs 29.9 KB (its gzip 9 copy: 42 KB). The theme's largest
+# asset is 0.14 MB.
+DENSE_MAX = 256 * 1024
+
+
 def _compress_one(site: Path, path: Path,
                   digests: dict[str, bytes] | None = None) -> tuple[int, int, int]:
     many = per_record(path.relative_to(site).as_posix())
@@ -244,7 +252,7 @@ def write_copies(path: Path, data: bytes | bytearray, many: bool) -> tuple[int, 
     # the rest of the build; gzip 4 is ~3.5x faster than 9, and 6 took a third longer than
     # 4 for 1.7% fewer bytes on a record page: 0.23 vs 0.17 ms, 5,834 vs 5,931 bytes; gzip
     # is what phones without brotli get). Shared assets are few, large and fetched by every
-    # phone: the densest levels.
+    # phone: the densest levels (brotli 11 up to DENSE_MAX bytes).
     gz = gzip.compress(data, compresslevel=4 if many else 9, mtime=0)  # no name, no time
     if len(gz) >= len(data):
         return 0, 0, 0
@@ -252,7 +260,7 @@ def write_copies(path: Path, data: bytes | bytearray, many: bool) -> tuple[int, 
     br_size = 0
     if brotli is not None:
         br = brotli.compress(data, quality=5, lgwin=_window(len(data))) if many else \
-            brotli.compress(data, quality=11)
+            brotli.compress(data, quality=11 if len(data) <= DENSE_MAX else 9)
         write_file(f"{path}.br", br)
         br_size = len(br)
     return len(data), len(gz), br_size
