@@ -194,11 +194,14 @@ def test_precompress_spends_the_densest_levels_on_what_phones_fetch(tmp_path: Pa
                    for i in range(3000)).encode()
     (tmp_path / "sitemap-1.xml").write_bytes(urls)  # a split sitemap: crawlers read it
     (tmp_path / "app.js").write_bytes(urls)  # a shared asset: every phone fetches it
-    assert precompress(tmp_path).files == 2
+    (tmp_path / "nearme").mkdir()
+    (tmp_path / "nearme" / "p01.json").write_bytes(urls)  # a province's sites: grows with them
+    assert precompress(tmp_path).files == 3
     levels = {name: ((tmp_path / f"{name}.gz").read_bytes(), (tmp_path / f"{name}.br").read_bytes())
-              for name in ("sitemap-1.xml", "app.js")}
-    assert levels["sitemap-1.xml"] == (gzip.compress(urls, compresslevel=4, mtime=0),
-                                       brotli.compress(urls, quality=5, lgwin=18))  # 150 KB
+              for name in ("sitemap-1.xml", "app.js", "nearme/p01.json")}
+    for name in ("sitemap-1.xml", "nearme/p01.json"):
+        assert levels[name] == (gzip.compress(urls, compresslevel=4, mtime=0),
+                                brotli.compress(urls, quality=5, lgwin=18)), name  # 150 KB
     assert levels["app.js"] == (gzip.compress(urls, compresslevel=9, mtime=0),
                                 brotli.compress(urls, quality=11))
 

@@ -36,13 +36,14 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ..layout import NEARME_DIR
 from ..models import FACETS_BY_SLUG, KINDS, Record
 from .page import Asset
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
 
-FOLDER = "nearme"
+FOLDER = NEARME_DIR
 INDEX = f"{FOLDER}/index.json"
 VERSION = 1
 SCALE = 10_000  # coordinates as integers of 0.0001°
