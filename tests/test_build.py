@@ -183,9 +183,11 @@ def test_a_build_s_catalog_is_left_alone_by_the_cycle_collector() -> None:
     collector's full collections no longer walk the records; a forked job keeps it so."""
     import gc
 
+    from second_classroom import forked
     from second_classroom.forked import ForkedJob
 
     gc.unfreeze()
+    was = forked._frozen
     try:
         build = SiteBuild.start(REPO, BuildOptions(downloads=False, search=False,
                                                    open_data=False))
@@ -199,7 +201,32 @@ def test_a_build_s_catalog_is_left_alone_by_the_cycle_collector() -> None:
         assert not collectable()  # still frozen after the fork
     finally:
         gc.unfreeze()
+        forked._frozen = was
     assert collectable()  # (the check can fail)
+
+
+def test_a_forked_job_leaves_unfrozen_what_nothing_froze_for_good() -> None:
+    """ForkedJob freezes everything for its fork (the child's collector leaves the
+    inherited objects alone) and unfreezes it after in this process, unless `freeze`
+    froze it for good."""
+    import gc
+
+    from second_classroom import forked
+    from second_classroom.forked import ForkedJob
+
+    gc.unfreeze()
+    was = forked._frozen
+    forked._frozen = False
+    try:
+        kept = [[1]]
+        assert ForkedJob(lambda: 1).result() == 1
+        assert any(o is kept for o in gc.get_objects())  # unfrozen again
+        forked.freeze()
+        assert ForkedJob(lambda: 1).result() == 1
+        assert not any(o is kept for o in gc.get_objects())  # stays frozen
+    finally:
+        gc.unfreeze()
+        forked._frozen = was
 
 
 def test_open_data_rewrite_removes_what_a_killed_writer_left(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from .check import CheckResult
 from .chrome import Chrome, can_splice, place
 from .diskerror import naming
 from .export.batch import Exporting, ExportStats, download_links, export_all, prepare
-from .forked import ForkedJob, ahead, start_fork_server
+from .forked import ForkedJob, ahead, freeze, start_fork_server
 from .layout import DEFAULT_DATA, INDEX_DIR, OPEN_DATA_DIR
 from .models import KINDS, Record
 from .offline import offline_page, write_service_worker
@@ -298,7 +298,7 @@ class SiteBuild:
             build = cls.from_catalog(project, options, catalog, result.warnings, site_url,
                                      site_name)
         finally:
-            gc.freeze()
+            freeze()
             if collecting:
                 gc.enable()
         build.check = result
