@@ -16,7 +16,8 @@ Debian's Chromium (Playwright, 390x844). Then, one at a time:
   - then:   each change once more, polling only the search (above, search is polled
             after the pages, so those figures are upper bounds by their page loads).
 Pages are reloaded by the benchmark rather than by MkDocs' live-reload script, so the
-figures do not depend on the script: a load starts 0.25 s after the last one began, or as
+figures do not depend on the script (its requests are refused: its reload raced the
+benchmark's own navigation, and lost it): a load starts 0.25 s after the last one began, or as
 soon as it ended if it took longer (a page served just before the rebuild began has its
 scripts held by the server until the rebuild ends, and shows the old text: the
 live-reload script would load the page again at that moment); the poll adds up to
@@ -227,6 +228,12 @@ def bench(n: int, timeout: float, keep: Path | None, timeline: bool = False) -> 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+            # The benchmark reloads pages itself; MkDocs' live-reload script must not: its
+            # reload at the end of a rebuild raced the benchmark's navigation to the next
+            # page, which Chromium then dropped, and Playwright waited out its 30 s
+            # timeout (the "30 s" outliers of earlier runs). Refused, the script retries
+            # every 3 s and never reloads.
+            page.route("**/livereload/**", lambda route: route.abort())
             page.goto(url)
             time.sleep(2)  # let the watcher settle
 
