@@ -209,13 +209,30 @@ def quick_done(update: Update, pending: list[Pending]) -> None:
     waits only when it asks for the manifest (`search_written`), so that it reads the
     new index, while its page and scripts load."""
     if session.snapshot is not None:
+        root = session.snapshot.root.resolve()
+        replaced = [session.snapshot.stamps, session.snapshot.check, session.snapshot.build,
+                    _last_good.get(root)]
         apply(session.snapshot, update)
-        _last_good[session.snapshot.root.resolve()] = update.build  # shown if data breaks
+        _last_good[root] = update.build  # shown if data breaks
+        release_later(replaced)
     session.pending = pending
     if update.search_job is not None:  # swapped in once it hands over (before it exits)
         session.search_swapped = update.search_job.handed_event(timeout=SEARCH_WAIT)
     if update.search is not None:  # the browsers reload now: the state's update waits
         update.search.hold(FOLLOW_GRACE)
+
+
+# Seconds after a quick rebuild before what its snapshot held until then is let go.
+RELEASE_AFTER = FOLLOW_GRACE
+
+
+def release_later(held: list[object]) -> None:
+    """Let go of `held` (the last catalog, check and build a quick rebuild replaced) in a
+    thread RELEASE_AFTER seconds from now, once the browsers have reloaded: freeing them
+    there took 0.04–0.12 s at 10,000 records, just before the browsers were told to."""
+    timer = threading.Timer(RELEASE_AFTER, held.clear)
+    timer.daemon = True
+    timer.start()
 
 
 def search_written(timeout: float = SEARCH_WAIT) -> None:
