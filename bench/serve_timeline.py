@@ -6,7 +6,8 @@ and the steps of a quick rebuild and of its search child log when they begin and
 Used by `edit_bench.py --timeline`, which prints, per save, these lines relative to the
 moment it saved. Only wraps functions (nothing of the build changes): the check's file
 listing and cross-check, the catalog update, the fork of the search child, the record
-pages, the child's state update, files and in-place write, the manifest swap.
+pages, the child's state update, files and in-place write, the manifest swap; and
+when the server begins and ends answering each request.
 """
 
 from __future__ import annotations
@@ -72,6 +73,27 @@ def install() -> None:
             log.info("[tl] child: manifest swapped")
 
     search._replace = swapped
+    _requests_logged()
+
+
+def _requests_logged() -> None:
+    """Log when the server begins and ends answering each request (but the live-reload
+    polls): where a page's load waits, on the server or in the browser."""
+    from mkdocs import livereload
+
+    serve = livereload.LiveReloadServer._serve_request
+
+    def logged(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/livereload/"):
+            return serve(self, environ, start_response)
+        log.info("[req] %s begin", path[-60:])
+        try:
+            return serve(self, environ, start_response)
+        finally:
+            log.info("[req] %s end", path[-60:])
+
+    livereload.LiveReloadServer._serve_request = logged  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -51,6 +51,7 @@ from second_classroom.build import (
 )
 from second_classroom.forked import stop_fork_server
 from second_classroom.incremental import Snapshot, Stamp
+from second_classroom.layout import INDEX_DIR
 from second_classroom.models import Record
 from second_classroom.output import WarningCounter
 from second_classroom.problems import DataError
@@ -616,7 +617,24 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 
     server.builder = rebuild
     _watch_by_notification(server)
+    _manifest_waits_for_search(server)
     return server
+
+
+def _manifest_waits_for_search(server: Any) -> None:
+    """Have a request for the search index's manifest wait for the index a quick rebuild
+    left writing (preview.search_written): the rebuild returns once its pages are
+    written, and the browsers reload, without waiting for the search child. Relies on
+    MkDocs 1.6's LiveReloadServer (a wsgiref server: set_app, serve_request, mount_path)."""
+    manifest = f"{server.mount_path}{INDEX_DIR}/manifest.json"
+    answer = server.serve_request
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == manifest:
+            preview.search_written()
+        return answer(environ, start_response)
+
+    server.set_app(app)
 
 
 def _watch_by_notification(server: Any) -> None:
@@ -628,7 +646,7 @@ def _watch_by_notification(server: Any) -> None:
     unwritten, and every build reads every data file (an endless rebuild). Where inotify
     is not available (not Linux, or out of watches) the polling stays. Relies on MkDocs
     1.6's LiveReloadServer (observer, _watched_paths, _watch_refs, _rebuild_cond,
-    _want_rebuild), before it starts serving.
+    _want_rebuild, build_delay), before it starts serving.
     """
     try:
         from watchdog.events import (
@@ -665,6 +683,14 @@ def _watch_by_notification(server: Any) -> None:
         log.info("无法用 inotify 监视文件（%s），改用轮询", exc)
         return
     server.observer, server._watch_refs = observer, refs
+    # MkDocs waits this long after the last change heard before it rebuilds (0.1 s), to
+    # take a save written in several steps as one. The kernel tells of a save's steps at
+    # once; a save still being written when the check reads it is checked again
+    # (incremental.plan_update).
+    server.build_delay = NOTIFIED_DELAY
+
+
+NOTIFIED_DELAY = 0.03  # seconds; see _watch_by_notification
 
 
 def _engine_inputs(config: MkDocsConfig, data: Path) -> dict[str, Stamp]:

@@ -232,7 +232,22 @@ def test_nearest_sites_match_brute_force(seed: int) -> None:
             lat, lng = sites[-1].data["location"].values() if sites else (30.0, 110.0)
             lat, lng = lat + rng.uniform(-2.5, 2.5), lng + rng.uniform(-3.5, 3.5)
         sites.append(_site_at(f"s{i:03d}", min(53.5, max(3.6, lat)), min(135, max(73.5, lng))))
-    assert nearest_sites(sites) == _brute_force(sites)
+    everything = _brute_force(sites)
+    assert nearest_sites(sites) == everything
+    # A preview's save redoes some sites only: the same answers for them.
+    for only in ({"s000"}, {f"s{i:03d}" for i in range(0, 300, 7)}):
+        assert nearest_sites(sites, only=only) == {i: everything[i] for i in only}
+
+
+def test_nearest_sites_of_some_see_as_far_north_and_south_as_all() -> None:
+    """Asked for some sites only, those sites' neighbours just within reach due north and
+    south are found (the others are left out by latitude before any distance)."""
+    step = (NEARBY_MAX_KM - 0.5) / distance_km(0, 0, 1, 0)  # degrees of latitude
+    sites = [_site_at("mid", 30.0, 110.0), _site_at("north", 30.0 + step, 110.0),
+             _site_at("south", 30.0 - step, 110.0), _site_at("beyond", 30.0 + 2.2 * step, 110.0)]
+    near = nearest_sites(sites, only={"mid"})
+    assert near == {"mid": _brute_force(sites)["mid"]}
+    assert sorted(oid for oid, _ in near["mid"]) == ["north", "south"]
 
 
 def test_nearest_sites_far_north_and_cell_edges() -> None:

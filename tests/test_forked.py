@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from second_classroom import forked
-from second_classroom.forked import ForkedJob
+from second_classroom.forked import ForkedJob, reap_stopped
 
 
 def test_a_forked_job_returns_its_result_or_raises_its_error() -> None:
@@ -46,7 +46,7 @@ def test_a_cancelled_job_stops_at_once_and_leaves_no_process(tmp_path: Path) -> 
 
 _PARENT_GONE = """
 import os, time
-from second_classroom.forked import ForkedJob
+from second_classroom.forked import ForkedJob, reap_stopped
 
 def work():
     time.sleep(0.5)  # the parent has closed its end by then: the result cannot go back
@@ -156,6 +156,27 @@ def test_waiting_for_a_job_to_hand_over_its_result() -> None:
     quick = ForkedJob(lambda: 4)
     assert quick.wait_handed(timeout=10) is True
     assert quick.result() == 4
+
+
+def test_a_thread_watches_for_the_hand_over() -> None:
+    """The preview's server waits for the search child in a request thread
+    (preview.search_written), not in the rebuild: the event is set when the child hands
+    over, when it is stopped (even with its pipe closed by cancel meanwhile), or after
+    the timeout, and not before."""
+    quick = ForkedJob(lambda: 5)
+    assert quick.handed_event(timeout=60).wait(10)
+    assert quick.result() == 5
+    slow = ForkedJob(lambda: time.sleep(30))
+    stopped = slow.handed_event(timeout=60)
+    assert not stopped.wait(0.3)
+    slow.cancel(reap=False)
+    assert stopped.wait(5)
+    reap_stopped()
+    late = ForkedJob(lambda: time.sleep(30))
+    start = time.monotonic()
+    assert late.handed_event(timeout=0.3).wait(10)
+    assert 0.25 <= time.monotonic() - start < 5
+    late.cancel()
 
 
 _STOP = """

@@ -160,3 +160,47 @@ def test_the_preview_hears_of_a_save_from_the_kernel_at_once(tmp_path: Path) -> 
     finally:
         server.observer.stop()
         server.observer.join()
+
+
+def test_a_search_manifest_request_waits_for_the_index_being_written(tmp_path: Path) -> None:
+    """A quick rebuild returns once its pages are written (the browsers reload then): a
+    search page asking for the index's manifest meanwhile waits until the search child
+    has swapped the new index in; other requests, and the manifest when nothing is being
+    written, are answered at once."""
+    import importlib.util
+    import time
+
+    from mkdocs.livereload import LiveReloadServer
+
+    from second_classroom.forked import ForkedJob
+
+    spec = importlib.util.spec_from_file_location("hooks_wait", REPO / "hooks" / "site_hooks.py")
+    assert spec and spec.loader
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    (tmp_path / "searchindex").mkdir()
+    (tmp_path / "searchindex" / "manifest.json").write_text('{"docs": 1}', "utf-8")
+    (tmp_path / "extra.css").write_text("p{}", "utf-8")
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0,
+                              root=str(tmp_path))
+    hooks._manifest_waits_for_search(server)
+    app = server.get_app()
+
+    def get(path: str) -> tuple[str, bytes, float]:
+        start, statuses = time.monotonic(), []
+        body = b"".join(app({"PATH_INFO": path, "REQUEST_METHOD": "GET"},
+                            lambda status, headers: statuses.append(status)))
+        return statuses[0], body, time.monotonic() - start
+
+    writing = ForkedJob(lambda: time.sleep(1.5) or "swapped")
+    preview.session.search_swapped = writing.handed_event(timeout=30)
+    try:
+        status, body, waited = get("/extra.css")
+        assert status.startswith("200") and body == b"p{}" and waited < 0.7
+        status, body, waited = get("/searchindex/manifest.json")
+        assert status.startswith("200") and body == b'{"docs": 1}' and waited >= 0.7
+        assert writing.result() == "swapped"
+        status, _, waited = get("/searchindex/manifest.json")
+        assert status.startswith("200") and waited < 0.7
+    finally:
+        preview.session.search_swapped.set()

@@ -12,6 +12,7 @@ import os
 import pickle
 import select
 import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -119,6 +120,28 @@ class ForkedJob(Generic[T]):
         except (OSError, ValueError):  # closed meanwhile by cancel()
             return True
         return bool(handed)
+
+    def handed_event(self, timeout: float) -> threading.Event:
+        """Return an event set once the child has handed over its result (or ended, was
+        stopped, or `timeout` seconds passed), waited for by a thread of its own on a
+        copy of the pipe: `cancel()` may close the pipe from another thread meanwhile
+        (its number could then be another file's), and a stopped child's end of the
+        pipe closes with it, which wakes the wait."""
+        event = threading.Event()
+        if self._done:
+            event.set()
+            return event
+        copy = os.dup(self._read)
+
+        def wait() -> None:
+            try:
+                select.select([copy], [], [], timeout)
+            finally:
+                os.close(copy)
+                event.set()
+
+        threading.Thread(target=wait, name="search-handover", daemon=True).start()
+        return event
 
     def cancel(self, reap: bool = True) -> None:
         """Stop the child if it still runs (its work is no longer wanted) and reap it;
