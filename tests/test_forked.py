@@ -117,8 +117,8 @@ def test_waiting_for_a_job_to_end_leaves_its_result() -> None:
 
 
 def test_waiting_for_a_job_can_give_up_and_wakes_when_it_ends() -> None:
-    """The preview's rebuild waits a little for the search child (preview.quick_done):
-    a bounded wait gives up in time, and the child's end wakes it at once, not at the
+    """A bounded wait for a child (the preview's search child: LiveIndex.follow waits
+    for it to end) gives up in time, and the child's end wakes it at once, not at the
     next look (`poll`)."""
     slow = ForkedJob(lambda: time.sleep(3) or 1)
     start = time.monotonic()
@@ -144,18 +144,6 @@ def test_a_stopped_job_is_reaped_before_the_next_one_starts() -> None:
     assert forked._stopped == []
     with pytest.raises(ChildProcessError):  # reaped: no longer a child of this process
         os.waitpid(pid, os.WNOHANG)
-
-
-def test_waiting_for_a_job_to_hand_over_its_result() -> None:
-    """The preview's rebuild waits for the search child to hand over (it has swapped the
-    index in), not for it to exit; a bounded wait gives up."""
-    slow = ForkedJob(lambda: time.sleep(3) or 1)
-    assert slow.wait_handed(timeout=0.2) is False
-    slow.cancel()
-    assert slow.wait_handed(timeout=0.2) is True  # stopped: nothing to wait for
-    quick = ForkedJob(lambda: 4)
-    assert quick.wait_handed(timeout=10) is True
-    assert quick.result() == 4
 
 
 def test_a_thread_watches_for_the_hand_over() -> None:

@@ -108,19 +108,6 @@ class ForkedJob(Generic[T]):
                 time.sleep(0.001)  # the child is exiting: no busy loop meanwhile
         return True
 
-    def wait_handed(self, timeout: float) -> bool:
-        """Return True once the child has handed over its result (or ended without one,
-        or was stopped or waited for), without waiting for it to exit: a forked copy of
-        a large process takes up to a tenth of a second to go. False if it has not by
-        `timeout` seconds."""
-        if self._done:
-            return True
-        try:  # readable once the child has written its result, or has ended
-            handed, _, _ = select.select([self._read], [], [], timeout)
-        except (OSError, ValueError):  # closed meanwhile by cancel()
-            return True
-        return bool(handed)
-
     def handed_event(self, timeout: float) -> threading.Event:
         """Return an event set once the child has handed over its result (or ended, was
         stopped, or `timeout` seconds passed), waited for by a thread of its own on a
