@@ -17,6 +17,7 @@ import difflib
 import functools
 import gc
 import glob
+import itertools
 import marshal
 import mmap
 import multiprocessing
@@ -458,13 +459,9 @@ class SiteBuild:
                     self.posters_written.update(
                         records[i].id for i in theirs
                         if i < len(records) and self._poster(records[i]))
-        for uri in unfit:  # pages the chrome does not fit: the engine renders them whole
-            page = self.record_page(uri)
-            self._write_page(site_dir / page.url / "index.html", fallback(page),
-                             self.compressor)
-        for page in whole:
-            self._write_page(site_dir / page.url / "index.html", fallback(page),
-                             self.compressor)
+        # Pages the chrome does not fit: the engine renders them whole.
+        self._write_whole(site_dir, itertools.chain(map(self.record_page, unfit), whole),
+                          fallback)
         return count
 
     def write_spliced_pages(self, site_dir: Path, pages: Iterable[Page],
@@ -475,13 +472,17 @@ class SiteBuild:
         folder), or whole (`fallback`) if it does not fit. Returns how many. Raises
         UnsafePageError for a page with an inline script the policy would block."""
         fitting, whole = self._plan_spliced(pages, chrome)
-        for page, key, page_id in fitting:
-            text = self.shells[key].fill(page.title, page.description, page_id, page.html)
-            self._write_page(site_dir / page.url / "index.html", text, self.compressor)
-        for page in whole:
+        self._write_records([], fitting, range(len(fitting)), self.shells, site_dir,
+                            self.compressor)
+        self._write_whole(site_dir, whole, fallback)
+        return len(fitting) + len(whole)
+
+    def _write_whole(self, site_dir: Path, pages: Iterable[Page],
+                     fallback: Callable[[Page], str]) -> None:
+        """Write `pages` as the engine renders them whole (`fallback`)."""
+        for page in pages:
             self._write_page(site_dir / page.url / "index.html", fallback(page),
                              self.compressor)
-        return len(fitting) + len(whole)
 
     def _shell(self, key: tuple[str, bool], uri: str,
                chrome: Callable[[str, bool], Chrome]) -> Chrome:
