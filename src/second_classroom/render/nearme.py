@@ -43,8 +43,7 @@ from .page import Asset
 if TYPE_CHECKING:
     from ..catalog import Catalog
 
-FOLDER = NEARME_DIR
-INDEX = f"{FOLDER}/index.json"
+INDEX = f"{NEARME_DIR}/index.json"
 VERSION = 1
 SCALE = 10_000  # coordinates as integers of 0.0001°
 
@@ -103,7 +102,7 @@ def nearme_files(catalog: Catalog) -> dict[str, str]:
         # last time from the same record objects (records are not changed once loaded).
         key = (number, tuple(kinds), base, tuple(records))
         if (kept := _made.get(name)) is not None and kept[0] == key:
-            files[f"{FOLDER}/{province_file(number)}"] = kept[1]
+            files[f"{NEARME_DIR}/{province_file(number)}"] = kept[1]
             entries.append(kept[2])
             continue
         # Cities with the most records first (the picker lists them in this order).
@@ -124,13 +123,13 @@ def nearme_files(catalog: Catalog) -> dict[str, str]:
                     min(box[0], lat), min(box[1], lng), max(box[2], lat), max(box[3], lng)]
             rows.append(row)
         file = province_file(number)  # its place in vocab.yml: stable across builds
-        files[f"{FOLDER}/{file}"] = _dump({"province": name, "cities": cities, "sites": rows})
+        files[f"{NEARME_DIR}/{file}"] = _dump({"province": name, "cities": cities, "sites": rows})
         entry: dict[str, Any] = {"name": name, "file": file, "n": len(rows),
                                  "located": sum(1 for r in rows if len(r) > 4)}
         if box is not None:
             entry["box"] = box
         entries.append(entry)
-        _made[name] = (key, files[f"{FOLDER}/{file}"], entry)
+        _made[name] = (key, files[f"{NEARME_DIR}/{file}"], entry)
     files[INDEX] = _dump({"v": VERSION, "q": SCALE, "base": base, "kinds": kinds,
                           "provinces": entries})
     return files
