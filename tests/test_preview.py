@@ -142,6 +142,7 @@ def test_the_preview_hears_of_a_save_from_the_kernel_at_once(tmp_path: Path) -> 
     hooks._watch_by_notification(server)
     assert isinstance(server.observer, InotifyObserver)
     assert server._watched_paths == {str(data): 2}
+    assert server.build_delay < 0.1  # MkDocs' wait for more changes: told at once, shorter
     server.observer.start()
     record = data / "sites" / "old.yml"
     record.write_text("name: 旧\n", "utf-8")
